@@ -1,0 +1,50 @@
+#!/usr/bin/env bun
+// ttt command line: citty root with lazily loaded subcommands.
+// Exit codes: 0 success, 1 failure, 2 bad usage.
+import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { UsageError } from "./usage-error.ts";
+import pkg from "../../package.json" with { type: "json" };
+
+const lazy = (load: () => Promise<{ default: CommandDef<any> }>) => () => load().then((m) => m.default);
+
+export const main = defineCommand({
+  meta: { name: "ttt", version: pkg.version, description: "Test-time-training solver for ARC-AGI tasks" },
+  subCommands: {
+    inspect: lazy(() => import("./inspect.ts")),
+    score: lazy(() => import("./score.ts")),
+    graph: lazy(() => import("./graph.ts")),
+  },
+});
+
+/** Run the CLI with raw arguments; returns the process exit code. */
+export async function runCli(rawArgs: string[]): Promise<number> {
+  const { resolveSubCommand } = await import("./resolve.ts");
+  if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {
+    console.log(pkg.version);
+    return 0;
+  }
+  if (rawArgs.includes("--help") || rawArgs.includes("-h") || rawArgs.length === 0) {
+    const [cmd, parent] = await resolveSubCommand(main, rawArgs);
+    await showUsage(cmd, parent);
+    return rawArgs.length === 0 ? 2 : 0;
+  }
+  try {
+    await runCommand(main, { rawArgs });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error: any) {
+    if (error instanceof UsageError || error?.name === "CLIError") {
+      const [cmd, parent] = await resolveSubCommand(main, rawArgs).catch(() => [main, undefined] as const);
+      await showUsage(cmd as CommandDef<any>, parent as CommandDef<any> | undefined);
+      console.error(`ttt: ${error.message}`);
+      return 2;
+    }
+    console.error(`ttt: ${error?.message ?? String(error)}`);
+    if (process.env.TTT_DEBUG) console.error(error?.stack);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  const code = await runCli(process.argv.slice(2));
+  process.exit(code);
+}
