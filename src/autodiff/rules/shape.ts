@@ -1,0 +1,109 @@
+// Gradient rules for shape and indexing ops: the gradient goes back to where each element came from.
+import * as G from "../../graph/index.ts";
+import { GraphError } from "../../graph/graph.ts";
+import { defineGrad } from "../registry.ts";
+
+// dX = reshape(dY, shape of X)   (Reshape, Squeeze, Unsqueeze only move axes of size 1 or regroup)
+const reshapeBack = { nondiff: [1], grad: ({ dY, inputs: [x] }: any) => [G.reshape(dY[0], [...x.shape])] };
+defineGrad("Reshape", reshapeBack);
+defineGrad("Squeeze", reshapeBack);
+defineGrad("Unsqueeze", reshapeBack);
+// dX = transpose(dY, inverse permutation)
+defineGrad("Transpose", {
+  grad: (c) => {
+    const perm = c.intsAttr("perm") ?? c.inputs[0]!.shape.map((_, i, a) => a.length - 1 - i);
+    const inv = perm.map((_, i) => perm.indexOf(i));
+    return [G.transpose(c.dY[0]!, inv)];
+  },
+});
+// dX = dY (the driver sums the broadcast axes away)
+defineGrad("Expand", { nondiff: [1], grad: ({ dY }) => [dY[0]] });
+// dX_i = the slice of dY that X_i filled
+defineGrad("Concat", {
+  grad: (c) => {
+    const axis = c.intAttr("axis", 0);
+    let at = 0;
+    return c.inputs.map((x, i) => {
+      const from = at;
+      at += x!.shape[axis]!;
+      return c.needs(i) ? G.slice(c.dY[0]!, [from], [at], [axis], [1]) : null;
+    });
+  },
+});
+// dX = dY padded back into place (a flipped slice is flipped back first); steps other than +-1 unsupported
+defineGrad("Slice", {
+  nondiff: [1, 2, 3, 4],
+  grad: (c) => {
+    const x = c.inputs[0]!;
+    const starts = c.constInts(1);
+    const ends = c.constInts(2);
+    const axes = c.inputs[3] ? c.constInts(3) : starts.map((_, i) => i);
+    const steps = c.inputs[4] ? c.constInts(4) : starts.map(() => 1);
+    let d = c.dY[0]!;
+    const pads = new Array(2 * x.rank).fill(0);
+    axes.forEach((axRaw, i) => {
+      const ax = axRaw < 0 ? axRaw + x.rank : axRaw;
+      const dim = x.shape[ax]!;
+      const step = steps[i]!;
+      const len = d.shape[ax]!;
+      let s = starts[i]! < 0 ? starts[i]! + dim : starts[i]!;
+      if (Math.abs(step) !== 1) throw new GraphError(`autodiff: Slice with step ${step} has no gradient rule (node ${c.node.name})`);
+      if (step === 1) s = Math.min(Math.max(s, 0), dim);
+      else {
+        s = Math.min(Math.max(s, 0), dim - 1);
+        d = G.flip(d, ax);
+        s = s - len + 1; // lowest index taken
+      }
+      pads[ax] = s;
+      pads[ax + x.rank] = dim - s - len;
+    });
+    return [G.pad(d, pads, 0)];
+  },
+});
+// dX = Pad(dY, -pads): what was added is cut, what was cut is zero-filled
+defineGrad("Pad", {
+  nondiff: [1, 2, 3],
+  grad: (c) => {
+    const mode = c.stringAttr("mode") ?? "constant";
+    if (mode !== "constant") throw new GraphError(`autodiff: Pad mode ${mode} has no gradient rule (node ${c.node.name})`);
+    return [G.pad(c.dY[0]!, c.constInts(1).map((p) => -p), 0)];
+  },
+});
+// dX[j] = sum of dY at positions whose index is j: a one-hot contraction (no ScatterND needed)
+defineGrad("Gather", {
+  nondiff: [1],
+  grad: (c) => {
+    const [x, idx] = c.inputs as [G.Tensor, G.Tensor];
+    const axis = c.intAttr("axis", 0);
+    const a = axis < 0 ? axis + x.rank : axis;
+    const n = idx.size;
+    const pre = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
+    const post = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
+    const dim = x.shape[a]!;
+    const flat = G.cast(G.reshape(idx, [n, 1]), "int64");
+    const wrapped = G.where(G.less(flat, 0), G.add(flat, dim), flat); // negative indices count from the end
+    const range = c.g.constant("int64", [dim], Array.from({ length: dim }, (_, i) => i));
+    const hot = G.cast(G.equal(wrapped, range), x.dtype); // [n, dim] one-hot, any float dtype
+
+    const dy = G.reshape(c.dY[0]!, [pre, n, post]);
+    return [G.reshape(G.einsum("pnq,nd->pdq", dy, hot), [...x.shape])];
+  },
+});
+// dX = reverse cumulative sum of dY (same exclusivity)
+defineGrad("CumSum", {
+  nondiff: [1],
+  grad: (c) => [
+    G.cumSum(c.dY[0]!, c.constInts(1)[0]!, { exclusive: !!c.intAttr("exclusive", 0), reverse: !c.intAttr("reverse", 0) }),
+  ],
+});
+// dX = sum over the repeats of dY
+defineGrad("Tile", {
+  nondiff: [1],
+  grad: (c) => {
+    const x = c.inputs[0]!;
+    const reps = c.constInts(1);
+    const split = x.shape.flatMap((d, i) => [reps[i]!, d]);
+    const axes = x.shape.map((_, i) => 2 * i);
+    return [G.reshape(G.reduceSum(G.reshape(c.dY[0]!, split), axes), [...x.shape])];
+  },
+});
