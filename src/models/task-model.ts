@@ -1,0 +1,45 @@
+// The contract between a model family and the solver (src/ttt): a family builds, for one task, a
+// trainable model (a ModelSpec for the training-graph API in src/train) plus the fixed tensors that
+// describe the task, and decodes the model's outputs into one candidate answer per test input.
+import type { Grid } from "../arc/grid.ts";
+import type { Task } from "../arc/task.ts";
+
+/** A fixed input tensor fed to every step (the task's grids, masks, ...). */
+export interface FixedFeed {
+  dtype: "float32" | "int64" | "bool";
+  shape: number[];
+  data: Float32Array | BigInt64Array | Uint8Array;
+}
+
+/** One candidate answer for one test input. `score` is a log-probability-like value: higher is better. */
+export interface Candidate {
+  grid: Grid;
+  score: number;
+}
+
+export interface TaskModelOptions {
+  seed: number;
+}
+
+/**
+ * A model built for one task. `spec` is the family's ModelSpec for src/train (typed loosely here so
+ * this contract does not pin the training API); `fixed` are its fixed batch tensors by name.
+ */
+export interface TaskModel<Spec = unknown> {
+  family: string;
+  /** A content key: equal keys give byte-identical graphs (used by the graph cache). */
+  key: string;
+  spec: Spec;
+  fixed: Record<string, FixedFeed>;
+  /** Names of the forward outputs decode() reads. */
+  outputNames: string[];
+  /** Peak memory the training session is expected to need, in bytes (planning, --max-memory). */
+  memoryEstimateBytes: number;
+  /** Decode forward outputs (by name, float32) into one candidate per test input. */
+  decode(outputs: Record<string, Float32Array>): Candidate[];
+}
+
+export interface ModelFamily<Spec = unknown> {
+  name: string;
+  build(task: Task, options: TaskModelOptions): TaskModel<Spec>;
+}
