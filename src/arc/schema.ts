@@ -77,6 +77,12 @@ export const SolutionListSchema = v.pipe(
   v.minLength(1, "empty, expected one output grid per test input"),
 );
 
+/** A submission entry for one task: one {attempt_1, attempt_2} per test input. */
+export const AttemptsListSchema = v.pipe(
+  v.array(record({ attempt_1: GridRowsSchema, attempt_2: GridRowsSchema }, "an object with attempt_1 and attempt_2"), got("a list with one {attempt_1, attempt_2} per test input")),
+  v.minLength(1, "empty, expected one {attempt_1, attempt_2} per test input"),
+);
+
 /** Keys whose value is a grid: numbers after them in a path are row and column. */
 const GRID_FIELDS = new Set(["input", "output", "attempt_1", "attempt_2"]);
 
