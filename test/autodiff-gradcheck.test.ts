@@ -4,8 +4,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import * as G from "../src/graph/index.ts";
 import type { Graph, Tensor } from "../src/graph/index.ts";
-import { registeredOps } from "../src/autodiff/index.ts";
+import { gradients, registeredOps } from "../src/autodiff/index.ts";
 import { type CheckResult, type GradCase, type InputSpec, buildCase, checkCase } from "./support/gradcheck.ts";
+import { cpuSession, runPlain } from "./support/ort.ts";
 
 const TOL_F64 = 1e-5;
 // ORT 1.30's CPU provider registers Erf for float32 only (no double kernel), so Erf and the Gelu
@@ -166,12 +167,18 @@ const shapeCases: GradCase[] = [
   { name: "Concat axis 0 of [1,3],[2,3]", op: "Concat", inputs: [[1, 3], [2, 3]], build: ([a, b]) => G.concat([a!, b!], 0) },
   { name: "Concat axis -1 of three", op: "Concat", inputs: [[2, 1], [2, 3], [2, 2]], build: ([a, b, c]) => G.concat([a!, b!, c!], -1) },
   { name: "Concat the same tensor twice", op: "Concat", inputs: [[2, 2]], build: ([a]) => G.concat([a!, a!], 1) },
+  { name: "Concat raw node with axis -1", op: "Concat", inputs: [[2, 1], [2, 2]], build: ([a, b], g) => g.node("Concat", [a!, b!], [{ dtype: "float64", shape: [2, 3] }], { axis: { kind: "int", value: -1 } })[0]! },
   { name: "Slice [1:3] axis 1", op: "Slice", inputs: [[3, 4]], build: ([x]) => G.slice(x!, [1], [3], [1]) },
   { name: "Slice negative [-3:-1] both axes", op: "Slice", inputs: [[3, 4]], build: ([x]) => G.slice(x!, [-3, -3], [-1, -1], [0, 1]) },
   { name: "Slice step -1 flip axis 0", op: "Slice", inputs: [[3, 4]], build: ([x]) => G.flip(x!, 0) },
   { name: "Slice partial reversed [2:0:-1] axis 1", op: "Slice", inputs: [[3, 4]], build: ([x]) => G.slice(x!, [2], [0], [1], [-1]) },
   { name: "Slice reversed [-1:-3:-1] + forward [0:2]", op: "Slice", inputs: [[3, 4]], build: ([x]) => G.slice(x!, [-1, 0], [-3, 2], [1, 0], [-1, 1]) },
   { name: "Slice clamped ends [1:100]", op: "Slice", inputs: [[3, 4]], build: ([x]) => G.slice(x!, [1], [100], [0]) },
+  { name: "Slice step 2 [0:4:2] axis 1", op: "Slice", inputs: [[3, 5]], build: ([x]) => G.slice(x!, [0], [4], [1], [2]) },
+  { name: "Slice step 3 [1::3] of 8", op: "Slice", inputs: [[2, 8]], build: ([x]) => G.slice(x!, [1], [100], [1], [3]) },
+  { name: "Slice step -2 [-1::-2] of 5", op: "Slice", inputs: [[5, 2]], build: ([x]) => G.slice(x!, [-1], [-100], [0], [-2]) },
+  { name: "Slice steps -3 and 2 on two axes", op: "Slice", inputs: [[7, 5]], build: ([x]) => G.slice(x!, [5, 1], [0, 5], [0, 1], [-3, 2]) },
+  { name: "Slice empty range [2:2]", op: "Slice", inputs: [[3, 4]], build: ([x]) => G.concat([G.slice(x!, [2], [2], [1]), x!], 1) },
   { name: "Pad positive [2,3] pads [1,0,0,2]", op: "Pad", inputs: [[2, 3]], build: ([x]) => G.pad(x!, [1, 0, 0, 2]) },
   { name: "Pad negative (crop) [3,4] pads [-1,0,0,-2]", op: "Pad", inputs: [[3, 4]], build: ([x]) => G.pad(x!, [-1, 0, 0, -2]) },
   { name: "Pad mixed [3,4] pads [1,-1,-1,2] value 0.5", op: "Pad", inputs: [[3, 4]], build: ([x]) => G.pad(x!, [1, -1, -1, 2], 0.5) },
@@ -211,6 +218,33 @@ describe("gradient check (central differences, ORT CPU)", () => {
     const tol = r.dtype === "float32" ? TOL_F32 : TOL_F64;
     const bad = r.errors.flatMap((e, i) => (e <= tol ? [] : [`x${i}: ${e.toExponential(2)}`]));
     expect(bad.length ? `${c.name}: error above ${tol} for ${bad.join(", ")}` : "ok").toBe("ok");
+  });
+});
+
+// Where the derivative does not exist, finite differences cannot judge; these pin the conventions.
+const KINKS: { name: string; a: number[]; b?: number[]; f: (a: Tensor, b: Tensor) => Tensor; da: number[]; db?: number[] }[] = [
+  { name: "ReduceMax shares the gradient among ties", a: [1, 3, 3, 2, 2, 0], f: (a) => G.reduceMax(G.reshape(a, [2, 3]), [1]), da: [0, 0.5, 0.5, 0.5, 0.5, 0] },
+  { name: "ReduceMin shares the gradient among ties", a: [1, 3, 1, 2, 2, 2], f: (a) => G.reduceMin(G.reshape(a, [2, 3]), [1]), da: [0.5, 0, 0.5, 1 / 3, 1 / 3, 1 / 3] },
+  { name: "Max: a tie goes to A", a: [1, 2, 3], b: [1, 5, 0], f: G.max, da: [1, 0, 1], db: [0, 1, 0] },
+  { name: "Min: a tie goes to A", a: [1, 2, 3], b: [1, 5, 0], f: G.min, da: [1, 1, 0], db: [0, 0, 1] },
+  { name: "Relu'(0) = 0", a: [-1, 0, 2], f: (a) => G.relu(a), da: [0, 0, 1] },
+  { name: "Abs'(0) = 0", a: [-1, 0, 2], f: (a) => G.abs(a), da: [-1, 0, 1] },
+];
+
+describe("conventions at kinks and ties (loss = sum(y))", () => {
+  test.each(KINKS.map((k) => [k.name, k] as const))("%s", async (_n, k) => {
+    const g = new G.Graph("kink");
+    const a = g.input("a", "float64", [k.a.length]);
+    const b = g.input("b", "float64", [k.b?.length ?? 1]);
+    const [da, db] = gradients(G.reduceSum(k.f(a, b)), [a, b]);
+    g.output(da!);
+    g.output(db!);
+    const r = await runPlain(await cpuSession(G.toModelBytes(g), "kinks"), {
+      a: { dtype: "float64", shape: [k.a.length], data: k.a },
+      b: { dtype: "float64", shape: [k.b?.length ?? 1], data: k.b ?? [0] },
+    });
+    expect(r.a_grad!.data.map((v) => +v.toFixed(12))).toEqual(k.da.map((v) => +v.toFixed(12)));
+    if (k.db) expect(r.b_grad!.data).toEqual(k.db);
   });
 });
 

@@ -56,12 +56,25 @@ function contextFor(g: Graph, node: Node, dY: (Tensor | null)[], needs: (i: numb
 export function gradients(loss: Tensor, wrt: Tensor[], opts: GradientOptions = {}): Tensor[] {
   const g = loss.graph;
   if (loss.size !== 1) throw new GraphError(`autodiff: the loss must be a scalar, got ${loss}`);
+  if (!isFloat(loss.dtype)) throw new GraphError(`autodiff: the loss must be a float tensor, got ${loss}`);
+  for (const t of wrt) {
+    if (!isFloat(t.dtype)) throw new GraphError(`autodiff: cannot differentiate with respect to ${t}: not a float tensor`);
+  }
   const stop = new Set((opts.stop ?? []).map((t) => t.name));
 
-  // Forward: which tensors depend on a wrt tensor through differentiable inputs.
+  // Backward reach: the tensors the loss is computed from (only their producers matter below).
+  const feedsLoss = new Set([loss.name]);
+  for (let k = g.nodes.length - 1; k >= 0; k--) {
+    const node = g.nodes[k]!;
+    if (node.outputs.some((o) => feedsLoss.has(o))) for (const n of node.inputs) if (n) feedsLoss.add(n);
+  }
+
+  // Forward: which tensors depend on a wrt tensor through differentiable inputs. A node without a
+  // rule is an error only when it lies between a wrt tensor and the loss.
   const live = new Set(wrt.map((t) => t.name));
   for (const node of g.nodes) {
     if (hasNoGrad(node.opType)) continue;
+    if (!node.outputs.some((o) => feedsLoss.has(o))) continue;
     const rule = gradRule(node.opType);
     const reaches = node.inputs.some((n, i) => n && live.has(n) && !stop.has(n) && !rule?.nondiff?.includes(i));
     if (!reaches) continue;
@@ -115,6 +128,9 @@ export function gradients(loss: Tensor, wrt: Tensor[], opts: GradientOptions = {
   return wrt.map((t) => {
     const gr = finalise(t.name);
     if (gr) return gr;
-    return g.withScopes([`${t.name}_Grad`], () => expand(g.constant(t.dtype, [], [0]), t.shape.length ? [...t.shape] : []));
+    // The loss does not depend on t: its gradient is zeros, still named `<t>_grad`.
+    const zeros = g.withScopes([`${t.name}_Grad`], () => expand(g.constant(t.dtype, [], [0]), [...t.shape]));
+    push(t.name, zeros);
+    return finalise(t.name)!;
   });
 }

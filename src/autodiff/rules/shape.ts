@@ -21,7 +21,8 @@ defineGrad("Expand", { nondiff: [1], grad: ({ dY }) => [dY[0]] });
 // dX_i = the slice of dY that X_i filled
 defineGrad("Concat", {
   grad: (c) => {
-    const axis = c.intAttr("axis", 0);
+    const raw = c.intAttr("axis", 0);
+    const axis = raw < 0 ? raw + c.outputs[0]!.rank : raw;
     let at = 0;
     return c.inputs.map((x, i) => {
       const from = at;
@@ -30,13 +31,22 @@ defineGrad("Concat", {
     });
   },
 });
-// dX = dY padded back into place (a flipped slice is flipped back first); steps other than +-1 unsupported
+/** Put k-1 zeros between neighbours along `axis`: [a, b, c] -> [a, 0, b, 0, c] for k = 2. */
+function spread(d: G.Tensor, axis: number, k: number): G.Tensor {
+  const len = d.shape[axis]!;
+  const u = G.unsqueeze(d, [axis + 1]);
+  const pads = new Array(2 * u.rank).fill(0);
+  pads[axis + 1 + u.rank] = k - 1;
+  const wide = G.reshape(G.pad(u, pads, 0), d.shape.map((n, i) => (i === axis ? len * k : n)));
+  return G.slice(wide, [0], [(len - 1) * k + 1], [axis], [1]);
+}
+// dX = dY placed back at the indices it was taken from, zeros elsewhere: a reversed slice is flipped
+// back, a step of k spreads it with k-1 zeros between neighbours, then Pad puts it in place
 defineGrad("Slice", {
   nondiff: [1, 2, 3, 4],
   grad: (c) => {
     const x = c.inputs[0]!;
     const starts = c.constInts(1);
-    const ends = c.constInts(2);
     const axes = c.inputs[3] ? c.constInts(3) : starts.map((_, i) => i);
     const steps = c.inputs[4] ? c.constInts(4) : starts.map(() => 1);
     let d = c.dY[0]!;
@@ -45,17 +55,21 @@ defineGrad("Slice", {
       const ax = axRaw < 0 ? axRaw + x.rank : axRaw;
       const dim = x.shape[ax]!;
       const step = steps[i]!;
+      const k = Math.abs(step);
       const len = d.shape[ax]!;
-      let s = starts[i]! < 0 ? starts[i]! + dim : starts[i]!;
-      if (Math.abs(step) !== 1) throw new GraphError(`autodiff: Slice with step ${step} has no gradient rule (node ${c.node.name})`);
-      if (step === 1) s = Math.min(Math.max(s, 0), dim);
-      else {
-        s = Math.min(Math.max(s, 0), dim - 1);
-        d = G.flip(d, ax);
-        s = s - len + 1; // lowest index taken
+      if (len === 0) {
+        pads[ax + x.rank] = dim;
+        return;
       }
-      pads[ax] = s;
-      pads[ax + x.rank] = dim - s - len;
+      const s0 = starts[i]! < 0 ? starts[i]! + dim : starts[i]!;
+      let low = step > 0 ? Math.min(Math.max(s0, 0), dim) : Math.min(Math.max(s0, 0), dim - 1);
+      if (step < 0) {
+        d = G.flip(d, ax);
+        low -= (len - 1) * k; // the lowest index taken
+      }
+      if (k > 1 && len > 1) d = spread(d, ax, k);
+      pads[ax] = low;
+      pads[ax + x.rank] = dim - low - d.shape[ax]!;
     });
     return [G.pad(d, pads, 0)];
   },
