@@ -1,0 +1,129 @@
+// Graph bytes cached on disk by content key: sha256 of a canonical description of everything that
+// shapes a graph (spec key and forward source, shapes, dtypes, optimizer config, kind, K, opset, ttt
+// version, graph format). A second request with the same key reads the file instead of rebuilding.
+// Folder: TTT_CACHE_DIR, else ~/.cache/ttt/graphs, else (HOME unwritable) <tmp>/ttt-<uid>/graphs.
+import { createHash } from "node:crypto";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import pkg from "../../package.json" with { type: "json" };
+import { DEFAULT_IR_VERSION, DEFAULT_OPSET, toModelBytes } from "../graph/serialize.ts";
+import { canonicalJson } from "../optim/config.ts";
+import { type GraphRequest, buildGraph } from "./build.ts";
+import { specDType } from "./spec.ts";
+
+/** Bump when the way graphs are built changes without a version change (optimizer, autodiff, naming). */
+export const GRAPH_FORMAT = 1;
+
+/** Counters for this process: real builds and cache hits (tests use them as timing-free evidence). */
+export const graphCacheStats = { builds: 0, hits: 0, writes: 0 };
+
+function writable(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The cache folder (created). */
+export function defaultCacheDir(): string {
+  if (process.env.TTT_CACHE_DIR) {
+    mkdirSync(process.env.TTT_CACHE_DIR, { recursive: true });
+    return process.env.TTT_CACHE_DIR;
+  }
+  let home = "";
+  try {
+    home = homedir();
+  } catch {
+    // no home directory
+  }
+  if (home) {
+    const dir = join(home, ".cache", "ttt", "graphs");
+    if (writable(dir)) return dir;
+  }
+  const uid = typeof process.getuid === "function" ? process.getuid() : "user";
+  const dir = join(tmpdir(), `ttt-${uid}`, "graphs");
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/** The canonical description of a graph request and its sha256 key. */
+export function graphKey(req: GraphRequest): { key: string; description: string } {
+  const { spec } = req;
+  const d = {
+    ttt: pkg.version,
+    format: GRAPH_FORMAT,
+    ir: DEFAULT_IR_VERSION,
+    opset: DEFAULT_OPSET,
+    kind: req.kind,
+    steps: req.kind === "loop" ? (req.steps ?? 1) : null,
+    optim: req.kind === "infer" ? null : (req.optim ?? null),
+    model: {
+      key: spec.key,
+      dtype: specDType(spec),
+      forward: sha(spec.forward.toString()),
+      params: spec.params.map((p) => [p.name, p.shape, p.group ?? null]),
+      batch: spec.batch.map((b) => [b.name, b.dtype, b.shape, !!b.fixed]),
+      inferBatch: spec.inferBatch?.map((b) => [b.name, b.dtype, b.shape]) ?? null,
+      noise: spec.noise?.map((n) => [n.name, n.shape, n.dist ?? "normal"]) ?? null,
+    },
+  };
+  const description = canonicalJson(d);
+  return { key: sha(description), description };
+}
+
+export interface CachedGraph {
+  bytes: Uint8Array;
+  key: string;
+  /** The cached file, or null when caching is off. */
+  path: string | null;
+  hit: boolean;
+  /** Node count of the top graph when built now (null on a hit). */
+  nodes: number | null;
+}
+
+export interface CacheOptions {
+  /** A folder, or false to build without caching. */
+  cacheDir?: string | false;
+}
+
+/** The graph's bytes: from the cache when present, else built (and written atomically). */
+export function getGraph(req: GraphRequest, opts: CacheOptions = {}): CachedGraph {
+  const { key, description } = graphKey(req);
+  const dir = opts.cacheDir === false ? null : (opts.cacheDir ?? defaultCacheDir());
+  const path = dir ? join(dir, `${req.kind}-${key.slice(0, 32)}.onnx`) : null;
+  if (path && existsSync(path) && statSync(path).size > 0) {
+    graphCacheStats.hits++;
+    return { bytes: new Uint8Array(readFileSync(path)), key, path, hit: true, nodes: null };
+  }
+  const g = buildGraph(req);
+  const bytes = toModelBytes(g, { docString: description });
+  graphCacheStats.builds++;
+  if (path && dir) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, path);
+      graphCacheStats.writes++;
+    } catch {
+      // an unwritable cache only costs a rebuild next time
+    }
+  }
+  return { bytes, key, path, hit: false, nodes: g.nodes.length };
+}
+
+/** Path for ORT's optimised form of a cached graph, keyed also by provider and optimisation level. */
+export function optimizedPath(graphPath: string, provider: string, level: string): string {
+  return graphPath.replace(/\.onnx$/, `.opt-${provider}-${level}.ort.onnx`);
+}
+
+/** Read a cached file if it exists (for the optimised model). */
+export function readIfPresent(path: string): Uint8Array | null {
+  return existsSync(path) && statSync(path).size > 0 ? new Uint8Array(readFileSync(path)) : null;
+}
