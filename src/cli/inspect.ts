@@ -1,7 +1,7 @@
 // `ttt inspect <tasks>`: load tasks in any layout, validate them and print summary figures.
 // Exit 1 when any task is invalid.
 import { defineCommand } from "citty";
-import { findSolutionsFile, loadTasks, SIZE_BUCKETS, taskSetStats, type LoadError, type TaskSetStats } from "../arc/index.ts";
+import { findSolutionsFile, loadTasks, SIZE_BUCKETS, STDIN_NAME, taskSetStats, type LoadError, type TaskSetStats } from "../arc/index.ts";
 import { UsageError } from "./usage-error.ts";
 
 export default defineCommand({
@@ -32,7 +32,7 @@ export default defineCommand({
       const out = { source, layout: loaded.layout, solutionsFile: solutionsFile ?? null, ...stats, errors: loaded.errors.map((e) => e.toJSON()) };
       console.log(JSON.stringify(out, null, 2));
     } else {
-      printReport(source, loaded.layout, solutionsFile, stats, loaded.errors);
+      printReport(source === "-" ? STDIN_NAME : source, loaded.layout, solutionsFile, stats, loaded.errors);
     }
     if (loaded.errors.length > 0) process.exitCode = 1;
   },
