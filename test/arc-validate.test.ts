@@ -90,3 +90,11 @@ describe("tolerated content", () => {
     });
   });
 });
+
+describe("problem counting", () => {
+  test("one bad cell that breaks two rules counts once", () => {
+    const value = { train: [{ input: [[9.5, 12.5]], output: [[1]] }], test: [{ input: [[1]] }] };
+    const result = loadText(JSON.stringify({ t: value }), "f.json");
+    expect(result.errors.map(String)).toEqual(["f.json: task t train[0].input row 0 col 0: 9.5 is not a colour 0..9 (and 1 more problem)"]);
+  });
+});

@@ -113,7 +113,7 @@ export interface Place {
   mapKeys?: (keys: (string | number)[]) => (string | number)[];
 }
 
-/** Validate a value; on failure one LoadError for the first problem (counting the others). */
+/** Validate a value; on failure one LoadError for the first problem (counting the other places with problems). */
 export function validate<T extends v.GenericSchema>(
   schema: T,
   value: unknown,
@@ -125,7 +125,9 @@ export function validate<T extends v.GenericSchema>(
   const first = issues[0]!;
   let keys = (first.path ?? []).map((p) => p.key as string | number);
   if (place.mapKeys) keys = place.mapKeys(keys);
-  const more = issues.length - 1;
+  // Count other problem places, not issues: a cell like 9.5 fails both "integer" and "at most 9".
+  const places = new Set(issues.map((issue) => JSON.stringify((issue.path ?? []).map((p) => p.key))));
+  const more = places.size - 1;
   const message = more > 0 ? `${first.message} (and ${more} more problem${more === 1 ? "" : "s"})` : first.message;
   const path = formatPath([...(place.prefix ?? []), ...keys]);
   return { ok: false, error: new LoadError({ file: place.file, taskId: place.taskId, path, message }) };
