@@ -21,6 +21,7 @@ export function gemm(
   opts: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number } = {},
 ): Tensor {
   if (a.rank !== 2 || b.rank !== 2) throw new GraphError(`Gemm: operands must be 2-D, got ${a} and ${b}`);
+  for (const t of c ? [b, c] : [b]) if (t.dtype !== a.dtype) throw new GraphError(`Gemm: dtypes differ, ${a} and ${t}`);
   const [m, k] = opts.transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
   const [k2, n] = opts.transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
   if (k !== k2) throw new GraphError(`Gemm: inner dimensions differ, ${a} and ${b} (transA=${!!opts.transA}, transB=${!!opts.transB})`);
@@ -49,6 +50,7 @@ export function parseEinsum(equation: string): EinsumSpec {
 export function einsum(equation: string, ...xs: Tensor[]): Tensor {
   const spec = parseEinsum(equation);
   if (spec.inputs.length !== xs.length) throw new GraphError(`Einsum "${equation}": ${xs.length} operands for ${spec.inputs.length} terms`);
+  for (const x of xs) if (x.dtype !== xs[0]!.dtype) throw new GraphError(`Einsum "${equation}": dtypes differ, ${xs[0]} and ${x}`);
   const dims = new Map<string, number>();
   spec.inputs.forEach((term, i) => {
     const x = xs[i]!;
@@ -73,6 +75,7 @@ export function layerNorm(x: Tensor, scale: Tensor, bias: Tensor | null, axis = 
   const a = normAxis("LayerNormalization", axis, x.rank);
   const normShape = x.shape.slice(a);
   for (const p of bias ? [scale, bias] : [scale]) {
+    if (p.dtype !== x.dtype) throw new GraphError(`LayerNormalization: ${p} does not match the dtype of ${x}`);
     if (p.rank > normShape.length || broadcastShapes("LayerNormalization", p.shape, normShape).length !== normShape.length) {
       throw new GraphError(`LayerNormalization: ${p} does not fit normalised shape ${formatShape(normShape)}`);
     }

@@ -19,7 +19,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 export function transpose(x: Tensor, perm?: number[]): Tensor {
   const p = perm ?? x.shape.map((_, i) => x.rank - 1 - i);
-  if (p.length !== x.rank || normAxes("Transpose", p, x.rank).some((a, i) => a !== i)) {
+  const valid = p.length === x.rank && p.every((a) => Number.isInteger(a) && a >= 0 && a < x.rank) && new Set(p).size === p.length;
+  if (!valid) {
     throw new GraphError(`Transpose: perm [${p.join(",")}] is not a permutation for ${x}`);
   }
   if (p.every((a, i) => a === i)) return x;
