@@ -80,6 +80,9 @@ export function buildGraph(req: GraphRequest): Graph {
     const { outputs } = spec.forward(g, p, batch, noise, "infer");
     const entries = Object.entries(outputs ?? {});
     if (entries.length === 0) throw new Error(`model ${spec.key}: forward returned no outputs for inference`);
+    for (const [name] of entries) {
+      if (g.inputs.some((t) => t.name === name)) throw new Error(`model ${spec.key}: output "${name}" has the name of an input`);
+    }
     for (const [name, t] of entries) g.output(t, name);
     return g;
   }

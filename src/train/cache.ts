@@ -34,9 +34,9 @@ export function defaultCacheDir(): string {
     mkdirSync(process.env.TTT_CACHE_DIR, { recursive: true });
     return process.env.TTT_CACHE_DIR;
   }
-  let home = "";
+  let home = process.env.HOME ?? "";
   try {
-    home = homedir();
+    home ||= homedir();
   } catch {
     // no home directory
   }

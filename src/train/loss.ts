@@ -8,7 +8,9 @@ export function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
   const dtype = logits.dtype as "float32" | "float64";
   return logits.graph.scope("CrossEntropy", () => {
     const logp = G.logSoftmax(logits, -1);
-    const hot = G.oneHot(G.cast(labels, "int64"), c, dtype);
+    // one-hot by comparison with 0..C-1 (ORT's CPU OneHot has no float64 output)
+    const classes = logits.graph.constant("int64", [c], Array.from({ length: c }, (_, i) => i));
+    const hot = G.cast(G.equal(G.unsqueeze(G.cast(labels, "int64"), [-1]), classes), dtype);
     const picked = G.reduceSum(G.mul(logp, hot), [-1]);
     return G.neg(G.reduceMean(picked));
   });

@@ -1,0 +1,90 @@
+// Graph cache: content keys, a second request is a hit (build counter and file mtime unchanged), the
+// HOME fallback, and reuse of ORT's optimised model.
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { mlpSpec, mlpToyData } from "../src/models/toy.ts";
+import { defaultCacheDir, getGraph, graphCacheStats, graphKey, optimizedPath } from "../src/train/cache.ts";
+import { Trainer } from "../src/train/trainer.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "ttt-cache-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const o = { inputs: 8, hidden: 16, classes: 3, batch: 8 };
+const optim = { kind: "adamw" as const, lr: 1e-3 };
+
+describe("graph cache", () => {
+  test("second request is a hit: no rebuild, same bytes, file untouched", async () => {
+    const req = { spec: mlpSpec(o), kind: "loop" as const, steps: 4, optim };
+    const builds = graphCacheStats.builds;
+    const a = getGraph(req, { cacheDir: dir });
+    expect(a.hit).toBe(false);
+    expect(graphCacheStats.builds).toBe(builds + 1);
+    const mtime = statSync(a.path!).mtimeMs;
+    await Bun.sleep(20);
+    // a fresh spec object with the same content (different initial weights do not matter)
+    const b = getGraph({ ...req, spec: mlpSpec({ ...o, seed: 5 }) }, { cacheDir: dir });
+    expect(b.hit).toBe(true);
+    expect(graphCacheStats.builds).toBe(builds + 1);
+    expect(b.key).toBe(a.key);
+    expect(b.bytes).toEqual(a.bytes);
+    expect(statSync(a.path!).mtimeMs).toBe(mtime);
+  });
+
+  test("keys change with K, kind, optimizer, shapes and dtype", () => {
+    const base = { spec: mlpSpec(o), kind: "loop" as const, steps: 4, optim };
+    const k = graphKey(base).key;
+    const others = [
+      { ...base, steps: 5 },
+      { ...base, kind: "train" as const },
+      { ...base, optim: { ...optim, lr: 2e-3 } },
+      { ...base, spec: mlpSpec({ ...o, batch: 9 }) },
+      { ...base, spec: mlpSpec({ ...o, dtype: "float64" }) },
+      { ...base, spec: mlpSpec({ ...o, fixed: true }) },
+    ].map((r) => graphKey(r).key);
+    expect(new Set([k, ...others]).size).toBe(others.length + 1);
+    // the optimizer does not shape the inference graph
+    expect(graphKey({ ...base, kind: "infer" }).key).toBe(graphKey({ ...base, kind: "infer", optim: { ...optim, lr: 5 } }).key);
+  });
+
+  test("folder: TTT_CACHE_DIR, else ~/.cache/ttt/graphs, else a temp folder when HOME is unwritable", () => {
+    const saved = { home: process.env.HOME, dir: process.env.TTT_CACHE_DIR };
+    try {
+      process.env.TTT_CACHE_DIR = join(dir, "override");
+      expect(defaultCacheDir()).toBe(join(dir, "override"));
+      delete process.env.TTT_CACHE_DIR;
+      process.env.HOME = join(dir, "home");
+      expect(defaultCacheDir()).toBe(join(dir, "home", ".cache", "ttt", "graphs"));
+      process.env.HOME = "/proc/ttt-no-such-home";
+      const fallback = defaultCacheDir();
+      expect(fallback.startsWith(tmpdir())).toBe(true);
+      expect(fallback.endsWith(join("graphs"))).toBe(true);
+    } finally {
+      if (saved.home === undefined) delete process.env.HOME;
+      else process.env.HOME = saved.home;
+      if (saved.dir === undefined) delete process.env.TTT_CACHE_DIR;
+      else process.env.TTT_CACHE_DIR = saved.dir;
+    }
+  });
+
+  test("trainer: second trainer hits the cache; reused optimised model gives identical results", async () => {
+    const spec = mlpSpec({ ...o, fixed: true });
+    const data = mlpToyData(o, o.batch, 2);
+    const run = async () => {
+      const t = await Trainer.create(spec, { optim, cacheDir: dir, reuseOptimized: true, session: { ep: "cpu", intraOpThreads: 1 } });
+      t.setBatch(data);
+      const losses = await t.step(5);
+      await t.release();
+      return { t, losses };
+    };
+    const a = await run();
+    expect(a.t.stats.graphHits).toBe(0);
+    const g = getGraph({ spec, kind: "loop", steps: 5, optim }, { cacheDir: dir });
+    const opt = optimizedPath(g.path!, "cpu", "all");
+    expect(statSync(opt).size).toBeGreaterThan(0);
+    const b = await run();
+    expect(b.t.stats.graphHits).toBe(1);
+    expect(Array.from(b.losses)).toEqual(Array.from(a.losses));
+    expect(b.t.getState().params.w1).toEqual(a.t.getState().params.w1!);
+  });
+});
