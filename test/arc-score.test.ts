@@ -88,3 +88,16 @@ describe("submission structure", () => {
     ]);
   });
 });
+
+describe("odd task ids", () => {
+  test("__proto__ and numeric-looking ids survive build, JSON and parse", () => {
+    const ids = ["__proto__", "constructor", "00576224", "12345678"];
+    const json = buildSubmission(ids.map((id) => ({ id, test: [A] })), new Map([["__proto__", [[A]]]]));
+    const text = JSON.stringify(json);
+    const { submission, errors } = parseSubmission(JSON.parse(text), "sub.json");
+    expect(errors).toEqual([]);
+    expect([...submission.keys()].sort()).toEqual([...ids].sort());
+    const r = scoreSubmission(submission, new Map(ids.map((id) => [id, [A]])));
+    expect(r.passed).toEqual(["__proto__"]);
+  });
+});

@@ -101,7 +101,12 @@ export function taskIdFromFile(file: string): string {
 }
 
 function loadFolder(folder: string, options: LoadOptions): LoadResult {
-  const files = listJsonFiles(folder);
+  let files: string[];
+  try {
+    files = listJsonFiles(folder);
+  } catch (e) {
+    return { tasks: [], errors: [new LoadError({ file: folder, message: `cannot list: ${(e as Error).message}` })], layout: "folder" };
+  }
   const fileSet = new Set(files);
   const result: LoadResult = { tasks: [], errors: [], layout: "folder" };
   const firstFile = new Map<string, string>();

@@ -40,11 +40,13 @@ export function buildSubmission(
   const out: SubmissionJson = {};
   for (const task of tasks) {
     const mine = get(task.id);
-    out[task.id] = task.test.map((_, i) => {
+    const entries = task.test.map((_, i) => {
       const grids = mine?.[i] ?? [];
       const rows = (g: Grid | undefined) => (g ? gridToRows(g) : NO_ANSWER.map((r) => r.slice()));
       return { attempt_1: rows(grids[0]), attempt_2: rows(grids[1]) };
     });
+    // defineProperty: an id such as "__proto__" must become a key, not a prototype.
+    Object.defineProperty(out, task.id, { value: entries, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

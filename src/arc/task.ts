@@ -77,10 +77,12 @@ export function tasksToKaggle(tasks: readonly Task[]): {
 } {
   const challenges: Record<string, TaskJson> = {};
   const solutions: Record<string, GridRows[]> = {};
+  const put = (o: object, key: string, value: unknown) =>
+    Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
   for (const task of tasks) {
-    challenges[task.id] = taskToJson(task, false);
+    put(challenges, task.id, taskToJson(task, false));
     const outs = testOutputsOf(task);
-    if (outs) solutions[task.id] = outs.map(gridToRows);
+    if (outs) put(solutions, task.id, outs.map(gridToRows));
   }
   return { challenges, solutions };
 }
