@@ -5,6 +5,7 @@ import * as G from "../src/graph/index.ts";
 import { Graph, type Node, type Tensor } from "../src/graph/index.ts";
 import { gradients } from "../src/autodiff/index.ts";
 import { type Feed, cpuSession, runPlain } from "./support/ort.ts";
+import { sgdLoopGraph, sgdReference } from "./support/sample-graphs.ts";
 
 const X = [0.3, -0.7, 1.1, 0.05, -0.4, 0.9];
 const f64 = (shape: number[], data: number[]): Feed => ({ dtype: "float64", shape, data });
@@ -165,5 +166,21 @@ describe("autodiff driver", () => {
     const x = g.input("x", "float64", [3]);
     expect(() => gradients(G.exp(x), [x])).toThrow(/loss must be a scalar/);
     expect(() => gradients(G.argMax(x, 0), [x])).toThrow(/loss must be a float tensor/);
+  });
+});
+
+describe("gradients inside a Loop body", () => {
+  // lr = 0.125 is exact in float32: ORT's "extended" optimiser folds a scalar Mul that follows a MatMul
+  // into com.microsoft.FusedMatMul, whose alpha is a float32 attribute, so in a float64 graph lr = 0.1
+  // would act as 0.1f (a 1.5e-8 relative change of every step).
+  test("K steps of gradient descent in one Loop match plain arithmetic", async () => {
+    const g = sgdLoopGraph(3, 0.125);
+    const X = [1, 2, -1, 0.5, 0.3, -0.2, 2, 1];
+    const Y = [1, 0, -1, 2];
+    const w0 = [0.1, -0.3];
+    const r = await run(g, { X: f64([4, 2], X), Y: f64([4, 1], Y), w0: f64([2, 1], w0) });
+    const want = sgdReference(X, Y, w0, 3, 0.125);
+    close(r.w!.data, want.w);
+    close(r.losses!.data, want.losses);
   });
 });

@@ -97,9 +97,12 @@ describe("Loop in ORT", () => {
     // h <- h * w + i,  n <- n + 1; scans: h after the step, and i * 10
     const { carried, scans } = G.loop(g, 4, [h0, n0], (i, [h, n]) => {
       const fi = G.cast(i, "float32");
-      const next = G.add(G.mul(h!, w), fi);
+      const next = G.add(G.mul(w, h!), fi); // outer tensor first: the Mul must still land in the body
       return { carried: [next, G.add(n!, 1)], scans: [next, G.mul(fi, 10)] };
     });
+    const body = (g.nodes.find((n) => n.opType === "Loop")!.attrs.body as { value: Graph }).value;
+    expect(body.nodes.map((n) => n.opType)).toContain("Mul");
+    expect(g.nodes.map((n) => n.opType)).not.toContain("Mul");
     expect(carried.map((t) => [...t.shape])).toEqual([[2], []]);
     expect(scans.map((t) => [...t.shape])).toEqual([[4, 2], [4]]);
     g.output(carried[0]!, "h");
@@ -122,6 +125,12 @@ describe("Loop in ORT", () => {
     expect(r.hs).toEqual({ dims: [4, 2], data: hs });
     expect(r.is).toEqual({ dims: [4], data: [0, 10, 20, 30] });
   });
+});
+
+test("a tensor of an unrelated graph is refused", () => {
+  const a = new Graph("a");
+  const b = new Graph("b");
+  expect(() => G.add(a.input("x", "float32", [2]), b.input("y", "float32", [2]))).toThrow("Add: input y belongs to another graph");
 });
 
 describe("ONNX serialisation", () => {

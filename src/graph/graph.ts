@@ -165,9 +165,15 @@ export class Graph {
     attrs: Record<string, AttrValue> = {},
     domain?: string,
   ): Tensor[] {
+    // An op mixing an outer tensor with a Loop body's tensor belongs in the body (ops call this on their
+    // first operand's graph, which may be the enclosing one).
+    let home: Graph = this;
     for (const t of inputs) {
-      if (t && !this.canRead(t)) throw new GraphError(`${opType}: input ${t.name} belongs to another graph`);
+      if (!t || home.canRead(t)) continue;
+      if (t.graph.isWithin(home)) home = t.graph;
+      else throw new GraphError(`${opType}: input ${t.name} belongs to another graph`);
     }
+    if (home !== this) return home.node(opType, inputs, outs, attrs, domain);
     const nodeName = this.uniqueName(opType);
     const outputs = outs.map((o, i) => {
       const name = o.name ? (this.reserve(o.name), o.name) : outs.length === 1 ? this.uniqueName(`${opType}_out`) : this.uniqueName(`${opType}_out${i}`);
@@ -190,6 +196,10 @@ export class Graph {
 
   private canRead(t: Tensor): boolean {
     return t.graph === this || (this.parent?.canRead(t) ?? false);
+  }
+  /** Whether this graph is `g` or nested (at any depth) inside it. */
+  isWithin(g: Graph): boolean {
+    return this === g || (this.parent?.isWithin(g) ?? false);
   }
 
   /** Mark a tensor as a graph output, optionally renaming it through an Identity node. */
