@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { findJsonSyntaxProblem, lineColumn, parseJson } from "../src/arc/index.ts";
+import { entriesInTextOrder, findJsonSyntaxProblem, lineColumn, parseJson, topLevelKeys } from "../src/arc/index.ts";
 
 describe("JSON syntax positions", () => {
   test.each([
@@ -50,5 +50,17 @@ describe("JSON syntax positions", () => {
   test("lineColumn", () => {
     expect(lineColumn("ab\ncd\n", 4)).toEqual({ line: 2, column: 2 });
     expect(lineColumn("ab", 0)).toEqual({ line: 1, column: 1 });
+  });
+});
+
+describe("text order of top-level keys", () => {
+  test("topLevelKeys skips nested keys and unescapes", () => {
+    expect(topLevelKeys('{"b": {"x": [1, {"y": 2}]}, "a\\"q": "s,{", "9": []}')).toEqual(["b", 'a"q', "9"]);
+  });
+
+  test("all-digit ids keep the file's order", () => {
+    const text = '{"zz": 1, "13713586": 2, "00576224": 3, "12": 4}';
+    expect(Object.keys(JSON.parse(text))).toEqual(["12", "13713586", "zz", "00576224"]);
+    expect(entriesInTextOrder(JSON.parse(text), text).map(([k]) => k)).toEqual(["zz", "13713586", "00576224", "12"]);
   });
 });

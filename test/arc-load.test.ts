@@ -151,6 +151,20 @@ describe("problems while loading", () => {
     expect(testOutputsOf(r.tasks[0]!)).toBeUndefined();
   });
 
+  test("tasks and solutions keep the file's order, all-digit ids included", async () => {
+    const dir = join(tmp, "order");
+    mkdirSync(dir);
+    const ok = [[1]];
+    const task = { train: [{ input: ok, output: ok }], test: [{ input: ok }] };
+    const ids = ["ffff0000", "13713586", "00576224", "42"];
+    writeFileSync(join(dir, "o_challenges.json"), `{${ids.map((id) => `"${id}": ${JSON.stringify(task)}`).join(",")}}`);
+    writeFileSync(join(dir, "o_solutions.json"), `{${ids.map((id) => `"${id}": [[[1]]]`).join(",")}}`);
+    const r = await loadTasks(join(dir, "o_challenges.json"), { solutions: "auto" });
+    expect(r.errors).toEqual([]);
+    expect(r.tasks.map((t) => t.id)).toEqual(ids);
+    expect([...(await loadSolutions(join(dir, "o_solutions.json"))).solutions.keys()]).toEqual(ids);
+  });
+
   test("duplicate ids in a folder", async () => {
     const dir = join(tmp, "dups");
     mkdirSync(join(dir, "sub"), { recursive: true });

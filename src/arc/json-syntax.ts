@@ -178,3 +178,40 @@ function isSpace(c: number): boolean {
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
+
+/**
+ * The entries of a parsed top-level JSON object in the order the text gives them. JavaScript objects
+ * list integer-like keys ("13713586") first, which would reorder ARC ids; the text order is kept here.
+ */
+export function entriesInTextOrder(object: Record<string, unknown>, text: string): [string, unknown][] {
+  const entries = Object.entries(object);
+  if (!entries.some(([key]) => /^(0|[1-9][0-9]*)$/.test(key))) return entries;
+  const order = topLevelKeys(text).filter((key) => Object.hasOwn(object, key));
+  const unique = [...new Set(order)];
+  if (unique.length !== entries.length) return entries;
+  return unique.map((key) => [key, object[key]]);
+}
+
+/** The keys of a top-level JSON object, in text order (the text must be valid JSON). */
+export function topLevelKeys(text: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22) {
+      const start = i;
+      for (i++; text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      if (depth === 1 && expectKey) keys.push(JSON.parse(text.slice(start, i + 1)) as string);
+      expectKey = false;
+    } else if (ch === 0x7b || ch === 0x5b) {
+      depth++;
+      expectKey = depth === 1 && ch === 0x7b;
+    } else if (ch === 0x7d || ch === 0x5d) {
+      depth--;
+    } else if (ch === 0x2c && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return keys;
+}

@@ -56,7 +56,7 @@ export async function loadTasks(source: string, options: LoadOptions = {}): Prom
 export function loadText(text: string, file: string, options: Pick<LoadOptions, "solutions"> = {}): LoadResult {
   const parsed = parseJson(text, file);
   if ("error" in parsed) return { tasks: [], errors: [parsed.error], layout: "unreadable" };
-  const set = tasksFromJson(parsed.value, file, taskIdFromFile(file));
+  const set = tasksFromJson(parsed.value, file, taskIdFromFile(file), text);
   const layout = set.layout ?? "unreadable";
   if (layout !== "challenges" || options.solutions === undefined) return { tasks: set.tasks, errors: set.errors, layout };
   const solutionsFile = options.solutions === "auto" ? findSolutionsFile(file) : options.solutions;
@@ -81,7 +81,7 @@ export async function loadSolutions(source: string, options: Pick<LoadOptions, "
     const file = source === "-" ? STDIN_NAME : source;
     const parsed = parseJson(text.text, file);
     if ("error" in parsed) return { solutions: new Map(), errors: [parsed.error] };
-    if (detectJsonLayout(parsed.value) === "solutions") return solutionsFromJson(parsed.value, file);
+    if (detectJsonLayout(parsed.value) === "solutions") return solutionsFromJson(parsed.value, file, text.text);
   }
   const loaded = await loadTasks(source, { ...options, solutions: "auto" });
   const solutions = new Map<string, Grid[]>();
@@ -148,7 +148,7 @@ function readSolutionsFile(file: string): { solutions: Map<string, Grid[]>; erro
   if ("error" in text) return { solutions: new Map(), errors: [text.error] };
   const parsed = parseJson(text.text, file);
   if ("error" in parsed) return { solutions: new Map(), errors: [parsed.error] };
-  return solutionsFromJson(parsed.value, file);
+  return solutionsFromJson(parsed.value, file, text.text);
 }
 
 async function readSource(source: string, options: LoadOptions): Promise<{ text: string } | { error: LoadError }> {

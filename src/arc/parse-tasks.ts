@@ -1,6 +1,7 @@
 // From parsed JSON to validated tasks: layout detection, per-task validation, attaching solutions.
 // Nothing here throws for bad content; every problem becomes a LoadError and the good tasks survive.
 import { gridFromRows, type Grid } from "./grid.ts";
+import { entriesInTextOrder } from "./json-syntax.ts";
 import { LoadError } from "./load-error.ts";
 import { SolutionListSchema, TaskSchema, describeValue, validate } from "./schema.ts";
 import type { Task, TestPair } from "./task.ts";
@@ -41,8 +42,14 @@ export function parseTask(value: unknown, id: string, file: string): { task: Tas
   };
 }
 
-/** Tasks from a parsed JSON value: a single task (id = `singleId`) or a challenges map. */
-export function tasksFromJson(value: unknown, file: string, singleId: string): TaskSet & { layout?: JsonLayout } {
+/** Entries of an object, in the order of `text` when it is given (see entriesInTextOrder). */
+const entriesOf = (value: Record<string, unknown>, text?: string) => (text === undefined ? Object.entries(value) : entriesInTextOrder(value, text));
+
+/**
+ * Tasks from a parsed JSON value: a single task (id = `singleId`) or a challenges map. Pass the JSON
+ * `text` to keep the file's task order (JavaScript would move all-digit ids first).
+ */
+export function tasksFromJson(value: unknown, file: string, singleId: string, text?: string): TaskSet & { layout?: JsonLayout } {
   const layout = detectJsonLayout(value);
   if (layout === undefined) {
     const message = `expected a task ({train, test}) or an object of tasks by id, got ${describeValue(value)}`;
@@ -52,7 +59,7 @@ export function tasksFromJson(value: unknown, file: string, singleId: string): T
     const message = "this is a solutions file ({id: [grid]}); load it with its challenges file";
     return { tasks: [], errors: [new LoadError({ file, message })], layout };
   }
-  const entries: [string, unknown][] = layout === "task" ? [[singleId, value]] : Object.entries(value as object);
+  const entries: [string, unknown][] = layout === "task" ? [[singleId, value]] : entriesOf(value as Record<string, unknown>, text);
   if (entries.length === 0) return { tasks: [], errors: [new LoadError({ file, message: "no tasks in the file" })], layout };
   const set: TaskSet = { tasks: [], errors: [] };
   for (const [id, taskValue] of entries) {
@@ -63,15 +70,15 @@ export function tasksFromJson(value: unknown, file: string, singleId: string): T
   return { ...set, layout };
 }
 
-/** Solutions from a parsed Kaggle solutions value ({id: [grid per test input]}). */
-export function solutionsFromJson(value: unknown, file: string): { solutions: Map<string, Grid[]>; errors: LoadError[] } {
+/** Solutions from a parsed Kaggle solutions value ({id: [grid per test input]}); `text` keeps the file's order. */
+export function solutionsFromJson(value: unknown, file: string, text?: string): { solutions: Map<string, Grid[]>; errors: LoadError[] } {
   const solutions = new Map<string, Grid[]>();
   if (!isRecord(value)) {
     const message = `expected an object of solutions by task id, got ${describeValue(value)}`;
     return { solutions, errors: [new LoadError({ file, message })] };
   }
   const errors: LoadError[] = [];
-  for (const [id, list] of Object.entries(value)) {
+  for (const [id, list] of entriesOf(value, text)) {
     const mapKeys = ([i, ...rest]: (string | number)[]) => (i === undefined ? [] : ["test", i, "output", ...rest]);
     const result = validate(SolutionListSchema, list, { file, taskId: id, mapKeys });
     if (result.ok) solutions.set(id, result.value.map((rows) => gridFromRows(rows)));
