@@ -142,7 +142,7 @@ describe("toy models learn", () => {
     for (let r = 0; r < 24; r++) {
       const losses = await tr.step(K, seqToyData(o, K * o.batch, "reverse", 100 + r));
       if (r === 0) first = losses[0]!;
-      last = losses.slice(-5).reduce((a, b) => a + b, 0) / 5;
+      last = Array.from(losses.slice(-5)).reduce((a, b) => a + b, 0) / 5;
     }
     const ms = performance.now() - t0;
     const held = seqToyData(o, o.batch, "reverse", 999);

@@ -6,7 +6,7 @@ import * as ort from "onnxruntime-node";
 import { type EpChoice, type Provider, type ProviderDecision, announce, cudaLibraryCheck, cudaOutcomeSoFar, recordCudaOutcome } from "./providers.ts";
 import { type RegisteredSession, registerSession, releaseSession } from "./registry.ts";
 
-export type OptLevel = "disabled" | "basic" | "extended" | "all";
+export type OptLevel = "disabled" | "basic" | "extended" | "layout" | "all";
 
 export interface SessionConfig {
   /** Execution provider: "auto" (default), "cuda" (fail if unavailable) or "cpu". */

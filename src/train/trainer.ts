@@ -33,7 +33,7 @@ export interface TrainerOptions extends CacheOptions {
 }
 
 export interface StepOptions {
-  /** Run K steps as K one-step runs instead of one Loop run (same results; for tests and timing). */
+  /** Run K steps as K one-step runs instead of one Loop run (same results; for tests and timing). K = 1 always does. */
   oneStep?: boolean;
 }
 
@@ -174,14 +174,15 @@ export class Trainer {
   }
 
   /**
-   * Run K optimizer steps and return the K losses. Per-step batch inputs are given (or were set) as
-   * K stacked batches (K * batch values); for K = 1 with `oneStep`, as one batch.
+   * Run K optimizer steps and return the K losses: one run of the K-step Loop graph (K > 1), or
+   * the one-step graph (K = 1, or `oneStep`: K runs). Per-step batch inputs are given (or were set)
+   * as K stacked batches (K * batch values); fixed ones as one batch.
    */
   async step(K = 1, batch?: Record<string, BatchArray>, opts: StepOptions = {}): Promise<FloatArray> {
     if (!Number.isInteger(K) || K < 1) throw new Error(`step: K must be a positive integer, got ${K}`);
     const dtype = specDType(this.spec);
     const losses = dtype === "float64" ? new Float64Array(K) : new Float32Array(K);
-    if (opts.oneStep) {
+    if (opts.oneStep || K === 1) {
       const s = await this.session("train");
       for (let k = 0; k < K; k++) {
         const feeds = this.stateFeeds();
