@@ -36,3 +36,21 @@ export function sgdReference(X: number[], Y: number[], w0: number[], K = 3, lr =
   }
   return { w, losses };
 }
+
+/** A float32 forward + backward graph through most differentiable ops (Erf included: float32 only in ORT). */
+export function compositeGradGraph(): Graph {
+  const g = new Graph("composite_grad");
+  const x = g.input("x", "float32", [2, 3]);
+  const w = g.input("w", "float32", [3, 4]);
+  const b = g.input("b", "float32", [4]);
+  const scale = g.input("scale", "float32", [4]);
+  const h = G.gelu(G.add(G.matmul(x, w), b));
+  const n = G.layerNorm(G.silu(h), scale, null);
+  const p = G.softmax(G.concat([n, G.flip(G.pad(h, [0, 1, 0, -1]), 1)], 0), 0);
+  const e = G.einsum("ij,jk->ik", G.gather(x, g.int64s([1, 0, 1]), 0), w);
+  const m = G.reduceMax(G.cumSum(G.tile(e, [1, 2]), 1, { reverse: true }), [1]);
+  const loss = G.add(G.reduceMean(G.mul(p, p)), G.reduceSum(G.logSumExp(G.sub(m, G.sqrt(G.exp(m))), [0], true)));
+  g.output(loss, "loss");
+  for (const t of gradients(loss, [x, w, b, scale])) g.output(t);
+  return g;
+}
