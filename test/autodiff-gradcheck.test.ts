@@ -76,11 +76,12 @@ afterAll(() => {
   if (!results.length) return;
   const byOp = new Map<string, { n: number; worst: number }>();
   for (const r of results) {
-    const e = byOp.get(r.op) ?? { n: 0, worst: 0 };
+    const key = r.dtype === "float64" ? r.op : `${r.op} (float32)`;
+    const e = byOp.get(key) ?? { n: 0, worst: 0 };
     e.n++;
     e.worst = Math.max(e.worst, r.worst);
-    byOp.set(r.op, e);
+    byOp.set(key, e);
   }
-  const lines = [...byOp].sort(([a], [b]) => a.localeCompare(b)).map(([op, e]) => `  ${op.padEnd(20)} ${String(e.n).padStart(3)} cases  worst ${e.worst.toExponential(1)}`);
-  console.error(`[gradcheck] ${results.length} cases, ${byOp.size} ops\n${lines.join("\n")}`);
+  const lines = [...byOp].sort(([a], [b]) => a.localeCompare(b)).map(([op, e]) => `  ${op.padEnd(28)} ${String(e.n).padStart(3)} cases  worst ${e.worst.toExponential(1)}`);
+  console.error(`[gradcheck] ${results.length} cases; worst error (see test/support/gradcheck.ts) by op\n${lines.join("\n")}`);
 });

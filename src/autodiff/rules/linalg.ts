@@ -21,7 +21,7 @@ defineGrad("Gemm", {
     const [a, b] = c.inputs as [Tensor, Tensor];
     const dy = c.dY[0]!;
     const alpha = c.floatAttr("alpha", 1);
-    const beta = c.floatAttr("beta", 1);
+    const beta = Math.fround(c.floatAttr("beta", 1)); // ONNX float attributes are float32: the forward used this value
     const tA = !!c.intAttr("transA", 0);
     const tB = !!c.intAttr("transB", 0);
     // dA: if transA, dA = alpha * op(B) dY^T, else alpha * dY op(B)^T

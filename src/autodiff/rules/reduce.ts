@@ -72,7 +72,7 @@ defineGrad("LayerNormalization", {
     const [x, s] = c.inputs as [Tensor, Tensor, Tensor | null];
     const dy = c.dY[0]!;
     const axis = c.intAttr("axis", -1);
-    const eps = c.floatAttr("epsilon", 1e-5);
+    const eps = Math.fround(c.floatAttr("epsilon", 1e-5)); // a float32 attribute: the value the forward used
     const a = axis < 0 ? axis + x.rank : axis;
     const axes = x.shape.map((_, i) => i).filter((i) => i >= a);
     const mu = G.reduceMean(x, axes, true);
