@@ -12,7 +12,8 @@ import { CASES } from "./support/gradcheck-cases.ts";
 import { everyOpGraph } from "./support/op-table.ts";
 import { compositeGradGraph, sgdLoopGraph } from "./support/sample-graphs.ts";
 
-const PYTHON = "/usr/bin/python3";
+// TTT_ONNX_PYTHON overrides the interpreter (e.g. to see the skip path: TTT_ONNX_PYTHON=/nonexistent).
+const PYTHON = process.env.TTT_ONNX_PYTHON ?? "/usr/bin/python3";
 const ONE_LINER = "import onnx,sys; m=onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True)";
 const SCRIPT = join(import.meta.dir, "support", "onnx_check.py");
 
@@ -26,7 +27,7 @@ function onnxImportable(): boolean {
 const HAS_ONNX = onnxImportable();
 if (!HAS_ONNX) {
   console.warn(
-    "\n!!!!! test/onnx-checker.test.ts SKIPPED: /usr/bin/python3 cannot import onnx.\n" +
+    `\n!!!!! test/onnx-checker.test.ts SKIPPED: ${PYTHON} cannot import onnx.\n` +
       "!!!!! Our ONNX files are NOT being checked against onnx.checker or ONNX shape inference.\n" +
       "!!!!! Install Debian's python3-onnx (apt-get install python3-onnx) to run these checks.\n",
   );
