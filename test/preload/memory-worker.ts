@@ -1,6 +1,5 @@
 // Worker: samples the process's resident set size every few milliseconds. It runs on its own thread,
 // so peaks inside long synchronous work on the main thread are still seen.
-declare const self: Worker;
 let peak = 0;
 let last = 0;
 const sample = () => {
@@ -9,10 +8,10 @@ const sample = () => {
 };
 sample();
 const timer = setInterval(sample, 5);
-self.onmessage = (e: MessageEvent) => {
+globalThis.onmessage = (e: MessageEvent) => {
   if (e.data === "report") {
     sample();
     clearInterval(timer);
-    self.postMessage({ peak, last });
+    postMessage({ peak, last });
   }
 };

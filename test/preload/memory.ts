@@ -3,7 +3,7 @@
 import { afterAll } from "bun:test";
 
 const worker = new Worker(new URL("./memory-worker.ts", import.meta.url).href);
-worker.unref();
+(worker as Worker & { unref(): void }).unref(); // never keeps the test run alive
 const mib = (b: number) => `${(b / 1048576).toFixed(0)} MiB`;
 
 afterAll(async () => {
