@@ -13,6 +13,7 @@ export const main = defineCommand({
     inspect: lazy(() => import("./inspect.ts")),
     score: lazy(() => import("./score.ts")),
     graph: lazy(() => import("./graph.ts")),
+    solve: lazy(() => import("./solve.ts")),
   },
 });
 

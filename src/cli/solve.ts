@@ -1,0 +1,121 @@
+// `ttt solve <tasks>`: train a model per task at test time and write a Kaggle submission (always valid,
+// rewritten after every task), a run directory with per-task records and a report, and a summary.
+// Exit codes: 0 when some task was answered, 1 when nothing could be done, 2 bad usage, 130 Ctrl-C.
+import { defineCommand } from "citty";
+import { DEFAULT_FAMILY, FAMILIES } from "../ttt/engine.ts";
+import { defaultWorkers } from "../ttt/pool.ts";
+import { PlainDisplay, summaryLines, TerminalDisplay } from "../ttt/progress.ts";
+import { defaultRunDir } from "../ttt/run-dir.ts";
+import { solve, type SolveSettings } from "../ttt/run.ts";
+import { OptionError, parseDuration, parseSize } from "../ttt/units.ts";
+import { UsageError } from "./usage-error.ts";
+
+const EPS = ["auto", "cuda", "cpu"] as const;
+
+export default defineCommand({
+  meta: {
+    name: "solve",
+    description: "Solve ARC tasks by test-time training: a small model trained per task, two attempts per test input, a Kaggle submission.json",
+  },
+  args: {
+    tasks: { type: "positional", description: "Tasks: a *_challenges.json, a task .json, a folder of them, or - for stdin", required: true },
+    output: { type: "string", alias: "o", description: "Submission file, rewritten after every task", default: "submission.json", valueHint: "file" },
+    solutions: {
+      type: "string",
+      description: "Solutions for scoring (a *_solutions.json or tasks with test outputs); default: the tasks' own test outputs or the *_solutions.json beside a challenges file",
+      valueHint: "file",
+    },
+    "run-dir": { type: "string", description: "Run directory for per-task records and report.json (default runs/<timestamp>)", valueHint: "dir" },
+    "time-per-task": { type: "string", description: "Most time per task, e.g. 90s, 5m (default: no limit)", valueHint: "duration" },
+    "time-budget": { type: "string", description: "Time for the whole run, shared among the tasks, e.g. 12h, 1h30m (default: no limit)", valueHint: "duration" },
+    steps: { type: "string", description: "Optimizer steps per task (default: ~1000, more for larger tasks)", valueHint: "n" },
+    chunk: { type: "string", description: "Steps per ONNX Loop run, answers updated after each (default: by task size)", valueHint: "k" },
+    patience: { type: "string", description: "Stop a task once its answers are unchanged for this many steps; 0 never (default: steps/4)", valueHint: "n" },
+    workers: { type: "string", description: `Tasks run in parallel, each in its own process (default ${defaultWorkers()} here)`, valueHint: "n" },
+    ep: { type: "string", description: "Execution provider: auto (CUDA when available), cuda or cpu", default: "auto", valueHint: "auto|cuda|cpu" },
+    threads: { type: "string", description: "ONNX Runtime threads per worker", default: "1", valueHint: "n" },
+    seed: { type: "string", description: "Run seed; each task's seed comes from it and the task id", default: "0", valueHint: "n" },
+    "task-ids": { type: "string", alias: "tasks", description: "Only these task ids (comma-separated)", valueHint: "id,id" },
+    "max-memory": { type: "string", description: "Skip tasks whose model is estimated to need more, e.g. 4G (default: 80% of memory / workers)", valueHint: "size" },
+    family: { type: "string", description: `Model family: ${Object.keys(FAMILIES).join(", ")}, or a module path`, default: DEFAULT_FAMILY, valueHint: "name" },
+    json: { type: "boolean", description: "Print the final report as JSON on stdout" },
+  },
+  async run({ args }) {
+    const extra = args._.slice(1);
+    if (extra.length > 0) throw new UsageError(`solve takes one tasks source, got also: ${extra.join(" ")}`);
+    let settings: SolveSettings;
+    try {
+      settings = settingsFrom(args as unknown as Record<string, string | boolean | undefined>);
+    } catch (e) {
+      if (e instanceof OptionError) throw new UsageError(e.message);
+      throw e;
+    }
+    const controller = new AbortController();
+    let sigints = 0;
+    const onSigint = () => {
+      if (++sigints > 1) process.exit(130);
+      process.stderr.write("\nttt solve: interrupted; finishing the submission (Ctrl-C again to quit now)\n");
+      controller.abort();
+    };
+    process.on("SIGINT", onSigint);
+    try {
+      const display = process.stderr.isTTY ? new TerminalDisplay() : new PlainDisplay();
+      const result = await solve(settings, { display, signal: controller.signal, startedAt: 0 });
+      if (args.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
+      else for (const line of summaryLines(result.report)) process.stdout.write(`${line}\n`);
+      if (result.exitCode !== 0) process.stderr.write("ttt solve: no task could be answered\n");
+      process.exitCode = result.interrupted ? 130 : result.exitCode;
+    } catch (e) {
+      if (e instanceof OptionError) throw new UsageError(e.message);
+      throw e;
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
+  },
+});
+
+/** Settings from the parsed arguments; OptionError for a value that cannot be used. */
+export function settingsFrom(a: Record<string, string | boolean | undefined>): SolveSettings {
+  const str = (k: string) => (typeof a[k] === "string" ? (a[k] as string) : undefined);
+  const int = (k: string, min: number) => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new OptionError(`--${k} must be an integer >= ${min}, got "${v}"`);
+    return n;
+  };
+  const duration = (k: string) => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    const sec = parseDuration(v, `--${k}`);
+    if (!(sec > 0)) throw new OptionError(`--${k} must be more than zero, got "${v}"`);
+    return sec;
+  };
+  const ep = str("ep") ?? "auto";
+  if (!(EPS as readonly string[]).includes(ep)) throw new OptionError(`--ep must be auto, cuda or cpu, got "${ep}"`);
+  const ids = str("task-ids")?.split(",").map((x) => x.trim()).filter(Boolean);
+  if (str("task-ids") !== undefined && (!ids || ids.length === 0)) throw new OptionError("--tasks needs at least one task id");
+  const maxMemory = str("max-memory");
+  const s: SolveSettings = {
+    source: str("tasks")!,
+    output: str("output") ?? "submission.json",
+    runDir: str("run-dir") ?? defaultRunDir(),
+    workers: int("workers", 1) ?? defaultWorkers(),
+    ep: ep as SolveSettings["ep"],
+    threads: int("threads", 1) ?? 1,
+    seed: int("seed", 0) ?? 0,
+    family: str("family") ?? DEFAULT_FAMILY,
+  };
+  const opt = <K extends keyof SolveSettings>(k: K, v: SolveSettings[K] | undefined) => {
+    if (v !== undefined) s[k] = v;
+  };
+  opt("solutions", str("solutions"));
+  opt("timePerTask", duration("time-per-task"));
+  opt("timeBudget", duration("time-budget"));
+  opt("steps", int("steps", 1));
+  opt("chunk", int("chunk", 1));
+  opt("patience", int("patience", 0));
+  opt("taskIds", ids);
+  opt("maxMemoryBytes", maxMemory === undefined ? undefined : parseSize(maxMemory, "--max-memory"));
+  return s;
+}

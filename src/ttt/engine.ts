@@ -1,0 +1,92 @@
+// What the training loop needs from the rest of the program: a model family (src/models) and a trainer
+// for its spec (src/train's Trainer on an ONNX Runtime session). Kept behind two small interfaces so the
+// loop can be tested without ONNX Runtime.
+import type { OptimConfig } from "../optim/config.ts";
+import type { EpChoice } from "../runtime/providers.ts";
+import type { ModelSpec } from "../train/spec.ts";
+import type { ModelFamily, TaskModel } from "../models/task-model.ts";
+
+/** The loop's view of a trainer: K steps at a time, inference, release. */
+export interface TaskTrainer {
+  /** Run k optimizer steps; the k losses. */
+  step(k: number): Promise<ArrayLike<number>>;
+  /** The model's forward outputs by name, as float32. */
+  infer(): Promise<Record<string, Float32Array>>;
+  /** The execution provider actually used ("cpu", "cuda"), when known. */
+  provider?(): Promise<string | undefined>;
+  release(): Promise<void>;
+}
+
+export interface EngineOptions {
+  ep: EpChoice;
+  /** ORT intra-op threads per session. */
+  threads: number;
+  /** Steps per chunk: the Loop graph is opened for it up front. */
+  chunk: number;
+  /** The task's seed (per-step noise). */
+  seed: number;
+}
+
+/** Build a trainer for a task model. */
+export type TrainerFactory = (model: TaskModel<ModelSpec>, o: EngineOptions) => Promise<TaskTrainer>;
+
+/** Model families by name; the first is the default. */
+export const FAMILIES: Record<string, string> = {
+  multitensor: "../models/multitensor/index.ts",
+  "colour-map": "./baseline.ts",
+};
+export const DEFAULT_FAMILY = "multitensor";
+
+/** The optimizer when the model does not bring its own: Adam, lr 0.01, betas (0.5, 0.9) as in CompressARC. */
+export const DEFAULT_OPTIM: OptimConfig = { kind: "adam", lr: 0.01, betas: [0.5, 0.9] };
+
+const isFamily = (x: unknown): x is ModelFamily<ModelSpec> =>
+  typeof x === "object" && x !== null && typeof (x as ModelFamily).build === "function" && typeof (x as ModelFamily).name === "string";
+
+/**
+ * Load a model family by name (see FAMILIES) or from a module path; the module's `family` or default
+ * export, or else its only export that is a ModelFamily.
+ */
+export async function loadFamily(nameOrPath: string): Promise<ModelFamily<ModelSpec>> {
+  const path = FAMILIES[nameOrPath] ?? nameOrPath;
+  const known = Object.keys(FAMILIES).join(", ");
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(FAMILIES[nameOrPath] ? new URL(path, import.meta.url).href : path);
+  } catch (e) {
+    throw new Error(`model family "${nameOrPath}" cannot be loaded (families: ${known}): ${(e as Error).message}`);
+  }
+  if (isFamily(mod.family)) return mod.family;
+  if (isFamily(mod.default)) return mod.default;
+  const found = Object.values(mod).filter(isFamily);
+  if (found.length === 1) return found[0]!;
+  throw new Error(`model family "${nameOrPath}": the module exports ${found.length} model families, expected one (or a "family" export)`);
+}
+
+/** The trainer of src/train on an ONNX Runtime session: the Loop graph for `chunk` steps and the inference graph. */
+export const ortTrainerFactory: TrainerFactory = async (model, o) => {
+  const { Trainer } = await import("../train/trainer.ts");
+  const optim = (model as { optim?: OptimConfig }).optim ?? (model.spec as { optim?: OptimConfig }).optim ?? DEFAULT_OPTIM;
+  const trainer = await Trainer.create(model.spec, {
+    optim,
+    seed: o.seed,
+    session: { ep: o.ep, intraOpThreads: o.threads, interOpThreads: 1, label: `ttt:${model.key}` },
+  });
+  trainer.setBatch(Object.fromEntries(Object.entries(model.fixed).map(([k, f]) => [k, f.data])));
+  await trainer.prepare([{ kind: "loop", steps: o.chunk }, { kind: "infer" }]);
+  return {
+    step: (k) => trainer.step(k),
+    async infer() {
+      const out = await trainer.infer(undefined, { noise: "zeros" });
+      const named: Record<string, Float32Array> = {};
+      for (const name of model.outputNames) {
+        const t = out[name];
+        if (!t) throw new Error(`inference gave no output "${name}" (model ${model.family})`);
+        named[name] = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
+      }
+      return named;
+    },
+    provider: async () => (await trainer.providers())[0],
+    release: () => trainer.release(),
+  };
+};

@@ -1,0 +1,124 @@
+// Per-task plan, made from what a solver may see (train pairs and test inputs, never test outputs):
+// shapes, colours, a deterministic seed, a size-based cost and time weight, the step budget and chunk
+// size, the answer-stability patience, and the memory check against `--max-memory`.
+import { colourMask, hashString, sameShape, type Task } from "../arc/index.ts";
+import { formatSize } from "./units.ts";
+
+/** Cost of a reference task (4 examples, 4 colours, 10x10): weight 1, the base step budget. */
+export const REFERENCE_COST = 4 * 4 * 10 * 10;
+/** Step budget of a reference-sized task when `--steps` is not given. */
+export const BASE_STEPS = 1000;
+
+export interface PlanOptions {
+  /** Run seed (`--seed`); each task's seed is derived from it and the task id. */
+  seed: number;
+  /** Exact step budget for every task (`--steps`); default: BASE_STEPS scaled by size. */
+  steps?: number;
+  /** Optimizer steps per chunk (one Loop run); default from size. */
+  chunk?: number;
+  /** Steps the answers must stay unchanged to stop early (`--patience`); 0 never stops early. Default steps/4. */
+  patience?: number;
+}
+
+export interface TaskPlan {
+  id: string;
+  seed: number;
+  trainPairs: number;
+  testInputs: number;
+  /** [height, width] of every train input, train output and test input. */
+  shapes: { trainInputs: [number, number][]; trainOutputs: [number, number][]; testInputs: [number, number][] };
+  maxHeight: number;
+  maxWidth: number;
+  /** Every train output has its input's shape. */
+  sameShape: boolean;
+  /** Colours used anywhere in the visible grids, ascending (0 included when used). */
+  colours: number[];
+  /** examples x colours x maxHeight x maxWidth: how a step's work grows with the task. */
+  cost: number;
+  /** Time-sharing weight: sqrt(cost / REFERENCE_COST), clamped to 0.5..4. */
+  weight: number;
+  /** Most optimizer steps to run. */
+  steps: number;
+  chunk: number;
+  patience: number;
+}
+
+/** The task's seed: a 32-bit hash of the run seed and the task id (same inputs, same seed). */
+export function taskSeed(runSeed: number, id: string): number {
+  return hashString(`${runSeed >>> 0}/${id}`);
+}
+
+/** Time-sharing weight from a task's cost. */
+export function weightOf(cost: number): number {
+  return Math.min(4, Math.max(0.5, Math.sqrt(cost / REFERENCE_COST)));
+}
+
+/**
+ * Default step budget for a task of this cost: BASE_STEPS scaled by (cost / reference)^(1/4), clamped
+ * to 0.75..1.5 of it. Larger tasks get somewhat more steps to converge; time, not steps, is what
+ * usually stops them.
+ */
+export function defaultSteps(cost: number): number {
+  return Math.round(BASE_STEPS * Math.min(1.5, Math.max(0.75, (cost / REFERENCE_COST) ** 0.25)));
+}
+
+/** Default chunk size: small tasks step fast, so more steps per run; large ones report more often. */
+export function defaultChunk(cost: number): number {
+  if (cost <= REFERENCE_COST) return 25;
+  if (cost <= 8 * REFERENCE_COST) return 10;
+  return 5;
+}
+
+/**
+ * Steps per chunk for a step budget: the largest divisor of `steps` not above `preferred` when it is at
+ * least half of it (every run then uses one Loop graph), else `preferred` with a shorter last chunk.
+ */
+export function chooseChunk(steps: number, preferred: number): number {
+  const p = Math.max(1, Math.min(preferred, steps));
+  for (let d = p; d >= Math.ceil(p / 2); d--) if (steps % d === 0) return d;
+  return p;
+}
+
+/** The plan for one task (pass the task without its test outputs). */
+export function planTask(task: Task, o: PlanOptions): TaskPlan {
+  const dims = (g: { height: number; width: number }): [number, number] => [g.height, g.width];
+  const trainInputs = task.train.map((p) => dims(p.input));
+  const trainOutputs = task.train.map((p) => dims(p.output));
+  const testInputs = task.test.map((t) => dims(t.input));
+  const all = [...trainInputs, ...trainOutputs, ...testInputs];
+  const maxHeight = Math.max(1, ...all.map((d) => d[0]));
+  const maxWidth = Math.max(1, ...all.map((d) => d[1]));
+  let mask = 0;
+  for (const p of task.train) mask |= colourMask(p.input) | colourMask(p.output);
+  for (const t of task.test) mask |= colourMask(t.input);
+  const colours = [...Array(10).keys()].filter((c) => mask & (1 << c));
+  const examples = task.train.length + task.test.length;
+  const cost = Math.max(1, examples) * Math.max(1, colours.length) * maxHeight * maxWidth;
+  let chunk = Math.max(1, Math.floor(o.chunk ?? defaultChunk(cost)));
+  // A given --steps is exact (the last chunk may be shorter); the default is rounded up to whole chunks.
+  const steps = o.steps !== undefined ? Math.max(1, Math.floor(o.steps)) : Math.ceil(defaultSteps(cost) / chunk) * chunk;
+  chunk = chooseChunk(steps, chunk);
+  const patience = Math.max(0, Math.floor(o.patience ?? Math.ceil(steps / 4)));
+  return {
+    id: task.id,
+    seed: taskSeed(o.seed, task.id),
+    trainPairs: task.train.length,
+    testInputs: task.test.length,
+    shapes: { trainInputs, trainOutputs, testInputs },
+    maxHeight,
+    maxWidth,
+    sameShape: task.train.every((p) => sameShape(p.input, p.output)),
+    colours,
+    cost,
+    weight: weightOf(cost),
+    steps,
+    chunk,
+    patience,
+  };
+}
+
+/** The skip message when a model's memory estimate is over the limit, else undefined. */
+export function memoryProblem(estimateBytes: number, maxBytes: number | undefined): string | undefined {
+  if (maxBytes === undefined || !(estimateBytes > maxBytes)) return undefined;
+  return `needs about ${formatSize(estimateBytes)}, over --max-memory ${formatSize(maxBytes)}: skipped`;
+}

@@ -1,0 +1,172 @@
+// Executors run jobs. ProcessPool keeps up to N worker processes (src/ttt/worker-main.ts), one job
+// each at a time; a job past its hard limit has its process killed, and a process that dies takes only
+// its own job with it (the run gets a synthesised "done" and starts a fresh process for the next job).
+// InlineExecutor runs jobs in this process (tests, and debugging with a fake engine).
+import type { Subprocess } from "bun";
+import { availableParallelism } from "node:os";
+import type { FromWorker, Job, WireOutcome } from "./protocol.ts";
+import { runJob, type WorkerDeps } from "./worker.ts";
+
+export interface JobHandlers {
+  onMessage(m: FromWorker): void;
+  /** A line a worker printed (its stdout or stderr). */
+  onLog?(line: string): void;
+}
+
+export interface Executor {
+  /** Run a job; resolves with its outcome (synthesised when the worker died or was killed). */
+  run(job: Job, handlers: JobHandlers, hardLimitSeconds?: number): Promise<WireOutcome>;
+  /** Kill every job in flight now (Ctrl-C, or the run's budget is spent). */
+  abort(): void;
+  close(): Promise<void>;
+}
+
+const WORKER_ENTRY = new URL("./worker-main.ts", import.meta.url).pathname;
+
+export function emptyOutcome(stop: WireOutcome["stop"], error: string, seconds = 0): WireOutcome {
+  return { stop, steps: 0, seconds, setupSeconds: 0, losses: [], finalLoss: null, answers: [], chunks: 0, error };
+}
+
+interface Slot {
+  proc: Subprocess;
+  busy: boolean;
+  listener?: (m: FromWorker) => void;
+  onExit?: () => void;
+  log?: (line: string) => void;
+  tail: string[];
+}
+
+export class ProcessPool implements Executor {
+  private readonly idle: Slot[] = [];
+  private readonly all = new Set<Slot>();
+
+  constructor(private readonly env: Record<string, string | undefined> = process.env) {}
+
+  private spawn(): Slot {
+    const slot: Slot = { busy: false, tail: [] } as unknown as Slot;
+    slot.proc = Bun.spawn([process.execPath, WORKER_ENTRY], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: this.env,
+      serialization: "json",
+      ipc: (m: FromWorker) => slot.listener?.(m),
+    });
+    for (const stream of [slot.proc.stdout, slot.proc.stderr]) void pumpLines(stream as ReadableStream<Uint8Array>, (line) => {
+      slot.tail.push(line);
+      if (slot.tail.length > 20) slot.tail.shift();
+      slot.log?.(line);
+    });
+    void slot.proc.exited.then(() => {
+      this.all.delete(slot);
+      slot.onExit?.();
+    });
+    this.all.add(slot);
+    return slot;
+  }
+
+  async run(job: Job, handlers: JobHandlers, hardLimitSeconds = Infinity): Promise<WireOutcome> {
+    const slot = this.idle.pop() ?? this.spawn();
+    slot.busy = true;
+    slot.tail = [];
+    slot.log = handlers.onLog;
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    let killedForTime = false;
+    const outcome = await new Promise<WireOutcome>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (o: WireOutcome) => {
+        if (timer) clearTimeout(timer);
+        slot.listener = undefined;
+        slot.onExit = undefined;
+        resolve(o);
+      };
+      slot.listener = (m) => {
+        if (m.type === "ready" || m.id !== job.id) return;
+        handlers.onMessage(m);
+        if (m.type === "done") finish(m.outcome);
+      };
+      if (Number.isFinite(hardLimitSeconds)) {
+        timer = setTimeout(() => {
+          killedForTime = true;
+          slot.proc.kill("SIGKILL");
+        }, Math.max(0, hardLimitSeconds * 1000));
+      }
+      slot.onExit = () => {
+        const how = killedForTime
+          ? `killed after ${seconds().toFixed(1)}s, past its time limit`
+          : `worker process ended (${slot.proc.signalCode ?? `exit code ${slot.proc.exitCode}`})${slot.tail.length ? `: ${slot.tail.slice(-3).join(" | ")}` : ""}`;
+        finish(emptyOutcome(killedForTime ? "time" : "error", how, seconds()));
+      };
+      try {
+        slot.proc.send({ type: "solve", job });
+      } catch (e) {
+        finish(emptyOutcome("error", `cannot reach the worker process: ${(e as Error).message}`));
+      }
+    });
+    slot.busy = false;
+    slot.log = undefined;
+    if (this.all.has(slot) && slot.proc.exitCode === null && !slot.proc.killed) this.idle.push(slot);
+    else this.all.delete(slot);
+    return outcome;
+  }
+
+  abort(): void {
+    for (const slot of this.all) if (slot.busy) slot.proc.kill("SIGKILL");
+  }
+
+  async close(): Promise<void> {
+    for (const slot of this.all) {
+      if (slot.busy) slot.proc.kill("SIGKILL");
+      else {
+        try {
+          slot.proc.send({ type: "exit" });
+        } catch {
+          slot.proc.kill();
+        }
+      }
+    }
+    await Promise.all([...this.all].map((s) => Promise.race([s.proc.exited, Bun.sleep(2000).then(() => s.proc.kill("SIGKILL"))])));
+    this.all.clear();
+    this.idle.length = 0;
+  }
+}
+
+async function pumpLines(stream: ReadableStream<Uint8Array> | undefined, onLine: (line: string) => void): Promise<void> {
+  if (!stream) return;
+  const decoder = new TextDecoder();
+  let buffered = "";
+  try {
+    for await (const chunk of stream) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl).replace(/\s+$/, "");
+        buffered = buffered.slice(nl + 1);
+        if (line) onLine(line);
+      }
+    }
+  } catch {
+    // the process went away
+  }
+  if (buffered.trim()) onLine(buffered.trim());
+}
+
+/** Runs jobs one after another in this process; no hard limit (a loop stops itself at its time limit). */
+export class InlineExecutor implements Executor {
+  constructor(private readonly deps: WorkerDeps = {}) {}
+
+  run(job: Job, handlers: JobHandlers): Promise<WireOutcome> {
+    return runJob(job, (m) => handlers.onMessage(m), this.deps);
+  }
+
+  abort(): void {}
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * Default worker count for a machine with `cores` logical CPUs: 1 up to 2 cores (measured: two
+ * workers on this 2-vCPU machine were no faster than one), else one per two cores, at most 8.
+ */
+export function defaultWorkers(cores = availableParallelism()): number {
+  return cores <= 2 ? 1 : Math.min(8, Math.floor(cores / 2));
+}

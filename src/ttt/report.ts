@@ -1,0 +1,203 @@
+// Per-task result records and the run report: what each task did (steps, time, loss curve, attempts
+// with confidences, memory, correctness when the solutions are known) and the totals (ARC Prize score,
+// per-output fraction, time per task, steps per second).
+import { gridsEqual, scoreSubmission, type Attempts, type Grid, type GridRows } from "../arc/index.ts";
+import { gridFromRows } from "../arc/index.ts";
+import type { TaskPlan } from "./plan.ts";
+import type { WireAnswer, WireOutcome } from "./protocol.ts";
+import { subsampleLosses } from "./solve-task.ts";
+
+/**
+ * ok: trained and answered. skipped: not run (memory, time). failed: the model or the trainer failed
+ * before any answer. invalid: the task could not be loaded.
+ */
+export type TaskStatus = "ok" | "skipped" | "failed" | "invalid";
+export type TaskStop = WireOutcome["stop"] | "memory" | "no-time" | "invalid" | "interrupted";
+
+export interface TaskRecord {
+  id: string;
+  status: TaskStatus;
+  stop: TaskStop;
+  /** Why it was skipped or failed, or what went wrong on the way. */
+  message?: string;
+  steps: number;
+  seconds: number;
+  setupSeconds: number;
+  stepsPerSecond: number;
+  finalLoss: number | null;
+  nonFiniteStep?: number;
+  /** Up to 200 [step, loss] points. */
+  lossCurve: [number, number | null][];
+  /** Per test input: attempts (rows) and their confidences. */
+  answers: WireAnswer[];
+  /** Per test input, when the solutions are known: either attempt right. */
+  correct?: boolean[];
+  /** Correct test outputs / test outputs, when known. */
+  score?: number;
+  provider?: string;
+  memoryEstimateBytes?: number;
+  peakMemoryBytes?: number;
+  /** Seconds this task was given. */
+  allottedSeconds?: number;
+  plan?: Pick<TaskPlan, "seed" | "steps" | "chunk" | "patience" | "cost" | "weight" | "colours" | "maxHeight" | "maxWidth">;
+}
+
+/** Whether each test output is matched by either attempt. */
+export function correctness(answers: readonly WireAnswer[], truths: readonly Grid[]): boolean[] {
+  return truths.map((truth, i) => (answers[i]?.attempts ?? []).slice(0, 2).some((rows) => gridsEqual(gridFromRows(rows), truth)));
+}
+
+/** The record of a task that ran (or was killed); `truths` when the solutions are known. */
+export function recordFromOutcome(plan: TaskPlan, o: WireOutcome, truths?: readonly Grid[], allottedSeconds?: number): TaskRecord {
+  const answered = o.answers.some((a) => a.attempts.length > 0);
+  const status: TaskStatus = answered ? "ok" : "failed";
+  const r: TaskRecord = {
+    id: plan.id,
+    status,
+    stop: o.stop,
+    steps: o.steps,
+    seconds: o.seconds,
+    setupSeconds: o.setupSeconds,
+    stepsPerSecond: o.seconds - o.setupSeconds > 0 ? o.steps / (o.seconds - o.setupSeconds) : 0,
+    finalLoss: o.finalLoss,
+    lossCurve: subsampleLosses(o.losses.map((l) => (l === null ? NaN : l))),
+    answers: o.answers,
+    plan: {
+      seed: plan.seed,
+      steps: plan.steps,
+      chunk: plan.chunk,
+      patience: plan.patience,
+      cost: plan.cost,
+      weight: plan.weight,
+      colours: plan.colours,
+      maxHeight: plan.maxHeight,
+      maxWidth: plan.maxWidth,
+    },
+  };
+  if (o.error !== undefined) r.message = o.error;
+  else if (!answered) r.message = "no answer was produced";
+  if (o.nonFiniteStep !== undefined) r.message = `loss became NaN/Inf at step ${o.nonFiniteStep}; kept the answers from before it`;
+  if (o.nonFiniteStep !== undefined) r.nonFiniteStep = o.nonFiniteStep;
+  if (o.provider !== undefined) r.provider = o.provider;
+  if (o.memoryEstimateBytes !== undefined) r.memoryEstimateBytes = o.memoryEstimateBytes;
+  if (o.peakMemoryBytes !== undefined) r.peakMemoryBytes = o.peakMemoryBytes;
+  if (allottedSeconds !== undefined && Number.isFinite(allottedSeconds)) r.allottedSeconds = allottedSeconds;
+  if (truths) addCorrectness(r, truths);
+  return r;
+}
+
+/** A record for a task that did not run. */
+export function notRunRecord(id: string, status: Exclude<TaskStatus, "ok">, stop: TaskStop, message: string, testInputs: number, truths?: readonly Grid[]): TaskRecord {
+  const r: TaskRecord = {
+    id,
+    status,
+    stop,
+    message,
+    steps: 0,
+    seconds: 0,
+    setupSeconds: 0,
+    stepsPerSecond: 0,
+    finalLoss: null,
+    lossCurve: [],
+    answers: Array.from({ length: testInputs }, () => ({ attempts: [], confidences: [], distinct: 0 })),
+  };
+  if (truths) addCorrectness(r, truths);
+  return r;
+}
+
+function addCorrectness(r: TaskRecord, truths: readonly Grid[]): void {
+  r.correct = correctness(r.answers, truths);
+  r.score = truths.length ? r.correct.filter(Boolean).length / truths.length : 0;
+}
+
+export interface RunTotals {
+  tasks: number;
+  ok: number;
+  skipped: number;
+  failed: number;
+  invalid: number;
+  steps: number;
+  /** Wall-clock seconds of the whole run. */
+  seconds: number;
+  /** Over the tasks that ran. */
+  medianTaskSeconds: number;
+  maxTaskSeconds: number;
+  /** Steps per second of training time (set-up excluded), over all tasks that ran. */
+  stepsPerSecond: number;
+  peakMemoryBytes: number | null;
+  /** When solutions are known for some tasks. */
+  score?: {
+    score: number;
+    tasks: number;
+    outputsCorrect: number;
+    outputsTotal: number;
+    outputFraction: number;
+    passed: string[];
+  };
+}
+
+/** Totals over the records; the score counts the tasks whose solutions are known (submission answers). */
+export function runTotals(records: readonly TaskRecord[], seconds: number, submission?: Map<string, Attempts[]>, solutions?: Map<string, Grid[]>): RunTotals {
+  const ran = records.filter((r) => r.status === "ok" || r.status === "failed").filter((r) => r.seconds > 0);
+  const times = ran.map((r) => r.seconds).sort((a, b) => a - b);
+  const trainSeconds = ran.reduce((s, r) => s + Math.max(0, r.seconds - r.setupSeconds), 0);
+  const steps = records.reduce((s, r) => s + r.steps, 0);
+  const peaks = records.map((r) => r.peakMemoryBytes).filter((x): x is number => x !== undefined);
+  const t: RunTotals = {
+    tasks: records.length,
+    ok: records.filter((r) => r.status === "ok").length,
+    skipped: records.filter((r) => r.status === "skipped").length,
+    failed: records.filter((r) => r.status === "failed").length,
+    invalid: records.filter((r) => r.status === "invalid").length,
+    steps,
+    seconds,
+    medianTaskSeconds: median(times),
+    maxTaskSeconds: times.length ? times[times.length - 1]! : 0,
+    stepsPerSecond: trainSeconds > 0 ? steps / trainSeconds : 0,
+    peakMemoryBytes: peaks.length ? Math.max(...peaks) : null,
+  };
+  if (submission && solutions && solutions.size > 0) {
+    const s = scoreSubmission(submission, solutions);
+    t.score = { score: s.score, tasks: s.tasks, outputsCorrect: s.outputsCorrect, outputsTotal: s.outputsTotal, outputFraction: s.outputFraction, passed: s.passed };
+  }
+  return t;
+}
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The report written to report.json (and printed by --json). */
+export interface RunReport {
+  tool: "ttt";
+  command: "solve";
+  version: string;
+  /** "running" while the run is going, then "finished" or "interrupted". */
+  state: "running" | "finished" | "interrupted";
+  startedAt: string;
+  updatedAt: string;
+  source: string;
+  submission: string;
+  runDir: string;
+  solutions: string | null;
+  settings: Record<string, unknown>;
+  /** Load problems, one line each. */
+  loadErrors: string[];
+  totals: RunTotals;
+  /** Per task, without the answer grids (those are in tasks/<id>.json and the submission). */
+  tasks: (Omit<TaskRecord, "answers"> & { confidences: number[][] })[];
+}
+
+/** A record as the report lists it: the grids left out, confidences kept. */
+export function reportEntry(r: TaskRecord): RunReport["tasks"][number] {
+  const { answers, ...rest } = r;
+  return { ...rest, confidences: answers.map((a) => a.confidences) };
+}
+
+/** Attempts for the submission from a record: up to two grids per test input. */
+export function answersOf(r: TaskRecord): GridRows[][] {
+  return r.answers.map((a) => a.attempts.slice(0, 2));
+}

@@ -1,0 +1,84 @@
+// A run is a directory:
+//   run.json        what was asked: version, source, settings, the task list with each task's file stem
+//   journal.jsonl   one line per finished task, appended in finishing order (what a later --resume reads)
+//   tasks/<f>.json  per-task result record (stop reason, steps, loss curve, attempts, confidences, ...)
+//   report.json     the run report, rewritten after every task
+//   checkpoints/    reserved for per-task checkpoints (a later issue)
+// Files other than the journal are replaced atomically, so a killed run leaves every file readable.
+import { appendFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../arc/index.ts";
+import type { RunReport, TaskRecord } from "./report.ts";
+
+export const RUN_DIR_FORMAT = 1;
+
+export interface JournalEntry {
+  id: string;
+  status: TaskRecord["status"];
+  stop: TaskRecord["stop"];
+  /** The record, relative to the run directory. */
+  record: string;
+  finishedAt: string;
+}
+
+/** A file-name stem for a task id: safe characters only, distinct for distinct ids. */
+export function fileStems(ids: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const used = new Set<string>();
+  for (const id of ids) {
+    const base = id.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_").slice(0, 100) || "task";
+    let stem = base;
+    for (let i = 2; used.has(stem.toLowerCase()); i++) stem = `${base}~${i}`;
+    used.add(stem.toLowerCase());
+    out.set(id, stem);
+  }
+  return out;
+}
+
+/** Default run directory: runs/<UTC timestamp>, e.g. runs/2026-11-24T18-40-12Z (a suffix if taken). */
+export function defaultRunDir(date = new Date(), root = "runs"): string {
+  const stamp = date.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+  let dir = join(root, stamp);
+  for (let i = 2; existsSync(dir); i++) dir = join(root, `${stamp}-${i}`);
+  return dir;
+}
+
+export class RunDir {
+  private readonly stems: Map<string, string>;
+
+  /** Create (or reuse an empty) run directory for these task ids. Throws when it holds another run. */
+  constructor(readonly path: string, ids: readonly string[]) {
+    if (existsSync(path) && readdirSync(path).some((f) => f === "run.json" || f === "journal.jsonl")) {
+      throw new Error(`run directory ${path} already holds a run (choose another --run-dir)`);
+    }
+    mkdirSync(join(path, "tasks"), { recursive: true });
+    this.stems = fileStems(ids);
+  }
+
+  /** The record file of a task, relative to the run directory. */
+  recordFile(id: string): string {
+    return `tasks/${this.stems.get(id) ?? fileStems([id]).get(id)}.json`;
+  }
+
+  writeRunInfo(info: Record<string, unknown>, ids: readonly string[]): void {
+    const tasks = ids.map((id) => ({ id, record: this.recordFile(id) }));
+    writeFileAtomic(join(this.path, "run.json"), JSON.stringify({ format: RUN_DIR_FORMAT, ...info, tasks }, null, 2));
+  }
+
+  /** Write a task's record, then note it in the journal. */
+  finishTask(record: TaskRecord): void {
+    const file = this.recordFile(record.id);
+    writeFileAtomic(join(this.path, file), readableJson(record));
+    const entry: JournalEntry = { id: record.id, status: record.status, stop: record.stop, record: file, finishedAt: new Date().toISOString() };
+    appendFileSync(join(this.path, "journal.jsonl"), `${JSON.stringify(entry)}\n`);
+  }
+
+  writeReport(report: RunReport): void {
+    writeFileAtomic(join(this.path, "report.json"), readableJson(report));
+  }
+}
+
+/** Indented JSON with arrays of plain numbers (grid rows, [step, loss] points) kept on one line. */
+export function readableJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\[\s*(-?[\d.eE+-]+|null)(\s*,\s*(-?[\d.eE+-]+|null))*\s*\]/g, (m) => m.replace(/\s+/g, ""));
+}

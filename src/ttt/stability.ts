@@ -1,0 +1,28 @@
+// Early stop when the answers have settled: the attempts (a signature of them) have not changed for
+// `patience` optimizer steps.
+
+export class StabilityTracker {
+  private last: string | undefined;
+  private since = 0;
+
+  /** `patience` in steps; 0 or less never reports stable. */
+  constructor(readonly patience: number) {}
+
+  /** Record the attempts' signature after `step` steps; true when it has been unchanged for `patience` steps. */
+  observe(signature: string, step: number): boolean {
+    if (signature !== this.last) {
+      this.last = signature;
+      this.since = step;
+    }
+    return this.stable(step);
+  }
+
+  /** Steps the current signature has been unchanged, as of `step`. */
+  unchangedFor(step: number): number {
+    return this.last === undefined ? 0 : step - this.since;
+  }
+
+  stable(step: number): boolean {
+    return this.patience > 0 && this.last !== undefined && this.unchangedFor(step) >= this.patience;
+  }
+}
