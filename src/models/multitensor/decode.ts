@@ -1,0 +1,60 @@
+// Forward outputs -> one candidate grid per test input. The shape comes from the task's rule (or, for
+// the "learned" rule, the most likely height and width); each cell takes its most likely colour.
+// Score = -10 x the mean over the cells of (logsumexp - max) of the colour logits, i.e. minus ten
+// times the mean per-cell negative log-probability of the chosen colour (a per-cell average, so grids
+// of different sizes compare), plus log P(height) + log P(width) when the shape is learned.
+import type { Candidate } from "../task-model.ts";
+import type { TaskLayout } from "./layout.ts";
+
+export const SCORE_SCALE = 10;
+
+function argmax(a: ArrayLike<number>, from: number, len: number): number {
+  let best = 0;
+  for (let i = 1; i < len; i++) if (a[from + i]! > a[from + best]!) best = i;
+  return best;
+}
+
+export function decodeCandidates(lay: TaskLayout, outputs: Record<string, ArrayLike<number>>): Candidate[] {
+  const { X, Y } = lay.sizes;
+  const K = lay.colours.length;
+  const logits = outputs.test_logits;
+  if (!logits || logits.length !== lay.nTest * K * X * Y) throw new Error(`multitensor decode: test_logits must have ${lay.nTest * K * X * Y} values`);
+  const out: Candidate[] = [];
+  for (let t = 0; t < lay.nTest; t++) {
+    let [h, w] = lay.shapes[lay.nTrain + t]!.output;
+    let sizeScore = 0;
+    if (lay.rule === "learned") {
+      const hl = outputs.test_height_logp;
+      const wl = outputs.test_width_logp;
+      if (!hl || !wl) throw new Error("multitensor decode: the learned shape rule needs test_height_logp and test_width_logp");
+      const hi = argmax(hl, t * X, X);
+      const wi = argmax(wl, t * Y, Y);
+      h = hi + 1;
+      w = wi + 1;
+      sizeScore = hl[t * X + hi]! + wl[t * Y + wi]!;
+    }
+    const cells = new Uint8Array(h * w);
+    let uncertainty = 0;
+    const plane = X * Y;
+    for (let r = 0; r < h; r++) {
+      for (let c = 0; c < w; c++) {
+        const base = t * K * plane + r * Y + c;
+        let best = 0;
+        let max = logits[base]!;
+        for (let k = 1; k < K; k++) {
+          const v = logits[base + k * plane]!;
+          if (v > max) {
+            max = v;
+            best = k;
+          }
+        }
+        let sum = 0;
+        for (let k = 0; k < K; k++) sum += Math.exp(logits[base + k * plane]! - max);
+        uncertainty += Math.log(sum);
+        cells[r * w + c] = lay.colours[best]!;
+      }
+    }
+    out.push({ grid: { height: h, width: w, cells }, score: -SCORE_SCALE * (uncertainty / (h * w)) + sizeScore });
+  }
+  return out;
+}

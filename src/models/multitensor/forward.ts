@@ -1,0 +1,92 @@
+// The whole forward pass: latents -> blocks -> heads -> loss. One block: share up, subset softmax,
+// directional branch (members with direction, x and y), direction mixing (members with direction),
+// SiLU MLP, share down, normalisation. Loss = kl * KL + reconstruction * (colour cross-entropy over
+// every known cell + size NLL of the train outputs under the "learned" shape rule).
+import type { Graph, Tensor } from "../../graph/graph.ts";
+import * as G from "../../graph/index.ts";
+import type { MultitensorConfig } from "./config.ts";
+import { directional } from "./directional.ts";
+import { colourCrossEntropy, colourLogits, sizeLogProbs } from "./heads.ts";
+import { decodeLatent, noiseName } from "./latent.ts";
+import type { TaskLayout } from "./layout.ts";
+import { AX, type Member } from "./members.ts";
+import { mixDirections } from "./mixing.ts";
+import { type Ctx, normalise } from "./ops.ts";
+import type { ParamSource } from "./params.ts";
+import { mlp, subsetSoftmax } from "./pointwise.ts";
+import { type Stream, shareDown, shareUp } from "./share.ts";
+
+export interface ForwardBatch {
+  mask: Tensor;
+  target: Tensor;
+  cells: Tensor;
+  height?: Tensor;
+  width?: Tensor;
+}
+
+export interface ForwardParts {
+  loss: Tensor;
+  kl: Tensor;
+  reconstruction: Tensor;
+  /** [2, E, K, X, Y] colour logits (black at index 0). */
+  logits: Tensor;
+  /** [E, X] and [E, Y] log-probabilities of each height / width ("learned" rule only). */
+  heightLogp?: Tensor;
+  widthLogp?: Tensor;
+}
+
+export interface ForwardArgs {
+  g: Graph;
+  dtype: "float32" | "float64";
+  cfg: MultitensorConfig;
+  layout: TaskLayout;
+  members: Member[];
+  p: ParamSource;
+  batch: ForwardBatch;
+  noise: Record<string, Tensor>;
+}
+
+export function buildForward(a: ForwardArgs): ForwardParts {
+  const { g, cfg, layout, members } = a;
+  const ctx: Ctx = { g, dtype: a.dtype, cfg, sizes: layout.sizes, members, p: a.p, mask: a.batch.mask, memo: new Map() };
+  const klParts: Tensor[] = [];
+  let xs: Stream = new Map();
+  for (const m of members) {
+    const noise = a.noise[noiseName(m)];
+    if (!noise) throw new Error(`multitensor: no noise input for member ${m.name}`);
+    const d = decodeLatent(ctx, m, noise);
+    xs.set(m.name, d.x);
+    klParts.push(d.kl);
+  }
+  const each = (f: (x: Tensor, m: Member) => Tensor, which: (m: Member) => boolean = () => true) => {
+    const out: Stream = new Map();
+    for (const m of members) out.set(m.name, which(m) ? f(xs.get(m.name)!, m) : xs.get(m.name)!);
+    xs = out;
+  };
+  for (let blk = 0; blk < cfg.blocks; blk++) {
+    xs = shareUp(ctx, xs, blk);
+    each((x, m) => subsetSoftmax(ctx, x, m, blk));
+    if (cfg.cummax + cfg.shift > 0) each((x, m) => directional(ctx, x, m, blk), (m) => m.d && m.x && m.y);
+    each((x, m) => mixDirections(ctx, x, m, blk), (m) => m.d);
+    each((x, m) => mlp(ctx, x, m, blk));
+    xs = shareDown(ctx, xs, blk);
+    each((x) => g.scope(`b${blk}_norm`, () => normalise(ctx, x)));
+  }
+
+  const logits = colourLogits(ctx, xs.get("ECXY")!);
+  const kl = klParts.slice(1).reduce((s, t) => G.add(s, t), klParts[0]!);
+  let recon = colourCrossEntropy(logits, a.batch.target, a.batch.cells);
+  const parts: ForwardParts = { loss: kl, kl, reconstruction: recon, logits };
+  if (layout.rule === "learned") {
+    const ex = xs.get("EX");
+    const ey = xs.get("EY");
+    if (!ex || !ey || !a.batch.height || !a.batch.width) throw new Error("multitensor: the learned shape rule needs the EX and EY members");
+    parts.heightLogp = sizeLogProbs(ctx, ex, AX.x);
+    parts.widthLogp = sizeLogProbs(ctx, ey, AX.y);
+    const nll = G.neg(G.add(G.reduceSum(G.mul(parts.heightLogp, a.batch.height)), G.reduceSum(G.mul(parts.widthLogp, a.batch.width))));
+    recon = G.add(recon, nll);
+  }
+  parts.reconstruction = recon;
+  parts.loss = G.add(G.mul(kl, cfg.klWeight), G.mul(recon, cfg.reconstructionWeight));
+  return parts;
+}

@@ -1,0 +1,9 @@
+// The multitensor model family (a per-task decoder learned from CompressARC's design): re-exports only.
+export { DEFAULT_CONFIG, resolveConfig, type MemberPreset, type MultitensorConfig } from "./config.ts";
+export { decodeCandidates, SCORE_SCALE } from "./decode.ts";
+export { D8, FLIP_X, FLIP_Y, KLEIN, ROTATE, TRANSPOSE, VECTORS, mixingClasses, mixingStrength } from "./directions.ts";
+export { buildForward, type ForwardArgs, type ForwardBatch, type ForwardParts } from "./forward.ts";
+export { latentShape, noiseName } from "./latent.ts";
+export { layoutArrays, layoutTask, shapeRule, type LayoutArrays, type ShapeRule, type TaskLayout } from "./layout.ts";
+export { AX, allMembers, memberFromName, resolveMembers, shapeOf, transposed, weightOwner, type Member, type Sizes } from "./members.ts";
+export { buildMultitensor, FAMILY, MODEL_VERSION, multitensorFamily, OUTPUT, type MultitensorModel, type MultitensorOptions } from "./model.ts";

@@ -1,0 +1,144 @@
+// The `multitensor` model family: builds, for one task, the ModelSpec of src/train (parameters with
+// seeded initial values, fixed batch tensors describing the grids, one noise input per member), and
+// decodes the inference outputs into one candidate grid per test input.
+import { createHash } from "node:crypto";
+import { Graph } from "../../graph/graph.ts";
+import type { Task } from "../../arc/task.ts";
+import { canonicalJson } from "../../optim/config.ts";
+import type { BatchSpec, ForwardMode, ModelSpec, NoiseSpec } from "../../train/spec.ts";
+import type { FixedFeed, ModelFamily, TaskModel, TaskModelOptions } from "../task-model.ts";
+import { type MultitensorConfig, resolveConfig } from "./config.ts";
+import { decodeCandidates } from "./decode.ts";
+import { type ForwardBatch, type ForwardParts, buildForward } from "./forward.ts";
+import { latentShape, noiseName } from "./latent.ts";
+import { type TaskLayout, layoutArrays, layoutTask } from "./layout.ts";
+import { type Member, resolveMembers } from "./members.ts";
+import { DeclaringSource, PackedSource, type PackedEntry, type ParamSource, materialise, packLayout } from "./params.ts";
+import * as G from "../../graph/index.ts";
+
+/** Bump when the graph this code builds changes (the graph cache keys on it). */
+export const MODEL_VERSION = 1;
+export const FAMILY = "multitensor";
+/** The one parameter of the spec: every weight, packed (see paramEntries). */
+export const WEIGHTS = "weights";
+
+export interface MultitensorOptions extends TaskModelOptions {
+  config?: Partial<MultitensorConfig>;
+  /** Float type of the model (float64 for gradient checks). Default float32. */
+  dtype?: "float32" | "float64";
+}
+
+export interface MultitensorModel extends TaskModel<ModelSpec> {
+  layout: TaskLayout;
+  config: MultitensorConfig;
+  members: Member[];
+  /** Where each named parameter lives in the flat parameter vector `weights`. */
+  paramEntries: PackedEntry[];
+  /** Node count of the forward graph (the training graph is about 3-4x that, plus the optimizer). */
+  forwardNodes: number;
+  /** Elements of all forward intermediates (one float each). */
+  forwardElements: number;
+}
+
+export const OUTPUT = { logits: "test_logits", height: "test_height_logp", width: "test_width_logp", kl: "kl", reconstruction: "reconstruction" } as const;
+
+function batchSpecs(lay: TaskLayout, dtype: "float32" | "float64"): BatchSpec[] {
+  const { E, X, Y } = lay.sizes;
+  const K = lay.colours.length;
+  const specs: BatchSpec[] = [
+    { name: "mask", dtype, shape: [1, 1, E, 1, X, Y], fixed: true },
+    { name: "target", dtype, shape: [2, E, K, X, Y], fixed: true },
+    { name: "cells", dtype, shape: [2, E, 1, X, Y], fixed: true },
+  ];
+  if (lay.rule === "learned") specs.push({ name: "height", dtype, shape: [E, X], fixed: true }, { name: "width", dtype, shape: [E, Y], fixed: true });
+  return specs;
+}
+
+export function buildMultitensor(task: Task, opts: MultitensorOptions): MultitensorModel {
+  const dtype = opts.dtype ?? "float32";
+  const config = resolveConfig(opts.config);
+  const layout = layoutTask(task);
+  const members = resolveMembers(config.members);
+  if (layout.rule === "learned" && !(members.some((m) => m.name === "EX") && members.some((m) => m.name === "EY"))) {
+    throw new RangeError(`task ${task.id}: its output shapes must be learned, which needs the EX and EY members`);
+  }
+  const batch = batchSpecs(layout, dtype);
+  const noise: NoiseSpec[] = members.map((m) => ({ name: noiseName(m), shape: latentShape({ cfg: config, sizes: layout.sizes }, m) }));
+  const { nTrain, sizes } = layout;
+  const T = layout.nTest;
+
+  const forwardOn = (g: Graph, p: ParamSource, b: Record<string, G.Tensor>, n: Record<string, G.Tensor>): ForwardParts =>
+    buildForward({ g, dtype, cfg: config, layout, members, p, batch: b as unknown as ForwardBatch, noise: n });
+
+  // A dry build declares the parameters and measures the forward graph.
+  const dry = new Graph("declare");
+  const declaring = new DeclaringSource(dry, dtype);
+  const dryBatch = Object.fromEntries(batch.map((s) => [s.name, dry.input(s.name, s.dtype, s.shape)]));
+  const dryNoise = Object.fromEntries(noise.map((s) => [s.name, dry.input(s.name, dtype, s.shape)]));
+  forwardOn(dry, declaring, dryBatch, dryNoise);
+  const forwardElements = dry.nodes.reduce((sum, nd) => sum + nd.outputs.reduce((s, o) => s + dry.get(o).size, 0), 0);
+  const { entries, total: paramElements } = packLayout(declaring.declared);
+  const flatInit = dtype === "float64" ? new Float64Array(paramElements) : new Float32Array(paramElements);
+  materialise(declaring.declared, opts.seed, dtype).forEach((p, i) => flatInit.set(p.init, entries[i]!.offset));
+  const params = [{ name: WEIGHTS, shape: [paramElements], init: flatInit }];
+  const noiseElements = noise.reduce((s, n) => s + n.shape.reduce((a, b) => a * b, 1), 0);
+
+  const described = canonicalJson({ v: MODEL_VERSION, config, dtype, sizes, K: layout.colours.length, nTrain, T, rule: layout.rule, members: members.map((m) => m.name) });
+  const key = `${FAMILY}-${createHash("sha256").update(described).digest("hex").slice(0, 24)}`;
+
+  const spec: ModelSpec = {
+    key,
+    dtype,
+    params,
+    batch,
+    noise,
+    forward(g, p, b, n, mode: ForwardMode) {
+      const parts = forwardOn(g, new PackedSource(p[WEIGHTS]!, entries), b, n);
+      if (mode === "train") return { loss: parts.loss };
+      const outputs: Record<string, G.Tensor> = {
+        [OUTPUT.logits]: G.reshape(G.slice(parts.logits, [1, nTrain], [2, sizes.E], [0, 1]), [T, layout.colours.length, sizes.X, sizes.Y]),
+        [OUTPUT.kl]: parts.kl,
+        [OUTPUT.reconstruction]: parts.reconstruction,
+      };
+      if (parts.heightLogp && parts.widthLogp) {
+        outputs[OUTPUT.height] = G.slice(parts.heightLogp, [nTrain], [sizes.E], [0]);
+        outputs[OUTPUT.width] = G.slice(parts.widthLogp, [nTrain], [sizes.E], [0]);
+      }
+      return { outputs };
+    },
+  };
+
+  const arrays = layoutArrays(task, layout);
+  const fixed: Record<string, FixedFeed> = {};
+  for (const s of batch) {
+    const src = arrays[s.name as keyof typeof arrays];
+    fixed[s.name] = { dtype: "float32", shape: s.shape, data: (dtype === "float64" ? Float64Array.from(src) : Float32Array.from(src)) as Float32Array };
+  }
+
+  const outputNames: string[] = [OUTPUT.logits, ...(layout.rule === "learned" ? [OUTPUT.height, OUTPUT.width] : [])];
+  // Training keeps about 2.5 forward-sized sets of activations alive; parameters, moments and grads 5x;
+  // noise is fed per step; ORT and the process itself take ~60 MB.
+  const bytes = dtype === "float64" ? 8 : 4;
+  const memoryEstimateBytes = Math.round(bytes * (2.5 * forwardElements + 5 * paramElements + 2 * noiseElements) + 60 * 2 ** 20);
+
+  return {
+    family: FAMILY,
+    key,
+    spec,
+    fixed,
+    outputNames,
+    memoryEstimateBytes,
+    layout,
+    config,
+    members,
+    paramEntries: entries,
+    forwardNodes: dry.nodes.length,
+    forwardElements,
+    decode: (outputs) => decodeCandidates(layout, outputs),
+  };
+}
+
+export const multitensorFamily: ModelFamily<ModelSpec> = {
+  name: FAMILY,
+  build: (task, options) => buildMultitensor(task, options),
+};

@@ -1,0 +1,47 @@
+// Two residual branches that act within one member: the subset softmax (a softmax of the projected
+// tensor over every non-empty subset of its axes other than example and channel) and the SiLU MLP.
+import type { Tensor } from "../../graph/graph.ts";
+import * as G from "../../graph/index.ts";
+import { AX, type Member, nonExampleAxes } from "./members.ts";
+import { type Ctx, flat, linear, view, widthOf, wname } from "./ops.ts";
+
+/**
+ * The axis subsets a member's softmax runs over, grouped into orbits of the x/y exchange: a member
+ * with both x and y sums the outputs of S and of S with x and y exchanged before projecting them up,
+ * which ties their weights (the model stays equivariant to transposition).
+ */
+export function softmaxOrbits(m: Member): number[][][] {
+  const axes = nonExampleAxes(m);
+  const subsets: number[][] = [];
+  for (let bits = 1; bits < 1 << axes.length; bits++) subsets.push(axes.filter((_, i) => bits & (1 << i)));
+  const swap = (s: number[]) => s.map((a) => (a === AX.x ? AX.y : a === AX.y ? AX.x : a)).sort((a, b) => a - b);
+  const key = (s: number[]) => s.join(",");
+  const orbits = new Map<string, number[][]>();
+  for (const s of subsets) {
+    const k = [key(s), key(swap(s))].sort()[0]!;
+    const o = orbits.get(k);
+    if (o) {
+      if (!o.some((t) => key(t) === key(s))) o.push(s);
+    } else orbits.set(k, [s]);
+  }
+  return [...orbits.values()];
+}
+
+export function subsetSoftmax(ctx: Ctx, x: Tensor, m: Member, blk: number): Tensor {
+  return ctx.g.scope(`b${blk}_softmax_${m.name}`, () => {
+    const z = view(ctx, linear(ctx, x, wname(blk, "softmax_in", m), ctx.cfg.softmax), m);
+    const feats = softmaxOrbits(m).map((orbit) => {
+      const parts = orbit.map((axes) => (axes.length === 1 ? G.softmax(z, axes[0]!) : G.exp(G.sub(z, G.logSumExp(z, axes, true)))));
+      return parts.length === 1 ? parts[0]! : G.add(parts[0]!, parts[1]!);
+    });
+    const y = linear(ctx, flat(G.concat(feats, AX.ch)), wname(blk, "softmax_out", m), widthOf(ctx, m));
+    return G.add(x, y);
+  });
+}
+
+export function mlp(ctx: Ctx, x: Tensor, m: Member, blk: number): Tensor {
+  return ctx.g.scope(`b${blk}_mlp_${m.name}`, () => {
+    const h = G.silu(linear(ctx, x, wname(blk, "mlp_in", m), ctx.cfg.mlp));
+    return G.add(x, linear(ctx, h, wname(blk, "mlp_out", m), widthOf(ctx, m)));
+  });
+}
