@@ -9,7 +9,7 @@ import { directional } from "./directional.ts";
 import { colourCrossEntropy, colourLogits, sizeLogProbs } from "./heads.ts";
 import { decodeLatent, noiseName } from "./latent.ts";
 import type { TaskLayout } from "./layout.ts";
-import { AX, type Member } from "./members.ts";
+import { AX, type Member, isSubset } from "./members.ts";
 import { mixDirections } from "./mixing.ts";
 import { type Ctx, normalise } from "./ops.ts";
 import type { ParamSource } from "./params.ts";
@@ -58,19 +58,25 @@ export function buildForward(a: ForwardArgs): ForwardParts {
     xs.set(m.name, d.x);
     klParts.push(d.kl);
   }
-  const each = (f: (x: Tensor, m: Member) => Tensor, which: (m: Member) => boolean = () => true) => {
-    const out: Stream = new Map();
-    for (const m of members) out.set(m.name, which(m) ? f(xs.get(m.name)!, m) : xs.get(m.name)!);
+  // The last block only computes what reaches the heads: the head members after sharing down, their
+  // supersets before (every other member's last-block branches would be dead weight).
+  const heads = members.filter((m) => m.name === "ECXY" || (layout.rule === "learned" && (m.name === "EX" || m.name === "EY")));
+  const feeding = members.filter((m) => heads.some((h) => isSubset(h, m)));
+  const each = (active: readonly Member[], f: (x: Tensor, m: Member) => Tensor, which: (m: Member) => boolean = () => true) => {
+    const out: Stream = new Map(xs);
+    for (const m of active) if (which(m)) out.set(m.name, f(xs.get(m.name)!, m));
     xs = out;
   };
   for (let blk = 0; blk < cfg.blocks; blk++) {
-    xs = shareUp(ctx, xs, blk);
-    each((x, m) => subsetSoftmax(ctx, x, m, blk));
-    if (cfg.cummax + cfg.shift > 0) each((x, m) => directional(ctx, x, m, blk), (m) => m.d && m.x && m.y);
-    each((x, m) => mixDirections(ctx, x, m, blk), (m) => m.d);
-    each((x, m) => mlp(ctx, x, m, blk));
-    xs = shareDown(ctx, xs, blk);
-    each((x) => g.scope(`b${blk}_norm`, () => normalise(ctx, x)));
+    const last = blk === cfg.blocks - 1;
+    const active = last ? feeding : members;
+    xs = shareUp(ctx, xs, blk, active);
+    each(active, (x, m) => subsetSoftmax(ctx, x, m, blk));
+    if (cfg.cummax + cfg.shift > 0) each(active, (x, m) => directional(ctx, x, m, blk), (m) => m.d && m.x && m.y);
+    each(active, (x, m) => mixDirections(ctx, x, m, blk), (m) => m.d);
+    each(active, (x, m) => mlp(ctx, x, m, blk));
+    xs = shareDown(ctx, xs, blk, last ? heads : members);
+    each(last ? heads : members, (x) => g.scope(`b${blk}_norm`, () => normalise(ctx, x)));
   }
 
   const logits = colourLogits(ctx, xs.get("ECXY")!);

@@ -6,4 +6,4 @@ export { buildForward, type ForwardArgs, type ForwardBatch, type ForwardParts } 
 export { latentShape, noiseName } from "./latent.ts";
 export { layoutArrays, layoutTask, shapeRule, type LayoutArrays, type ShapeRule, type TaskLayout } from "./layout.ts";
 export { AX, allMembers, memberFromName, resolveMembers, shapeOf, transposed, weightOwner, type Member, type Sizes } from "./members.ts";
-export { buildMultitensor, FAMILY, MODEL_VERSION, multitensorFamily, OUTPUT, type MultitensorModel, type MultitensorOptions } from "./model.ts";
+export { buildMultitensor, FAMILY, MODEL_VERSION, multitensorFamily, multitensorFamily as family, OUTPUT, WEIGHTS, type MultitensorModel, type MultitensorOptions } from "./model.ts";

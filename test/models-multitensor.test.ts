@@ -1,0 +1,316 @@
+// The multitensor family on small hand-made tasks, with real graphs run by ONNX Runtime: building for
+// every shape rule, forward output shapes, gradients (every parameter reached; float64 central
+// differences), equivariance to exchanging x and y, decoding, and training an easy task to its answer.
+import { describe, expect, test } from "bun:test";
+import * as ort from "onnxruntime-node";
+import { gradients } from "../src/autodiff/index.ts";
+import { type Grid, gridFromRows, gridsEqual } from "../src/arc/grid.ts";
+import type { Task } from "../src/arc/task.ts";
+import { Graph, type Tensor, toModelBytes } from "../src/graph/index.ts";
+import { TRANSPOSE, buildMultitensor, memberFromName, multitensorFamily, OUTPUT, type MultitensorModel, shapeOf, transposed } from "../src/models/multitensor/index.ts";
+import { WEIGHTS } from "../src/models/multitensor/model.ts";
+import { registerSession } from "../src/runtime/registry.ts";
+import { Rng } from "../src/train/rng.ts";
+import { Trainer } from "../src/train/trainer.ts";
+
+// ---- tasks ---------------------------------------------------------------------------------------
+const rows = (h: number, w: number, seed: number, colours: number[]): number[][] => {
+  const rng = new Rng(seed, 3);
+  return Array.from({ length: h }, () => Array.from({ length: w }, () => colours[rng.int(colours.length)]!));
+};
+const recolour = (r: number[][]) => r.map((row) => row.map((v) => (v === 1 ? 2 : v)));
+const transposeRows = (r: number[][]) => r[0]!.map((_, c) => r.map((row) => row[c]!));
+const g = gridFromRows;
+
+/** Outputs = inputs with 1 -> 2 (shape rule "input"). */
+function recolourTask(): { task: Task; answer: Grid } {
+  const sizes: [number, number][] = [[3, 3], [4, 4], [3, 5], [5, 4]];
+  const train = sizes.map(([h, w], i) => {
+    const r = rows(h, w, i + 1, [0, 1, 3]);
+    return { input: g(r), output: g(recolour(r)) };
+  });
+  const t = rows(4, 5, 99, [0, 1, 3]);
+  return { task: { id: "recolour", train, test: [{ input: g(t) }] }, answer: g(recolour(t)) };
+}
+
+/** Outputs all 2x2 (rule "fixed"): the input's top-left corner. */
+function cornerTask(): Task {
+  const corner = (r: number[][]) => r.slice(0, 2).map((row) => row.slice(0, 2));
+  const ins = [rows(3, 4, 11, [0, 4, 5]), rows(5, 3, 12, [0, 4, 5]), rows(4, 4, 13, [0, 4])];
+  return { id: "corner", train: ins.map((r) => ({ input: g(r), output: g(corner(r)) })), test: [{ input: g(rows(3, 3, 14, [0, 5])) }, { input: g(rows(4, 2, 15, [0, 4, 5])) }] };
+}
+
+/** Output = input's first row (rule "learned": the output shapes vary and differ from the inputs). */
+function firstRowTask(): Task {
+  const ins = [rows(2, 3, 21, [0, 6, 7]), rows(3, 4, 22, [0, 6]), rows(2, 2, 23, [0, 7])];
+  return { id: "first-row", train: ins.map((r) => ({ input: g(r), output: g(r.slice(0, 1)) })), test: [{ input: g(rows(3, 3, 24, [0, 6, 7])) }] };
+}
+
+const transposeTask = (t: Task): Task => ({
+  id: `${t.id}-T`,
+  train: t.train.map((p) => ({ input: g(transposeRows(toRows(p.input))), output: g(transposeRows(toRows(p.output))) })),
+  test: t.test.map((p) => ({ input: g(transposeRows(toRows(p.input))) })),
+});
+function toRows(grid: Grid): number[][] {
+  return Array.from({ length: grid.height }, (_, r) => Array.from(grid.cells.subarray(r * grid.width, (r + 1) * grid.width)));
+}
+
+// ---- running graphs ------------------------------------------------------------------------------
+type Arr = Float32Array | Float64Array;
+
+async function session(graph: Graph, level: "basic" | "extended" = "basic") {
+  const s = await ort.InferenceSession.create(toModelBytes(graph), { executionProviders: ["cpu"], intraOpNumThreads: 1, graphOptimizationLevel: level });
+  registerSession(s, "models-multitensor", "cpu");
+  return s;
+}
+
+const tensorOf = (dtype: "float32" | "float64", data: ArrayLike<number>, shape: number[]) =>
+  new ort.Tensor(dtype, dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data), shape);
+
+/** Noise for every member, from a seeded stream (the same values in every test run). */
+function noiseOf(model: MultitensorModel, seed: number, scale = 1): Record<string, Float64Array> {
+  const rng = new Rng(seed, 5);
+  return Object.fromEntries(model.spec.noise!.map((n) => [n.name, Float64Array.from({ length: n.shape.reduce((a, b) => a * b, 1) }, () => scale * rng.normal())]));
+}
+
+/** A graph with the model's forward in "train" (loss and d loss / d weights) or "infer" mode. */
+function forwardGraph(model: MultitensorModel, mode: "train" | "infer"): { graph: Graph; names: string[] } {
+  const spec = model.spec;
+  const dtype = spec.dtype ?? "float32";
+  const graph = new Graph(`mt_${mode}`);
+  const w = graph.input(WEIGHTS, dtype, spec.params[0]!.shape);
+  const batch = Object.fromEntries(spec.batch.map((b) => [b.name, graph.input(b.name, b.dtype, b.shape)]));
+  const noise = Object.fromEntries(spec.noise!.map((n) => [n.name, graph.input(n.name, dtype, n.shape)]));
+  const r = spec.forward(graph, { [WEIGHTS]: w }, batch, noise, mode);
+  if (mode === "train") {
+    const [grad] = gradients(r.loss!, [w]);
+    graph.output(r.loss!, "loss");
+    graph.output(grad!, "grad");
+    return { graph, names: ["loss", "grad"] };
+  }
+  for (const [name, t] of Object.entries(r.outputs!)) graph.output(t as Tensor, name);
+  return { graph, names: Object.keys(r.outputs!) };
+}
+
+function feedsOf(model: MultitensorModel, weights: ArrayLike<number>, noise: Record<string, ArrayLike<number>>): Record<string, ort.Tensor> {
+  const dtype = model.spec.dtype ?? "float32";
+  const feeds: Record<string, ort.Tensor> = { [WEIGHTS]: tensorOf(dtype, weights, model.spec.params[0]!.shape) };
+  for (const [k, f] of Object.entries(model.fixed)) feeds[k] = tensorOf(dtype, f.data as Arr, f.shape);
+  for (const n of model.spec.noise!) feeds[n.name] = tensorOf(dtype, noise[n.name]!, n.shape);
+  return feeds;
+}
+
+const asNumbers = (r: Record<string, ort.Tensor>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.data as Arr]));
+
+// ---- tests ---------------------------------------------------------------------------------------
+describe("multitensor: building", () => {
+  test("shape rules, sizes, colours, keys and outputs of three tasks", () => {
+    const rec = buildMultitensor(recolourTask().task, { seed: 1 });
+    expect(rec.layout.rule).toBe("input");
+    expect(rec.layout.sizes).toEqual({ E: 5, C: 3, X: 5, Y: 5 });
+    expect(rec.layout.colours).toEqual([0, 1, 2, 3]);
+    expect(rec.layout.shapes[4]!.output).toEqual([4, 5]);
+    expect(rec.outputNames).toEqual([OUTPUT.logits]);
+
+    const cor = buildMultitensor(cornerTask(), { seed: 1 });
+    expect(cor.layout.rule).toBe("fixed");
+    expect(cor.layout.shapes.slice(3).map((s) => s.output)).toEqual([[2, 2], [2, 2]]);
+    expect(cor.layout.sizes).toEqual({ E: 5, C: 2, X: 5, Y: 4 });
+
+    const fr = buildMultitensor(firstRowTask(), { seed: 1 });
+    expect(fr.layout.rule).toBe("learned");
+    expect(fr.layout.shapes[3]!.output).toEqual([3, 4]);
+    expect(fr.outputNames).toEqual([OUTPUT.logits, OUTPUT.height, OUTPUT.width]);
+
+    // the key depends on sizes and configuration, not on the seed or the grids' contents
+    expect(buildMultitensor(recolourTask().task, { seed: 2 }).key).toBe(rec.key);
+    expect(buildMultitensor(recolourTask().task, { seed: 1, config: { blocks: 2 } }).key).not.toBe(rec.key);
+    // same seed, same weights; another seed, other weights
+    expect(buildMultitensor(recolourTask().task, { seed: 1 }).spec.params[0]!.init).toEqual(rec.spec.params[0]!.init);
+    expect(buildMultitensor(recolourTask().task, { seed: 2 }).spec.params[0]!.init).not.toEqual(rec.spec.params[0]!.init);
+    expect(multitensorFamily.build(recolourTask().task, { seed: 1 }).family).toBe("multitensor");
+    expect(rec.memoryEstimateBytes).toBeGreaterThan(50 * 2 ** 20);
+  });
+
+  test("a task needing shapes the member set cannot learn is refused", () => {
+    expect(() => buildMultitensor(firstRowTask(), { seed: 1, config: { members: ["C", "EC", "ECXY"] } })).toThrow(/EX and EY/);
+    expect(() => buildMultitensor(recolourTask().task, { seed: 1, config: { members: ["EC", "EXY"] } })).toThrow(/ECXY/);
+  });
+});
+
+describe("multitensor: forward and decode", () => {
+  for (const [name, make] of [["input", () => recolourTask().task], ["fixed", cornerTask], ["learned", firstRowTask]] as const) {
+    test(`forward outputs and decoded grids (rule ${name})`, async () => {
+      const task = make();
+      const model = buildMultitensor(task, { seed: 3 });
+      const { graph } = forwardGraph(model, "infer");
+      const s = await session(graph);
+      const out = asNumbers(await s.run(feedsOf(model, model.spec.params[0]!.init, noiseOf(model, 1))));
+      const { X, Y } = model.layout.sizes;
+      const K = model.layout.colours.length;
+      expect(out[OUTPUT.logits]!.length).toBe(task.test.length * K * X * Y);
+      expect(Number.isFinite(out[OUTPUT.kl]![0]!)).toBe(true);
+      expect(out[OUTPUT.reconstruction]![0]!).toBeGreaterThan(0);
+      if (name === "learned") {
+        expect(out[OUTPUT.height]!.length).toBe(task.test.length * X);
+        // log-probabilities over the lengths: they sum to one
+        const p = Array.from(out[OUTPUT.height]!.subarray(0, X)).reduce((a, b) => a + Math.exp(b), 0);
+        expect(p).toBeCloseTo(1, 5);
+      }
+      const cands = model.decode(out as Record<string, Float32Array>);
+      expect(cands.length).toBe(task.test.length);
+      cands.forEach((c, i) => {
+        const expected = model.layout.shapes[model.layout.nTrain + i]!.output;
+        if (name !== "learned") expect([c.grid.height, c.grid.width]).toEqual(expected);
+        else expect(c.grid.height * c.grid.width).toBeGreaterThan(0);
+        expect(c.grid.cells.length).toBe(c.grid.height * c.grid.width);
+        for (const v of c.grid.cells) expect(model.layout.colours).toContain(v);
+        expect(Number.isFinite(c.score)).toBe(true);
+      });
+    });
+  }
+
+  test("decode picks argmax colours, the learned shape and scores by mean uncertainty", () => {
+    const model = buildMultitensor(firstRowTask(), { seed: 1 });
+    const { X, Y } = model.layout.sizes;
+    const K = model.layout.colours.length;
+    const logits = new Float32Array(K * X * Y);
+    // colour index 2 everywhere, certain (logit 50 vs 0)
+    for (let i = 0; i < X * Y; i++) logits[2 * X * Y + i] = 50;
+    const height = new Float32Array(X).fill(-10);
+    height[0] = -0.1; // height 1
+    const width = new Float32Array(Y).fill(-10);
+    width[2] = -0.2; // width 3
+    const [c] = model.decode({ [OUTPUT.logits]: logits, [OUTPUT.height]: height, [OUTPUT.width]: width });
+    expect([c!.grid.height, c!.grid.width]).toEqual([1, 3]);
+    expect(Array.from(c!.grid.cells)).toEqual([model.layout.colours[2]!, model.layout.colours[2]!, model.layout.colours[2]!]);
+    expect(c!.score).toBeCloseTo(-0.3, 5);
+  });
+});
+
+describe("multitensor: gradients", () => {
+  test("every parameter gets a gradient; float64 central differences agree", async () => {
+    const model = buildMultitensor(firstRowTask(), { seed: 4, dtype: "float64", config: { blocks: 2 } });
+    const { graph } = forwardGraph(model, "train");
+    const s = await session(graph);
+    const w0 = Float64Array.from(model.spec.params[0]!.init);
+    // perturb the initial weights so the zero-initialised ones are off their special point
+    const rng = new Rng(17, 1);
+    for (let i = 0; i < w0.length; i++) w0[i] = w0[i]! + 0.05 * rng.normal();
+    const noise = noiseOf(model, 2, 0.5);
+    const run = async (w: Float64Array) => asNumbers(await s.run(feedsOf(model, w, noise)));
+    const base = await run(w0);
+    const grad = base.grad!;
+    for (const e of model.paramEntries) {
+      let norm = 0;
+      for (let i = e.offset; i < e.offset + e.size; i++) norm += grad[i]! ** 2;
+      expect({ name: e.name, reached: norm > 0 }).toEqual({ name: e.name, reached: true });
+    }
+    const lossAt = async (w: Float64Array) => (await run(w)).loss![0]!;
+    // directional derivatives along random directions, and single coordinates of several kinds
+    const h = 1e-6;
+    const check = async (dir: Float64Array) => {
+      const plus = Float64Array.from(w0, (v, i) => v + h * dir[i]!);
+      const minus = Float64Array.from(w0, (v, i) => v - h * dir[i]!);
+      const numeric = ((await lossAt(plus)) - (await lossAt(minus))) / (2 * h);
+      let analytic = 0;
+      for (let i = 0; i < dir.length; i++) analytic += grad[i]! * dir[i]!;
+      return { numeric, analytic, rel: Math.abs(numeric - analytic) / Math.max(1e-6, Math.abs(analytic)) };
+    };
+    for (let k = 0; k < 2; k++) {
+      const dir = Float64Array.from(w0, () => rng.normal());
+      expect((await check(dir)).rel).toBeLessThan(1e-5);
+    }
+    for (const prefix of ["latent_ECXY_mean", "latent_EX_level", "b0_shareup_in_EDXY", "b1_directional_in_EDXY", "b1_mix_EDX", "b0_softmax_out_EXY", "head_size", "head_colour_bias"]) {
+      const e = model.paramEntries.find((p) => p.name === prefix)!;
+      const dir = new Float64Array(w0.length);
+      for (let i = e.offset; i < e.offset + e.size; i++) dir[i] = rng.normal();
+      const r = await check(dir);
+      expect({ prefix, ok: r.rel < 1e-5 }).toEqual({ prefix, ok: true });
+    }
+  });
+});
+
+/** A's weights rearranged for the x/y-transposed task B: per-member latents transposed, the rest equal. */
+function transposeWeights(a: MultitensorModel, b: MultitensorModel, wa: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(b.spec.params[0]!.shape[0]!);
+  const byName = new Map(a.paramEntries.map((e) => [e.name, e]));
+  for (const e of b.paramEntries) {
+    const m = /^latent_([ECDXY]+)_(mean|capacity)$/.exec(e.name);
+    const src = m ? byName.get(`latent_${transposed(memberFromName(m[1]!))}_${m[2]}`)! : byName.get(e.name)!;
+    expect(src.size).toBe(e.size);
+    const data = Array.from({ length: src.size }, (_, i) => wa[src.offset + i]!);
+    out.set(m ? transposeCells(a, m[1]!, data) : data, e.offset);
+  }
+  return out;
+}
+
+/** Values laid out [channels, D, E, C, X, Y] for A's member transposed(nameB) -> B's member nameB. */
+function transposeCells(a: MultitensorModel, nameB: string, data: ArrayLike<number>): Float64Array {
+  const mA = memberFromName(transposed(memberFromName(nameB)));
+  const [, D, E, C, X, Y] = shapeOf(mA, a.layout.sizes, 1) as number[];
+  const ch = data.length / (D! * E! * C! * X! * Y!);
+  const out = new Float64Array(data.length);
+  for (let k = 0; k < ch; k++)
+    for (let d = 0; d < D!; d++)
+      for (let e = 0; e < E!; e++)
+        for (let c = 0; c < C!; c++)
+          for (let x = 0; x < X!; x++)
+            for (let y = 0; y < Y!; y++) {
+              const dB = D === 1 ? 0 : TRANSPOSE[d]!;
+              const from = ((((k * D! + d) * E! + e) * C! + c) * X! + x) * Y! + y;
+              const to = ((((k * D! + dB) * E! + e) * C! + c) * Y! + y) * X! + x; // B: X_B = Y_A, Y_B = X_A
+              out[to] = data[from]!;
+            }
+  return out;
+}
+
+describe("multitensor: equivariance", () => {
+  test("exchanging x and y of the task exchanges them in the outputs (same weights)", async () => {
+    const taskA = firstRowTask();
+    const a = buildMultitensor(taskA, { seed: 6, dtype: "float64", config: { blocks: 2 } });
+    const b = buildMultitensor(transposeTask(taskA), { seed: 6, dtype: "float64", config: { blocks: 2 } });
+    expect(b.layout.sizes).toEqual({ ...a.layout.sizes, X: a.layout.sizes.Y, Y: a.layout.sizes.X });
+    const rng = new Rng(8, 2);
+    const wa = Float64Array.from(a.spec.params[0]!.init, (v) => v + 0.05 * rng.normal());
+    const na = noiseOf(a, 3, 0.5);
+    const nb = Object.fromEntries(b.spec.noise!.map((n) => {
+      const nameB = n.name.replace(/^noise_/, "");
+      return [n.name, transposeCells(a, nameB, na[`noise_${transposed(memberFromName(nameB))}`]!)];
+    }));
+    const outA = asNumbers(await (await session(forwardGraph(a, "infer").graph)).run(feedsOf(a, wa, na)));
+    const outB = asNumbers(await (await session(forwardGraph(b, "infer").graph)).run(feedsOf(b, transposeWeights(a, b, wa), nb)));
+    expect(outB[OUTPUT.kl]![0]!).toBeCloseTo(outA[OUTPUT.kl]![0]!, 6);
+    expect(outB[OUTPUT.reconstruction]![0]!).toBeCloseTo(outA[OUTPUT.reconstruction]![0]!, 6);
+    const { X, Y } = a.layout.sizes;
+    const K = a.layout.colours.length;
+    let worst = 0;
+    for (let k = 0; k < K; k++)
+      for (let x = 0; x < X; x++)
+        for (let y = 0; y < Y; y++) worst = Math.max(worst, Math.abs(outA[OUTPUT.logits]![(k * X + x) * Y + y]! - outB[OUTPUT.logits]![(k * Y + y) * X + x]!));
+    expect(worst).toBeLessThan(1e-8);
+    expect(Array.from(outB[OUTPUT.height]!)).toEqual(Array.from(outA[OUTPUT.width]!).map((v) => expect.closeTo(v, 8)) as unknown as number[]);
+  });
+});
+
+describe("multitensor: training", () => {
+  test("an easy recolouring task: the loss falls and the answer is found", async () => {
+    const { task, answer } = recolourTask();
+    const model = buildMultitensor(task, { seed: 0 });
+    const tr = await Trainer.create(model.spec, { optim: { kind: "adam", lr: 0.01, betas: [0.5, 0.9] }, seed: 0, session: { ep: "cpu", intraOpThreads: 1 }, cacheDir: false });
+    tr.setBatch(Object.fromEntries(Object.entries(model.fixed).map(([k, f]) => [k, f.data])));
+    const losses: number[] = [];
+    let solvedAt = -1;
+    for (let chunk = 0; chunk < 6 && solvedAt < 0; chunk++) {
+      const l = await tr.step(50);
+      losses.push(...Array.from(l));
+      const out = await tr.infer(undefined, { noise: "zeros" });
+      const [c] = model.decode(asNumbers(out) as Record<string, Float32Array>);
+      if (gridsEqual(c!.grid, answer)) solvedAt = tr.steps;
+    }
+    await tr.release();
+    expect(losses[losses.length - 1]!).toBeLessThan(losses[0]! / 10);
+    expect(solvedAt).toBeGreaterThan(0);
+    console.error(`[multitensor] recolour task solved after ${solvedAt} steps`);
+  }, 60_000);
+});
