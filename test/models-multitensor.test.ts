@@ -7,7 +7,7 @@ import { gradients } from "../src/autodiff/index.ts";
 import { type Grid, gridFromRows, gridsEqual } from "../src/arc/grid.ts";
 import type { Task } from "../src/arc/task.ts";
 import { Graph, type Tensor, toModelBytes } from "../src/graph/index.ts";
-import { TRANSPOSE, buildMultitensor, memberFromName, multitensorFamily, OUTPUT, type MultitensorModel, shapeOf, transposed } from "../src/models/multitensor/index.ts";
+import { NOISE, TRANSPOSE, buildMultitensor, memberFromName, multitensorFamily, OUTPUT, type MultitensorModel, shapeOf, transposed } from "../src/models/multitensor/index.ts";
 import { WEIGHTS } from "../src/models/multitensor/model.ts";
 import { registerSession } from "../src/runtime/registry.ts";
 import { Rng } from "../src/train/rng.ts";
@@ -221,7 +221,7 @@ describe("multitensor: gradients", () => {
       const dir = Float64Array.from(w0, () => rng.normal());
       expect((await check(dir)).rel).toBeLessThan(1e-5);
     }
-    for (const prefix of ["latent_ECXY_mean", "latent_EX_level", "b0_shareup_in_EDXY", "b1_directional_in_EDXY", "b1_mix_EDX", "b0_softmax_out_EXY", "head_size", "head_colour_bias"]) {
+    for (const prefix of ["latent_mean", "latent_capacity", "latent_level", "latent_EX_decode", "b0_shareup_in8_EDXY", "b0_shareup_in_EX", "b1_sharedown_in_ECXY", "b1_directional_in_EDXY", "b1_mix_EDX", "b0_softmax_out_EXY", "head_size", "head_colour_bias"]) {
       const e = model.paramEntries.find((p) => p.name === prefix)!;
       const dir = new Float64Array(w0.length);
       for (let i = e.offset; i < e.offset + e.size; i++) dir[i] = rng.normal();
@@ -231,16 +231,32 @@ describe("multitensor: gradients", () => {
   });
 });
 
-/** A's weights rearranged for the x/y-transposed task B: per-member latents transposed, the rest equal. */
+/** A's latent tensor [latent, cells of A] rearranged for B: each member's cells from A's transposed partner. */
+function transposeLatent(a: MultitensorModel, b: MultitensorModel, data: ArrayLike<number>): Float64Array {
+  const dz = a.config.latent;
+  const la = a.latentSegments.reduce((s, x) => s + x.cells, 0);
+  const lb = b.latentSegments.reduce((s, x) => s + x.cells, 0);
+  expect(lb).toBe(la);
+  const out = new Float64Array(dz * lb);
+  for (const sb of b.latentSegments) {
+    const sa = a.latentSegments.find((x) => x.member === transposed(memberFromName(sb.member)))!;
+    for (let k = 0; k < dz; k++) {
+      const row = Array.from({ length: sa.cells }, (_, i) => data[k * la + sa.offset + i]!);
+      out.set(transposeCells(a, sb.member, row), k * lb + sb.offset);
+    }
+  }
+  return out;
+}
+
+/** A's weights rearranged for the x/y-transposed task B: latents transposed, the rest equal. */
 function transposeWeights(a: MultitensorModel, b: MultitensorModel, wa: ArrayLike<number>): Float64Array {
   const out = new Float64Array(b.spec.params[0]!.shape[0]!);
   const byName = new Map(a.paramEntries.map((e) => [e.name, e]));
   for (const e of b.paramEntries) {
-    const m = /^latent_([ECDXY]+)_(mean|capacity)$/.exec(e.name);
-    const src = m ? byName.get(`latent_${transposed(memberFromName(m[1]!))}_${m[2]}`)! : byName.get(e.name)!;
+    const src = byName.get(e.name)!;
     expect(src.size).toBe(e.size);
     const data = Array.from({ length: src.size }, (_, i) => wa[src.offset + i]!);
-    out.set(m ? transposeCells(a, m[1]!, data) : data, e.offset);
+    out.set(e.name === "latent_mean" || e.name === "latent_capacity" ? transposeLatent(a, b, data) : data, e.offset);
   }
   return out;
 }
@@ -274,10 +290,7 @@ describe("multitensor: equivariance", () => {
     const rng = new Rng(8, 2);
     const wa = Float64Array.from(a.spec.params[0]!.init, (v) => v + 0.05 * rng.normal());
     const na = noiseOf(a, 3, 0.5);
-    const nb = Object.fromEntries(b.spec.noise!.map((n) => {
-      const nameB = n.name.replace(/^noise_/, "");
-      return [n.name, transposeCells(a, nameB, na[`noise_${transposed(memberFromName(nameB))}`]!)];
-    }));
+    const nb = { [NOISE]: transposeLatent(a, b, na[NOISE]!) };
     const outA = asNumbers(await (await session(forwardGraph(a, "infer").graph)).run(feedsOf(a, wa, na)));
     const outB = asNumbers(await (await session(forwardGraph(b, "infer").graph)).run(feedsOf(b, transposeWeights(a, b, wa), nb)));
     expect(outB[OUTPUT.kl]![0]!).toBeCloseTo(outA[OUTPUT.kl]![0]!, 6);

@@ -15,6 +15,8 @@ export interface MultitensorConfig {
   widthDir: number;
   /** Channels inside each residual branch. */
   shareUp: number;
+  /** Share-up channels of members with the direction axis (their residual is narrower). */
+  shareUpDir: number;
   shareDown: number;
   softmax: number;
   cummax: number;
@@ -42,6 +44,7 @@ export const DEFAULT_CONFIG: MultitensorConfig = {
   width: 16,
   widthDir: 8,
   shareUp: 16,
+  shareUpDir: 8,
   shareDown: 8,
   softmax: 2,
   cummax: 4,
@@ -62,12 +65,11 @@ export function resolveConfig(over: Partial<MultitensorConfig> = {}): Multitenso
   for (const [k, v] of Object.entries(cfg)) {
     if (typeof v === "number" && !(Number.isFinite(v) && v >= 0)) throw new RangeError(`multitensor config ${k}: ${v} is not a non-negative number`);
   }
-  for (const k of ["blocks", "width", "widthDir", "shareUp", "shareDown", "softmax", "cummax", "shift", "mlp", "latent"] as const) {
+  for (const k of ["blocks", "width", "widthDir", "shareUp", "shareUpDir", "shareDown", "softmax", "cummax", "shift", "mlp", "latent"] as const) {
     if (!Number.isInteger(cfg[k])) throw new RangeError(`multitensor config ${k}: ${cfg[k]} is not an integer`);
   }
-  for (const k of ["width", "widthDir", "shareUp", "shareDown", "softmax", "mlp", "latent"] as const) {
+  for (const k of ["width", "widthDir", "shareUp", "shareUpDir", "shareDown", "softmax", "mlp", "latent"] as const) {
     if (cfg[k] < 1) throw new RangeError(`multitensor config ${k} must be at least 1`);
   }
-  if (cfg.cummax + cfg.shift < 1) throw new RangeError("multitensor config: cummax + shift must be at least 1");
   return cfg;
 }

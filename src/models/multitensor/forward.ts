@@ -7,7 +7,7 @@ import * as G from "../../graph/index.ts";
 import type { MultitensorConfig } from "./config.ts";
 import { directional } from "./directional.ts";
 import { colourCrossEntropy, colourLogits, sizeLogProbs } from "./heads.ts";
-import { decodeLatent, noiseName } from "./latent.ts";
+import { NOISE, decodeLatents } from "./latent.ts";
 import type { TaskLayout } from "./layout.ts";
 import { AX, type Member, isSubset } from "./members.ts";
 import { mixDirections } from "./mixing.ts";
@@ -49,15 +49,11 @@ export interface ForwardArgs {
 export function buildForward(a: ForwardArgs): ForwardParts {
   const { g, cfg, layout, members } = a;
   const ctx: Ctx = { g, dtype: a.dtype, cfg, sizes: layout.sizes, members, p: a.p, mask: a.batch.mask, memo: new Map() };
-  const klParts: Tensor[] = [];
-  let xs: Stream = new Map();
-  for (const m of members) {
-    const noise = a.noise[noiseName(m)];
-    if (!noise) throw new Error(`multitensor: no noise input for member ${m.name}`);
-    const d = decodeLatent(ctx, m, noise);
-    xs.set(m.name, d.x);
-    klParts.push(d.kl);
-  }
+  const noise = a.noise[NOISE];
+  if (!noise) throw new Error(`multitensor: no noise input "${NOISE}"`);
+  const latent = decodeLatents(ctx, noise);
+  let xs: Stream = latent.xs;
+  const kl = latent.kl;
   // The last block only computes what reaches the heads: the head members after sharing down, their
   // supersets before (every other member's last-block branches would be dead weight).
   const heads = members.filter((m) => m.name === "ECXY" || (layout.rule === "learned" && (m.name === "EX" || m.name === "EY")));
@@ -80,7 +76,6 @@ export function buildForward(a: ForwardArgs): ForwardParts {
   }
 
   const logits = colourLogits(ctx, xs.get("ECXY")!);
-  const kl = klParts.slice(1).reduce((s, t) => G.add(s, t), klParts[0]!);
   let recon = colourCrossEntropy(logits, a.batch.target, a.batch.cells);
   const parts: ForwardParts = { loss: kl, kl, reconstruction: recon, logits };
   if (layout.rule === "learned") {

@@ -3,7 +3,7 @@ export { DEFAULT_CONFIG, resolveConfig, type MemberPreset, type MultitensorConfi
 export { decodeCandidates, SCORE_SCALE } from "./decode.ts";
 export { D8, FLIP_X, FLIP_Y, KLEIN, ROTATE, TRANSPOSE, VECTORS, mixingClasses, mixingStrength } from "./directions.ts";
 export { buildForward, type ForwardArgs, type ForwardBatch, type ForwardParts } from "./forward.ts";
-export { latentShape, noiseName } from "./latent.ts";
+export { latentLayout, NOISE, type LatentSegment } from "./latent.ts";
 export { layoutArrays, layoutTask, shapeRule, type LayoutArrays, type ShapeRule, type TaskLayout } from "./layout.ts";
 export { AX, allMembers, memberFromName, resolveMembers, shapeOf, transposed, weightOwner, type Member, type Sizes } from "./members.ts";
 export { buildMultitensor, FAMILY, MODEL_VERSION, multitensorFamily, multitensorFamily as family, OUTPUT, WEIGHTS, type MultitensorModel, type MultitensorOptions } from "./model.ts";

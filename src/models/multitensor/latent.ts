@@ -1,55 +1,82 @@
 // The latent input of every member: a learned posterior N(s * mean^, v) per element, where mean^ is
-// the learned mean normalised per channel and v = exp(-2 kappa) is set by a per-element capacity
-// kappa (nats). kappa = (exp(rate * g + a - mean(a)) * initial + minimum) / n spreads a per-channel
-// budget over the n latent elements, with a learned per-channel level g and per-element adjustments a;
-// s = sqrt(1 - v) keeps the total variance at one. The KL to N(0, 1) is summed into the loss; the
-// sample (scaled down when the channel's budget is small) is projected to the member's channels.
+// the learned mean normalised per member and channel, and v = exp(-2 kappa) is set by a per-element
+// capacity kappa (nats): kappa = (exp(rate * g + a - mean(a)) * initial + minimum) / n spreads a
+// per-channel budget over the member's n latent elements, with a learned per-channel level g (shared
+// by x/y partners) and per-element adjustments a (centred per member and channel); s = sqrt(1 - v)
+// keeps the variance at one. The sample is scaled by 1 - exp(-2 budget / n) (a channel with a tiny
+// budget falls silent) and projected to the member's channels; the KL to N(0, 1) enters the loss.
+// All members' latents live side by side in [latent, cells] tensors (members in order, each member's
+// cells in [D, E, C, X, Y] order), so the element-wise work is a handful of nodes for all of them.
 import type { Tensor } from "../../graph/graph.ts";
 import * as G from "../../graph/index.ts";
 import { type Member, cellsOf, weightOwner } from "./members.ts";
-import { type Ctx, linear, normalise, widthOf } from "./ops.ts";
+import { type Ctx, linear, widthOf } from "./ops.ts";
+import { split } from "./split.ts";
 
-/** Shape of a member's latent and of its noise input: flat, [latent channels, cells in D, E, C, X, Y order]. */
-export const latentShape = (ctx: Pick<Ctx, "cfg" | "sizes">, m: Member): number[] => [ctx.cfg.latent, cellsOf(m, ctx.sizes)];
+export const NOISE = "noise";
 
-export const noiseName = (m: Member): string => `noise_${m.name}`;
-
-export interface Decoded {
-  x: Tensor;
-  kl: Tensor;
+export interface LatentSegment {
+  member: string;
+  /** First cell of the member in the latent tensors' second axis. */
+  offset: number;
+  cells: number;
 }
 
-export function decodeLatent(ctx: Ctx, m: Member, noise: Tensor): Decoded {
-  const { cfg } = ctx;
-  return ctx.g.scope(`latent_${m.name}`, () => {
-    const shape = latentShape(ctx, m);
-    const dz = cfg.latent;
-    const n = dz * cellsOf(m, ctx.sizes);
-    const owner = weightOwner(m);
-    const mean = ctx.p.get(`latent_${m.name}_mean`, shape, { kind: "normal", std: 0.01 });
-    const adjust = ctx.p.get(`latent_${m.name}_capacity`, shape, { kind: "zeros" });
-    const level = ctx.p.get(`latent_${owner}_level`, [dz, 1], { kind: "zeros" });
-    const cellAxes = [1];
+/** Where each member's cells sit in the latent tensors, and their total. */
+export function latentLayout(ctx: Pick<Ctx, "members" | "sizes">): { segments: LatentSegment[]; cells: number } {
+  let offset = 0;
+  const segments = ctx.members.map((m) => {
+    const cells = cellsOf(m, ctx.sizes);
+    const s = { member: m.name, offset, cells };
+    offset += cells;
+    return s;
+  });
+  return { segments, cells: offset };
+}
 
-    const mu = normalise(ctx, mean);
+/** Distinct weight owners in member order (x/y partners share one). */
+const ownersOf = (members: readonly Member[]) => [...new Set(members.map(weightOwner))];
+
+export function decodeLatents(ctx: Ctx, noise: Tensor): { xs: Map<string, Tensor>; kl: Tensor } {
+  const { cfg, g, members } = ctx;
+  return g.scope("latent", () => {
+    const dz = cfg.latent;
+    const { segments, cells } = latentLayout(ctx);
+    const owners = ownersOf(members);
+    const sizes = segments.map((s) => s.cells);
+    const mean = ctx.p.get("latent_mean", [dz, cells], { kind: "normal", std: 0.01 });
+    const adjust = ctx.p.get("latent_capacity", [dz, cells], { kind: "zeros" });
+    const level = ctx.p.get("latent_level", [dz, owners.length], { kind: "zeros" });
+    const one = g.constant(ctx.dtype, [1], [1]);
+
+    // per member and channel: the mean normalised, the adjustments centred
+    const mu = G.concat(split(mean, sizes, 1).map((m) => G.layerNorm(m, one, null, 1, 1e-6)), 1);
+    const centred = G.concat(split(adjust, sizes, 1).map((a) => G.sub(a, G.reduceMean(a, [1], true))), 1);
+    // per cell: its member's owner, 1 / n
+    const ownerOfCell = segments.flatMap((s, i) => new Array<number>(s.cells).fill(owners.indexOf(weightOwner(members[i]!))));
+    const invN = g.constant(ctx.dtype, [1, cells], segments.flatMap((s) => new Array<number>(s.cells).fill(1 / (dz * s.cells))));
     const rate = G.mul(level, cfg.capacityRate);
-    const local = G.add(G.sub(adjust, G.reduceMean(adjust, cellAxes, true)), rate);
-    const kappa = G.add(G.mul(G.exp(local), cfg.capacityInitial / n), cfg.capacityMinimum / n);
+    const rateOfCell = G.gather(rate, g.constant("int64", [cells], ownerOfCell), 1);
+    const kappa = G.mul(G.add(G.mul(G.exp(G.add(centred, rateOfCell)), cfg.capacityInitial), cfg.capacityMinimum), invN);
     const noiseStd = G.exp(G.neg(kappa));
     const noiseVar = G.mul(noiseStd, noiseStd);
     const signalVar = G.sub(1, noiseVar);
-    const signalStd = G.sqrt(signalVar);
-    const global = G.add(G.mul(G.exp(rate), cfg.capacityInitial), cfg.capacityMinimum);
-    const scale = G.sub(1, G.exp(G.mul(global, -2 / n)));
-    const z = G.mul(G.add(G.mul(signalStd, mu), G.mul(noiseStd, noise)), scale);
+    const budget = G.add(G.mul(G.exp(rateOfCell), cfg.capacityInitial), cfg.capacityMinimum);
+    const scale = G.sub(1, G.exp(G.mul(G.mul(budget, invN), -2)));
+    const z = G.mul(G.add(G.mul(G.sqrt(signalVar), mu), G.mul(noiseStd, noise)), scale);
 
     // KL(N(s mu, v) || N(0, 1)) = (v + s^2 mu^2 - 1 - log v) / 2, with -log v / 2 = kappa
     const perElement = G.add(G.mul(G.sub(G.add(noiseVar, G.mul(signalVar, G.mul(mu, mu))), 1), 0.5), kappa);
     const kl = G.reduceSum(perElement, undefined, false);
 
-    const width = widthOf(ctx, m);
-    const bias = ctx.p.get(`latent_${owner}_bias`, [width, 1], { kind: "normal", std: 1 / Math.sqrt(dz) });
-    const x = G.add(linear(ctx, z, `latent_${owner}_decode`, width), bias);
-    return { x, kl };
+    const xs = new Map<string, Tensor>();
+    split(z, sizes, 1).forEach((zm, i) => {
+      const m = members[i]!;
+      const owner = weightOwner(m);
+      const width = widthOf(ctx, m);
+      const bias = ctx.p.get(`latent_${owner}_bias`, [width, 1], { kind: "normal", std: 1 / Math.sqrt(dz) });
+      xs.set(m.name, G.add(linear(ctx, zm, `latent_${owner}_decode`, width), bias));
+    });
+    return { xs, kl };
   });
 }

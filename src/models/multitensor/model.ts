@@ -10,7 +10,7 @@ import type { FixedFeed, ModelFamily, TaskModel, TaskModelOptions } from "../tas
 import { type MultitensorConfig, resolveConfig } from "./config.ts";
 import { decodeCandidates } from "./decode.ts";
 import { type ForwardBatch, type ForwardParts, buildForward } from "./forward.ts";
-import { latentShape, noiseName } from "./latent.ts";
+import { type LatentSegment, NOISE, latentLayout } from "./latent.ts";
 import { type TaskLayout, layoutArrays, layoutTask } from "./layout.ts";
 import { type Member, resolveMembers } from "./members.ts";
 import { DeclaringSource, PackedSource, type PackedEntry, type ParamSource, materialise, packLayout } from "./params.ts";
@@ -34,6 +34,8 @@ export interface MultitensorModel extends TaskModel<ModelSpec> {
   members: Member[];
   /** Where each named parameter lives in the flat parameter vector `weights`. */
   paramEntries: PackedEntry[];
+  /** Where each member's cells sit in the latent tensors (latent_mean, latent_capacity, noise). */
+  latentSegments: LatentSegment[];
   /** Node count of the forward graph (the training graph is about 3-4x that, plus the optimizer). */
   forwardNodes: number;
   /** Elements of all forward intermediates (one float each). */
@@ -63,7 +65,8 @@ export function buildMultitensor(task: Task, opts: MultitensorOptions): Multiten
     throw new RangeError(`task ${task.id}: its output shapes must be learned, which needs the EX and EY members`);
   }
   const batch = batchSpecs(layout, dtype);
-  const noise: NoiseSpec[] = members.map((m) => ({ name: noiseName(m), shape: latentShape({ cfg: config, sizes: layout.sizes }, m) }));
+  const latent = latentLayout({ members, sizes: layout.sizes });
+  const noise: NoiseSpec[] = [{ name: NOISE, shape: [config.latent, latent.cells] }];
   const { nTrain, sizes } = layout;
   const T = layout.nTest;
 
@@ -132,6 +135,7 @@ export function buildMultitensor(task: Task, opts: MultitensorOptions): Multiten
     config,
     members,
     paramEntries: entries,
+    latentSegments: latent.segments,
     forwardNodes: dry.nodes.length,
     forwardElements,
     decode: (outputs) => decodeCandidates(layout, outputs),

@@ -61,48 +61,86 @@ export function normalise(ctx: Ctx, x: Tensor): Tensor {
 
 export const negBig = (ctx: Ctx): Tensor => memo(ctx, "negBig", () => G.mul(G.sub(ctx.mask, 1), BIG));
 
+type Axes = { d: boolean; e: boolean; c: boolean; x: boolean; y: boolean };
+const axesKey = (a: Axes, rowsOfGrid: boolean) => `${a.d ? "D" : ""}${a.e ? "E" : ""}${a.c ? "C" : ""}${a.x ? "X" : ""}${a.y ? "Y" : ""}${rowsOfGrid ? "*" : ""}`;
+
 /**
- * Weights w (summing to one over the reduced grid axes of each example) that turn a sum over those
- * axes into a masked mean: "xy" for members with both axes reduced to neither, "x"/"y" for one of
- * them, "rows"/"cols" for members with only x / only y.
+ * Weights (summing to one over the reduced axis, per example and remaining cell) that turn a sum into
+ * a masked mean: "y" / "x": over y / x of a tensor with both grid axes (row / column means of the
+ * example's cells); "rows" / "cols": over x / y of a tensor with only that axis (mean over the rows /
+ * columns the example has); "rowcells": over x of row means, weighted by each row's cell count (so that
+ * "y" then "rowcells" is exactly the mean over all the example's cells).
  */
-function gridWeights(ctx: Ctx, kind: "xy" | "x" | "y" | "rows" | "cols"): Tensor {
+function gridWeights(ctx: Ctx, kind: "x" | "y" | "rows" | "cols" | "rowcells"): Tensor {
   return memo(ctx, `w_${kind}`, () => {
     const m = ctx.mask;
-    let base = m;
-    let axes: number[];
-    if (kind === "rows") {
-      base = G.reduceMax(m, [AX.y], true);
-      axes = [AX.x];
-    } else if (kind === "cols") {
-      base = G.reduceMax(m, [AX.x], true);
-      axes = [AX.y];
-    } else axes = kind === "xy" ? [AX.x, AX.y] : kind === "x" ? [AX.x] : [AX.y];
-    return G.div(base, G.add(G.reduceSum(base, axes, true), 1e-4));
+    const norm = (base: Tensor, axis: number) => G.div(base, G.max(G.reduceSum(base, [axis], true), 1)); // counts: >= 1 unless empty
+    if (kind === "y") return norm(m, AX.y);
+    if (kind === "x") return norm(m, AX.x);
+    if (kind === "rows") return norm(G.reduceMax(m, [AX.y], true), AX.x);
+    if (kind === "cols") return norm(G.reduceMax(m, [AX.x], true), AX.y);
+    return norm(G.reduceSum(m, [AX.y], true), AX.x);
   });
 }
 
-/** Mean of a member's tensor over the axes it has and `to` lacks; masked on the grid axes. */
-export function reduceTo(ctx: Ctx, t: Tensor, from: Member, to: Member): Tensor {
-  const drop = (has: boolean, keep: boolean) => has && !keep;
-  const plain: number[] = [];
-  if (drop(from.d, to.d)) plain.push(AX.d);
-  if (drop(from.e, to.e)) plain.push(AX.e);
-  if (drop(from.c, to.c)) plain.push(AX.c);
-  const dx = drop(from.x, to.x);
-  const dy = drop(from.y, to.y);
-  if (!dx && !dy) return plain.length ? G.reduceMean(t, plain, true) : t;
-  const kind = dx && dy ? "xy" : from.x && from.y ? (dx ? "x" : "y") : dx ? "rows" : "cols";
-  const n = plain.reduce((p, a) => p * t.shape[a]!, 1);
-  const w = n === 1 ? gridWeights(ctx, kind) : memo(ctx, `w_${kind}/${n}`, () => G.div(gridWeights(ctx, kind), n));
-  const axes = [...plain, ...(dx ? [AX.x] : []), ...(dy ? [AX.y] : [])];
-  return G.reduceSum(G.mul(t, w), axes, true);
+/**
+ * Means of one member's tensor over the axes each target lacks (masked on the grid axes), built as a
+ * chain of single-axis reductions whose intermediate results are shared between targets: direction
+ * and colour first, then y, then x (grid means need the example axis), then the example axis.
+ */
+export class Reducer {
+  private readonly cache = new Map<string, Tensor>();
+  constructor(private readonly ctx: Ctx, private readonly from: Member, t: Tensor) {
+    this.cache.set(axesKey(from, false), t);
+  }
+
+  to(target: Member): Tensor {
+    let a: Axes = { d: this.from.d, e: this.from.e, c: this.from.c, x: this.from.x, y: this.from.y };
+    let rows = false; // x-only tensor made of row means of the grid
+    let t = this.cache.get(axesKey(a, rows))!;
+    const step = (next: Axes, nextRows: boolean, make: () => Tensor) => {
+      const k = axesKey(next, nextRows);
+      let r = this.cache.get(k);
+      if (!r) {
+        r = make();
+        this.cache.set(k, r);
+      }
+      a = next;
+      rows = nextRows;
+      t = r;
+    };
+    const ctx = this.ctx;
+    const masked = (kind: Parameters<typeof gridWeights>[1], axis: number) => () => G.reduceSum(G.mul(t, gridWeights(ctx, kind)), [axis], true);
+    if (a.d && !target.d) step({ ...a, d: false }, rows, () => G.reduceMean(t, [AX.d], true));
+    if (a.c && !target.c) step({ ...a, c: false }, rows, () => G.reduceMean(t, [AX.c], true));
+    if (a.y && !target.y) step({ ...a, y: false }, a.x, a.x ? masked("y", AX.y) : masked("cols", AX.y));
+    if (a.x && !target.x) step({ ...a, x: false }, false, a.y ? masked("x", AX.x) : rows ? masked("rowcells", AX.x) : masked("rows", AX.x));
+    if (a.e && !target.e) step({ ...a, e: false }, false, () => G.reduceMean(t, [AX.e], true));
+    return t;
+  }
 }
 
-/** Sum of tensors that broadcast to one shape, smallest first. */
+/** Sum of tensors that broadcast to one shape, combining the pair with the smallest result first. */
 export function sumAll(ts: Tensor[]): Tensor {
-  const sorted = [...ts].sort((a, b) => a.size - b.size);
-  return sorted.slice(1).reduce((acc, t) => G.add(acc, t), sorted[0]!);
+  const pool = [...ts];
+  const bsize = (a: Tensor, b: Tensor) => a.shape.reduce((p, d, i) => p * Math.max(d, b.shape[i]!), 1);
+  while (pool.length > 1) {
+    let best = [0, 1];
+    let bestSize = Infinity;
+    for (let i = 0; i < pool.length; i++)
+      for (let j = i + 1; j < pool.length; j++) {
+        const s = bsize(pool[i]!, pool[j]!) * 4 + pool[i]!.size + pool[j]!.size;
+        if (s < bestSize) {
+          bestSize = s;
+          best = [i, j];
+        }
+      }
+    const [i, j] = best as [number, number];
+    const sum = G.add(pool[i]!, pool[j]!);
+    pool.splice(j, 1);
+    pool.splice(i, 1, sum);
+  }
+  return pool[0]!;
 }
 
 export function assertLayout(t: Tensor): void {
