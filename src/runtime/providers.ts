@@ -1,10 +1,14 @@
 // Execution-provider choice. "auto" takes CUDA when its provider library is present and a session
 // opens on it, else the CPU, and says once (consola) which and why. The check for the library comes
 // first, so a machine without CUDA does not pay for (or print the native errors of) a failed attempt.
+// ORT loads provider libraries only from beside the libonnxruntime.so.1 it runs from: the
+// onnxruntime-node install from source, the extracted (or overlay) folder in the compiled binary,
+// which joins a folder named by TTT_ORT_PROVIDERS_DIR (native.ts).
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { consola } from "consola";
+import { CUDA_PROVIDER_LIBS, ensureNative, hasCudaProvider, isCompiled, nativeState } from "./native.ts";
 
 export type EpChoice = "auto" | "cuda" | "cpu";
 export type Provider = "cuda" | "cpu";
@@ -15,9 +19,25 @@ export interface ProviderDecision {
   reason: string;
 }
 
-/** Folder holding libonnxruntime.so.1 and the binding (TTT_ORT_LIB_DIR overrides); null if not found. */
+/**
+ * Folder holding the libonnxruntime.so.1 and binding that are loaded (TTT_ORT_LIB_DIR overrides): in the
+ * compiled binary the extracted (or overlay) folder, never an onnxruntime-node found from the current
+ * directory; from source the onnxruntime-node install. Null if not found.
+ */
 export function ortLibDir(): string | null {
   if (process.env.TTT_ORT_LIB_DIR) return process.env.TTT_ORT_LIB_DIR;
+  if (isCompiled()) {
+    try {
+      return ensureNative().dir;
+    } catch {
+      return null;
+    }
+  }
+  return installLibDir();
+}
+
+/** The native folder of the onnxruntime-node install this source tree resolves. */
+function installLibDir(): string | null {
   try {
     const req = createRequire(import.meta.url);
     const root = dirname(dirname(req.resolve("onnxruntime-node")));
@@ -28,16 +48,71 @@ export function ortLibDir(): string | null {
   }
 }
 
-export const CUDA_LIBRARIES = ["libonnxruntime_providers_shared.so", "libonnxruntime_providers_cuda.so"];
+export const CUDA_LIBRARIES: readonly string[] = CUDA_PROVIDER_LIBS;
 
-/** Whether the CUDA provider libraries sit next to the runtime (necessary, not sufficient, for CUDA). */
-export function cudaLibraryCheck(): { present: boolean; reason: string } {
+export interface CudaLibraryCheck {
+  present: boolean;
+  /** One line: where the provider was found, or why it cannot be used. */
+  reason: string;
+  /** The folder ORT loads providers from. */
+  dir?: string;
+  /** Provider libraries absent from `dir`. */
+  missingLibraries?: string[];
+  /** Libraries the CUDA provider needs that the loader cannot find (CUDA 12, cuDNN 9), per ldd. */
+  missingDependencies?: string[];
+}
+
+const dependencyCache = new Map<string, string[]>();
+
+/** Shared libraries `lib` needs that the dynamic loader cannot find ([] when ldd is unavailable). */
+export function missingDependencies(lib: string): string[] {
+  const known = dependencyCache.get(lib);
+  if (known) return known;
+  let missing: string[] = [];
+  try {
+    const r = Bun.spawnSync(["ldd", lib], { stdout: "pipe", stderr: "pipe" });
+    missing = r.stdout
+      .toString()
+      .split("\n")
+      .filter((l) => /=>\s*not found/.test(l))
+      .map((l) => l.trim().split(/\s+/)[0]!);
+  } catch {
+    // no ldd: ORT's own attempt will name what is missing
+  }
+  dependencyCache.set(lib, missing);
+  return missing;
+}
+
+/** Whether the CUDA provider can be tried: its libraries beside the runtime and theirs on the loader path. */
+export function cudaLibraryCheck(): CudaLibraryCheck {
   if (process.platform !== "linux") return { present: false, reason: `CUDA provider is only wired up on linux (this is ${process.platform})` };
   const dir = ortLibDir();
   if (!dir) return { present: false, reason: "cannot locate the onnxruntime-node native folder" };
-  const missing = CUDA_LIBRARIES.filter((f) => !existsSync(join(dir, f)));
-  if (missing.length) return { present: false, reason: `CUDA provider library ${missing.join(", ")} not found in ${dir}` };
-  return { present: true, reason: `CUDA provider libraries found in ${dir}` };
+  const missingLibraries = CUDA_LIBRARIES.filter((f) => !existsSync(join(dir, f)));
+  if (!missingLibraries.length) {
+    const deps = missingDependencies(join(dir, "libonnxruntime_providers_cuda.so"));
+    if (deps.length) {
+      return {
+        present: false,
+        dir,
+        missingLibraries,
+        missingDependencies: deps,
+        reason: `CUDA provider found in ${dir}, but the loader cannot find ${deps.join(", ")} (CUDA 12 / cuDNN 9 runtime; add their folder to LD_LIBRARY_PATH)`,
+      };
+    }
+    return { present: true, dir, missingLibraries, missingDependencies: [], reason: `CUDA provider libraries found in ${dir}` };
+  }
+  return { present: false, dir, missingLibraries, reason: `CUDA provider library ${missingLibraries.join(", ")} not found in ${dir}${elsewhere(dir)}` };
+}
+
+/** What TTT_ORT_PROVIDERS_DIR contributed, for the reason line. */
+function elsewhere(dir: string): string {
+  const p = process.env.TTT_ORT_PROVIDERS_DIR;
+  if (!p) return "; TTT_ORT_PROVIDERS_DIR can name a folder holding the CUDA provider";
+  const note = nativeState()?.notes.find((n) => n.includes("TTT_ORT_PROVIDERS_DIR"));
+  if (note) return `; ${note}`;
+  if (!hasCudaProvider(p)) return `; TTT_ORT_PROVIDERS_DIR=${p} lacks them too`;
+  return `; TTT_ORT_PROVIDERS_DIR=${p} has them, but ORT loaded from ${dir} looks only beside itself: link them into ${dir}, or use the compiled binary, which joins that folder itself`;
 }
 
 /** What CUDA did when last tried in this process (null: not tried yet). */

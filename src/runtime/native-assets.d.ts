@@ -1,0 +1,5 @@
+// Files imported `with { type: "file" }` (native-entry.ts) give the path Bun serves them from.
+declare module "*.so.1" {
+  const path: string;
+  export default path;
+}
