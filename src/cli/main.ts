@@ -14,6 +14,7 @@ export const main = defineCommand({
     score: lazy(() => import("./score.ts")),
     graph: lazy(() => import("./graph.ts")),
     solve: lazy(() => import("./solve.ts")),
+    doctor: lazy(() => import("./doctor.ts")),
   },
 });
 
