@@ -26,7 +26,9 @@ if (!existsSync(lib)) {
 
 const started = performance.now();
 const cmd = [process.execPath, "build", "--compile", "--target=bun-linux-x64", "--minify-syntax", "--minify-whitespace", join(root, "src/runtime/native-entry.ts"), "--outfile", outfile];
-const built = Bun.spawnSync(cmd, { cwd: root, stdout: "pipe", stderr: "pipe" });
+// Bun inlines process.env.NODE_ENV at build time from the environment (e.g. "test" under bun test,
+// which would quieten consola in the binary); a release binary is "production".
+const built = Bun.spawnSync(cmd, { cwd: root, env: { ...process.env, NODE_ENV: "production" }, stdout: "pipe", stderr: "pipe" });
 if (built.exitCode !== 0) {
   process.stderr.write(built.stdout.toString() + built.stderr.toString());
   console.error(`build: bun build failed (exit ${built.exitCode})`);

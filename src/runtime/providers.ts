@@ -62,25 +62,38 @@ export interface CudaLibraryCheck {
   missingDependencies?: string[];
 }
 
-const dependencyCache = new Map<string, string[]>();
+interface LddResult {
+  /** Needed libraries the loader cannot find. */
+  missing: string[];
+  /** Set when ldd says the file is no shared library at all. */
+  broken?: string;
+}
+const lddCache = new Map<string, LddResult>();
 
-/** Shared libraries `lib` needs that the dynamic loader cannot find ([] when ldd is unavailable). */
-export function missingDependencies(lib: string): string[] {
-  const known = dependencyCache.get(lib);
+/** What ldd says about `lib`: needed libraries the dynamic loader cannot find; nothing when ldd is unavailable. */
+function ldd(lib: string): LddResult {
+  const known = lddCache.get(lib);
   if (known) return known;
-  let missing: string[] = [];
+  let result: LddResult = { missing: [] };
   try {
     const r = Bun.spawnSync(["ldd", lib], { stdout: "pipe", stderr: "pipe" });
-    missing = r.stdout
-      .toString()
+    const out = `${r.stdout.toString()}\n${r.stderr.toString()}`;
+    const missing = out
       .split("\n")
       .filter((l) => /=>\s*not found/.test(l))
       .map((l) => l.trim().split(/\s+/)[0]!);
+    const broken = /not a dynamic executable|file too short|invalid ELF|wrong ELF class/i.exec(out)?.[0];
+    result = broken ? { missing, broken } : { missing };
   } catch {
-    // no ldd: ORT's own attempt will name what is missing
+    // no ldd: ORT's own attempt will fail with its reason
   }
-  dependencyCache.set(lib, missing);
-  return missing;
+  lddCache.set(lib, result);
+  return result;
+}
+
+/** Shared libraries `lib` needs that the dynamic loader cannot find ([] when ldd is unavailable). */
+export function missingDependencies(lib: string): string[] {
+  return ldd(lib).missing;
 }
 
 /** Whether the CUDA provider can be tried: its libraries beside the runtime and theirs on the loader path. */
@@ -90,7 +103,10 @@ export function cudaLibraryCheck(): CudaLibraryCheck {
   if (!dir) return { present: false, reason: "cannot locate the onnxruntime-node native folder" };
   const missingLibraries = CUDA_LIBRARIES.filter((f) => !existsSync(join(dir, f)));
   if (!missingLibraries.length) {
-    const deps = missingDependencies(join(dir, "libonnxruntime_providers_cuda.so"));
+    const checks = CUDA_LIBRARIES.map((f) => [f, ldd(join(dir, f))] as const);
+    const broken = checks.filter(([, r]) => r.broken).map(([f, r]) => `${f} (${r.broken})`);
+    if (broken.length) return { present: false, dir, missingLibraries, reason: `CUDA provider in ${dir} is not a loadable library: ${broken.join(", ")}` };
+    const deps = [...new Set(checks.flatMap(([, r]) => r.missing))];
     if (deps.length) {
       return {
         present: false,
