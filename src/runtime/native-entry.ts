@@ -22,8 +22,10 @@ if (compiled && args.length === 1 && /[\\/]worker-main\.[jt]s$/.test(args[0]!) &
   process.exit(await runCli(args));
 }
 
-/** The worker loop of src/ttt/worker-main.ts: one job at a time over IPC, each with its own sessions. */
+/** The worker loop of src/ttt/worker-main.ts (its serveJobs when it exports one; else the same loop here). */
 async function serveJobs(): Promise<void> {
+  const main = (await import("../ttt/worker-main.ts")) as { serveJobs?: () => void };
+  if (typeof main.serveJobs === "function") return main.serveJobs();
   const { runJob } = await import("../ttt/worker.ts");
   type ToWorker = import("../ttt/protocol.ts").ToWorker;
   const send = (m: unknown) => process.send?.(m);
@@ -36,6 +38,7 @@ async function serveJobs(): Promise<void> {
     if (m.type === "solve") queue = queue.then(() => runJob(m.job, send).then(() => {}));
   });
   process.on("disconnect", () => process.exit(0));
+  process.on("SIGINT", () => {}); // the run decides what happens to its workers on Ctrl-C
   send({ type: "ready", pid: process.pid });
 }
 
