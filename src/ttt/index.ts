@@ -17,3 +17,4 @@ export * from "./run-dir.ts";
 export * from "./progress.ts";
 export * from "./run.ts";
 export * from "./baseline.ts";
+export * from "./results.ts";

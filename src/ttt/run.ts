@@ -2,7 +2,7 @@
 // executor (worker processes), keep the submission valid and current after every task, write the run
 // directory, and sum up. One bad task never stops the others.
 import { totalmem } from "node:os";
-import { buildSubmission, gridFromRows, writeSubmission, type Attempts, type Grid, type SubmissionJson } from "../arc/index.ts";
+import { taskToJson } from "../arc/index.ts";
 import type { ModelFamily } from "../models/task-model.ts";
 import type { EpChoice } from "../runtime/providers.ts";
 import type { ModelSpec } from "../train/spec.ts";
@@ -14,9 +14,9 @@ import { memoryProblem, planTask, type TaskPlan } from "./plan.ts";
 import { ProcessPool, type Executor } from "./pool.ts";
 import { PlainDisplay, type Display } from "./progress.ts";
 import type { WireAnswer, WireOutcome } from "./protocol.ts";
-import { notRunRecord, recordFromOutcome, reportEntry, runTotals, type RunReport, type TaskRecord } from "./report.ts";
+import { notRunRecord, recordFromOutcome, type RunReport, type TaskRecord } from "./report.ts";
+import { RunResults } from "./results.ts";
 import { RunDir } from "./run-dir.ts";
-import { taskToJson } from "../arc/index.ts";
 
 export interface SolveSettings {
   source: string;
@@ -76,8 +76,7 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
   const inputs = await loadRunInputs(s.source, { ...(s.solutions ? { solutions: s.solutions } : {}), ...(s.taskIds ? { taskIds: s.taskIds } : {}), ...(deps.readStdin ? { readStdin: deps.readStdin } : {}) });
   for (const e of inputs.problems) display.log("warn", e.toString());
   const ids = [...inputs.tasks.map((t) => t.id), ...inputs.invalid.map((t) => t.id)];
-  const testCount = new Map<string, number>([...inputs.tasks.map((t) => [t.id, t.test.length] as const), ...inputs.invalid.map((t) => [t.id, t.tests] as const)]);
-  const submissionTasks = ids.map((id) => ({ id, test: Array.from({ length: testCount.get(id)! }) }));
+  const tests = new Map<string, number>([...inputs.tasks.map((t) => [t.id, t.test.length] as const), ...inputs.invalid.map((t) => [t.id, t.tests] as const)]);
 
   const maxMemoryBytes = s.maxMemoryBytes ?? Math.floor((0.8 * totalmem()) / Math.max(1, s.workers));
   const settings = {
@@ -87,42 +86,14 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
     maxMemoryBytes, tasks: s.taskIds ?? null,
   };
   const runDir = new RunDir(s.runDir, ids);
-  runDir.writeRunInfo({ tool: "ttt", version: pkg.version, startedAt, source: s.source, submission: s.output, solutions: inputs.solutionsSource, settings }, ids);
-
-  const records = new Map<string, TaskRecord>();
-  const answers = new Map<string, Grid[][]>();
-  let submission: SubmissionJson = buildSubmission(submissionTasks, new Map());
-  const writeAll = (state: RunReport["state"]) => {
-    submission = buildSubmission(submissionTasks, answers);
-    writeSubmission(s.output, submission);
-    const report = makeReport(state);
-    runDir.writeReport(report);
-    return report;
+  const header = {
+    tool: "ttt" as const, command: "solve" as const, version: pkg.version, startedAt, source: s.source, submission: s.output,
+    runDir: s.runDir, solutions: inputs.solutionsSource, settings, loadErrors: inputs.errors.map((e) => e.toString()),
   };
-  const makeReport = (state: RunReport["state"]): RunReport => {
-    const list = ids.map((id) => records.get(id)).filter((r): r is TaskRecord => r !== undefined);
-    return {
-      tool: "ttt",
-      command: "solve",
-      version: pkg.version,
-      state,
-      startedAt,
-      updatedAt: new Date().toISOString(),
-      source: s.source,
-      submission: s.output,
-      runDir: s.runDir,
-      solutions: inputs.solutionsSource,
-      settings,
-      loadErrors: inputs.errors.map((e) => e.toString()),
-      totals: runTotals(list, budget.elapsed(), attemptsMap(submission), inputs.solutions),
-      tasks: list.map(reportEntry),
-    };
-  };
+  runDir.writeRunInfo(header, ids);
+  const results = new RunResults({ tests, output: s.output, runDir, header, solutions: inputs.solutions, elapsed: () => budget.elapsed() });
   const finish = (r: TaskRecord, weight: number) => {
-    records.set(r.id, r);
-    answers.set(r.id, r.answers.map((a) => a.attempts.slice(0, 2).map((rows) => gridFromRows(rows))));
-    runDir.finishTask(r);
-    writeAll("running");
+    results.finish(r);
     display.taskDone(r, weight);
   };
 
@@ -151,7 +122,7 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
   }
   const totalWeight = [...weights.values()].reduce((a, b) => a + b, 0);
   display.begin(ids.length, totalWeight, Number.isFinite(budget.remaining()) ? budget.remaining() : undefined);
-  writeAll("running");
+  results.write("running");
   for (const t of inputs.invalid) finish(notRunRecord(t.id, "invalid", "invalid", t.message, t.tests, inputs.solutions.get(t.id)), 0);
   for (const r of skipped) {
     display.log("warn", `task ${r.id}: ${r.message}`);
@@ -226,9 +197,8 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
     await executor.close();
     display.end();
   }
-  const report = writeAll(interrupted ? "interrupted" : "finished");
-  const answered = [...records.values()].some((r) => r.status === "ok");
-  return { report, exitCode: answered ? 0 : 1, interrupted };
+  const report = results.write(interrupted ? "interrupted" : "finished");
+  return { report, exitCode: results.answered() ? 0 : 1, interrupted };
 }
 
 /** What the run knows of a task in flight from its chunk messages. */
@@ -250,8 +220,4 @@ function withLiveAnswers(o: WireOutcome, live: Live | undefined): WireOutcome {
     answers: live.answers,
     error: `${o.error ?? "stopped"}; kept the answers after step ${live.step}`,
   };
-}
-
-function attemptsMap(sub: SubmissionJson): Map<string, Attempts[]> {
-  return new Map(Object.entries(sub).map(([id, list]) => [id, list.map((a) => ({ attempt_1: gridFromRows(a.attempt_1), attempt_2: gridFromRows(a.attempt_2) }))]));
 }

@@ -3,16 +3,21 @@
 import type { ToWorker } from "./protocol.ts";
 import { runJob } from "./worker.ts";
 
-if (import.meta.main) {
+/** Serve jobs over this process's IPC channel until told to exit or the parent goes away. */
+export function serveJobs(): void {
   const send = (m: unknown) => process.send?.(m);
   let queue = Promise.resolve();
   process.on("message", (m: ToWorker) => {
     if (m.type === "exit") {
-      queue.then(() => process.exit(0));
+      void queue.then(() => process.exit(0));
       return;
     }
     if (m.type === "solve") queue = queue.then(() => runJob(m.job, send).then(() => {}));
   });
   process.on("disconnect", () => process.exit(0));
+  // Ctrl-C in a terminal reaches the whole process group: the run decides what happens to its workers.
+  process.on("SIGINT", () => {});
   send({ type: "ready", pid: process.pid });
 }
+
+if (import.meta.main) serveJobs();

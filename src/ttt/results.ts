@@ -1,0 +1,69 @@
+// The results of a run as they come in: each finished task's record goes to the run directory, its
+// answers into the submission, which is rewritten (atomically, every id present, [[0]] where there is
+// no answer) together with report.json.
+import { buildSubmission, gridFromRows, writeSubmission, type Attempts, type Grid, type SubmissionJson } from "../arc/index.ts";
+import { reportEntry, runTotals, type RunReport, type TaskRecord } from "./report.ts";
+import type { RunDir } from "./run-dir.ts";
+
+/** The fixed part of the report. */
+export type ReportHeader = Omit<RunReport, "state" | "updatedAt" | "totals" | "tasks">;
+
+export interface RunResultsOptions {
+  /** Every task id of the run, in order, with its number of test inputs. */
+  tests: Map<string, number>;
+  output: string;
+  runDir: RunDir;
+  header: ReportHeader;
+  solutions: Map<string, Grid[]>;
+  /** Seconds since the run started. */
+  elapsed: () => number;
+}
+
+export class RunResults {
+  private readonly records = new Map<string, TaskRecord>();
+  private readonly answers = new Map<string, Grid[][]>();
+  private readonly tasks: { id: string; test: unknown[] }[];
+  private submission: SubmissionJson;
+
+  constructor(private readonly o: RunResultsOptions) {
+    this.tasks = [...o.tests].map(([id, n]) => ({ id, test: Array.from({ length: n }) }));
+    this.submission = buildSubmission(this.tasks, this.answers);
+  }
+
+  /** Record a finished task: its record file, journal line, the submission and the report. */
+  finish(r: TaskRecord): void {
+    this.records.set(r.id, r);
+    this.answers.set(r.id, r.answers.map((a) => a.attempts.slice(0, 2).map((rows) => gridFromRows(rows))));
+    this.o.runDir.finishTask(r);
+    this.write("running");
+  }
+
+  /** Rewrite the submission and report.json; returns the report. */
+  write(state: RunReport["state"]): RunReport {
+    this.submission = buildSubmission(this.tasks, this.answers);
+    writeSubmission(this.o.output, this.submission);
+    const report = this.report(state);
+    this.o.runDir.writeReport(report);
+    return report;
+  }
+
+  report(state: RunReport["state"]): RunReport {
+    const list = this.tasks.map((t) => this.records.get(t.id)).filter((r): r is TaskRecord => r !== undefined);
+    return {
+      ...this.o.header,
+      state,
+      updatedAt: new Date().toISOString(),
+      totals: runTotals(list, this.o.elapsed(), attemptsMap(this.submission), this.o.solutions),
+      tasks: list.map(reportEntry),
+    };
+  }
+
+  /** True when some task has an answer. */
+  answered(): boolean {
+    return [...this.records.values()].some((r) => r.status === "ok");
+  }
+}
+
+function attemptsMap(sub: SubmissionJson): Map<string, Attempts[]> {
+  return new Map(Object.entries(sub).map(([id, list]) => [id, list.map((a) => ({ attempt_1: gridFromRows(a.attempt_1), attempt_2: gridFromRows(a.attempt_2) }))]));
+}
