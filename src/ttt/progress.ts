@@ -57,12 +57,12 @@ export class PlainDisplay implements Display {
   private done = 0;
   private total = 0;
   constructor(private readonly write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {}
-  begin(total: number): void {
+  begin(total: number, _totalWeight?: number, _deadline?: number): void {
     this.total = total;
   }
-  taskStarted(): void {}
-  chunk(): void {}
-  taskDone(r: TaskRecord): void {
+  taskStarted(_id: string, _weight: number): void {}
+  chunk(_id: string, _step: number, _steps: number, _loss: number): void {}
+  taskDone(r: TaskRecord, _weight?: number): void {
     this.write(taskLine(r, ++this.done, this.total));
   }
   log(level: "info" | "warn" | "error", message: string): void {
