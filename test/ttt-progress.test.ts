@@ -46,6 +46,7 @@ test("terminal: a progress line with tasks done, the running task's step and los
   const d = new TerminalDisplay(stream);
   d.begin(4, 4, 3600);
   d.taskStarted("abc", 1);
+  expect(d.line()).toMatch(/ 0\/4 tasks {2}abc setting up {2}/);
   d.chunk("abc", 150, 1000, 0.0213);
   expect(d.line()).toMatch(/^\[\.{20}\] 0\/4 tasks {2}abc step 150\/1000 loss 0\.0213 {2}\S+ elapsed, ETA \S+$/);
   d.taskDone(record({ id: "abc" }), 1);

@@ -18,7 +18,8 @@ export default defineCommand({
     description: "Solve ARC tasks by test-time training: a small model trained per task, two attempts per test input, a Kaggle submission.json",
   },
   args: {
-    tasks: { type: "positional", description: "Tasks: a *_challenges.json, a task .json, a folder of them, or - for stdin", required: true },
+    // Upper-case key: shown as <TASKS> and kept apart from the --tasks option.
+    TASKS: { type: "positional", description: "Tasks: a *_challenges.json, a task .json, a folder of them, or - for stdin", required: true },
     output: { type: "string", alias: "o", description: "Submission file, rewritten after every task", default: "submission.json", valueHint: "file" },
     solutions: {
       type: "string",
@@ -35,7 +36,7 @@ export default defineCommand({
     ep: { type: "string", description: "Execution provider: auto (CUDA when available), cuda or cpu", default: "auto", valueHint: "auto|cuda|cpu" },
     threads: { type: "string", description: "ONNX Runtime threads per worker", default: "1", valueHint: "n" },
     seed: { type: "string", description: "Run seed; each task's seed comes from it and the task id", default: "0", valueHint: "n" },
-    "task-ids": { type: "string", alias: "tasks", description: "Only these task ids (comma-separated)", valueHint: "id,id" },
+    tasks: { type: "string", description: "Only these task ids (comma-separated)", valueHint: "id,id" },
     "max-memory": { type: "string", description: "Skip tasks whose model is estimated to need more, e.g. 4G (default: 80% of memory / workers)", valueHint: "size" },
     family: { type: "string", description: `Model family: ${Object.keys(FAMILIES).join(", ")}, or a module path`, default: DEFAULT_FAMILY, valueHint: "name" },
     json: { type: "boolean", description: "Print the final report as JSON on stdout" },
@@ -93,11 +94,11 @@ export function settingsFrom(a: Record<string, string | boolean | undefined>): S
   };
   const ep = str("ep") ?? "auto";
   if (!(EPS as readonly string[]).includes(ep)) throw new OptionError(`--ep must be auto, cuda or cpu, got "${ep}"`);
-  const ids = str("task-ids")?.split(",").map((x) => x.trim()).filter(Boolean);
-  if (str("task-ids") !== undefined && (!ids || ids.length === 0)) throw new OptionError("--tasks needs at least one task id");
+  const ids = str("tasks")?.split(",").map((x) => x.trim()).filter(Boolean);
+  if (str("tasks") !== undefined && (!ids || ids.length === 0)) throw new OptionError("--tasks needs at least one task id");
   const maxMemory = str("max-memory");
   const s: SolveSettings = {
-    source: str("tasks")!,
+    source: str("TASKS")!,
     output: str("output") ?? "submission.json",
     runDir: str("run-dir") ?? defaultRunDir(),
     workers: int("workers", 1) ?? defaultWorkers(),

@@ -131,7 +131,8 @@ export class TerminalDisplay implements Display {
     const bar = "#".repeat(Math.round(frac * width)).padEnd(width, ".");
     const cur = (this.last && this.running.get(this.last)) ? this.last : this.running.keys().next().value;
     const run = cur !== undefined ? this.running.get(cur) : undefined;
-    const task = run && cur !== undefined ? `${cur} step ${run.step}/${run.steps || "?"} loss ${fmtLoss(run.loss)}${this.running.size > 1 ? ` (+${this.running.size - 1} running)` : ""}` : "";
+    const more = this.running.size > 1 ? ` (+${this.running.size - 1} running)` : "";
+    const task = run && cur !== undefined ? `${cur} ${run.step > 0 ? `step ${run.step}/${run.steps} loss ${fmtLoss(run.loss)}` : "setting up"}${more}` : "";
     const left = Math.max(0, this.totalWeight - this.doneWeight);
     let eta = this.doneWeight > 0 ? (elapsed * left) / this.doneWeight : NaN;
     if (Number.isFinite(this.deadlineAt)) {
