@@ -209,3 +209,13 @@ describe("solve: budgets and failures", () => {
     await expect(solve(settings("run-e", { taskIds: ["nope"] }), { family, display: quiet() })).rejects.toThrow(/--tasks: no task nope/);
   });
 });
+
+test("a model family that cannot be loaded: every task failed, a valid submission, exit code 1", async () => {
+  const s = settings("run-f", { family: "./no/such/family.ts", taskIds: ["identity", "invert"] });
+  const lines = quiet();
+  const r = await solve(s, { display: lines, executor: new InlineExecutor() });
+  expect(r.exitCode).toBe(1);
+  expect(r.report.tasks.map((t) => [t.id, t.status])).toEqual([["identity", "failed"], ["invert", "failed"]]);
+  expect(r.report.tasks[0]!.message).toMatch(/model family "\.\/no\/such\/family\.ts" cannot be loaded \(families: multitensor, colour-map\)/);
+  expect(readSubmission(s.output).errors).toEqual([]);
+});

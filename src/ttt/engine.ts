@@ -1,6 +1,8 @@
 // What the training loop needs from the rest of the program: a model family (src/models) and a trainer
 // for its spec (src/train's Trainer on an ONNX Runtime session). Kept behind two small interfaces so the
 // loop can be tested without ONNX Runtime.
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { OptimConfig } from "../optim/config.ts";
 import type { EpChoice } from "../runtime/providers.ts";
 import type { ModelSpec } from "../train/spec.ts";
@@ -30,10 +32,10 @@ export interface EngineOptions {
 /** Build a trainer for a task model. */
 export type TrainerFactory = (model: TaskModel<ModelSpec>, o: EngineOptions) => Promise<TaskTrainer>;
 
-/** Model families by name; the first is the default. */
-export const FAMILIES: Record<string, string> = {
-  multitensor: "../models/multitensor/index.ts",
-  "colour-map": "./baseline.ts",
+/** Model families by name (literal imports, so a compiled binary bundles them). */
+export const FAMILIES: Record<string, () => Promise<Record<string, unknown>>> = {
+  multitensor: () => import("../models/multitensor/index.ts"),
+  "colour-map": () => import("./baseline.ts"),
 };
 export const DEFAULT_FAMILY = "multitensor";
 
@@ -44,15 +46,15 @@ const isFamily = (x: unknown): x is ModelFamily<ModelSpec> =>
   typeof x === "object" && x !== null && typeof (x as ModelFamily).build === "function" && typeof (x as ModelFamily).name === "string";
 
 /**
- * Load a model family by name (see FAMILIES) or from a module path; the module's `family` or default
- * export, or else its only export that is a ModelFamily.
+ * Load a model family by name (see FAMILIES) or from a module path (relative to the working folder);
+ * the module's `family` or default export, or else its only export that is a ModelFamily.
  */
 export async function loadFamily(nameOrPath: string): Promise<ModelFamily<ModelSpec>> {
-  const path = FAMILIES[nameOrPath] ?? nameOrPath;
   const known = Object.keys(FAMILIES).join(", ");
   let mod: Record<string, unknown>;
   try {
-    mod = await import(FAMILIES[nameOrPath] ? new URL(path, import.meta.url).href : path);
+    const named = Object.hasOwn(FAMILIES, nameOrPath) ? FAMILIES[nameOrPath] : undefined;
+    mod = named ? await named() : await import(pathToFileURL(resolve(nameOrPath)).href);
   } catch (e) {
     throw new Error(`model family "${nameOrPath}" cannot be loaded (families: ${known}): ${(e as Error).message}`);
   }

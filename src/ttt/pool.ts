@@ -57,6 +57,8 @@ export class ProcessPool implements Executor {
     });
     void slot.proc.exited.then(() => {
       this.all.delete(slot);
+      const i = this.idle.indexOf(slot);
+      if (i >= 0) this.idle.splice(i, 1);
       slot.onExit?.();
     });
     this.all.add(slot);

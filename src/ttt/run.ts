@@ -99,7 +99,15 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
 
   // Plans, memory estimates, and the records of tasks that will not run.
   let family = deps.family;
-  if (!family && inputs.tasks.length > 0) family = await loadFamily(s.family);
+  let familyError = "";
+  if (!family && inputs.tasks.length > 0) {
+    try {
+      family = await loadFamily(s.family);
+    } catch (e) {
+      familyError = (e as Error).message;
+      display.log("error", familyError);
+    }
+  }
   const runnable: TaskPlan[] = [];
   const planOpts = { seed: s.seed, ...(s.steps !== undefined ? { steps: s.steps } : {}), ...(s.chunk !== undefined ? { chunk: s.chunk } : {}), ...(s.patience !== undefined ? { patience: s.patience } : {}) };
   const weights = new Map<string, number>();
@@ -107,8 +115,12 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
   for (const task of inputs.tasks) {
     const plan = planTask(task, planOpts);
     weights.set(task.id, plan.weight);
+    if (!family) {
+      skipped.push(notRunRecord(task.id, "failed", "error", familyError, task.test.length, inputs.solutions.get(task.id)));
+      continue;
+    }
     try {
-      const estimate = family!.build(task, { seed: plan.seed }).memoryEstimateBytes;
+      const estimate = family.build(task, { seed: plan.seed }).memoryEstimateBytes;
       const problem = memoryProblem(estimate, maxMemoryBytes);
       if (problem) {
         skipped.push({ ...notRunRecord(task.id, "skipped", "memory", problem, task.test.length, inputs.solutions.get(task.id)), memoryEstimateBytes: estimate });
@@ -124,10 +136,7 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
   display.begin(ids.length, totalWeight, Number.isFinite(budget.remaining()) ? budget.remaining() : undefined);
   results.write("running");
   for (const t of inputs.invalid) finish(notRunRecord(t.id, "invalid", "invalid", t.message, t.tests, inputs.solutions.get(t.id)), 0);
-  for (const r of skipped) {
-    display.log("warn", `task ${r.id}: ${r.message}`);
-    finish(r, weights.get(r.id) ?? 0);
-  }
+  for (const r of skipped) finish(r, weights.get(r.id) ?? 0);
 
   // Run: `workers` loops pull tasks in order; each task's time is shared out when it starts.
   const executor = deps.executor ?? new ProcessPool();
