@@ -10,7 +10,8 @@ import { Graph, type Tensor, toModelBytes } from "../src/graph/index.ts";
 import { NOISE, TRANSPOSE, buildMultitensor, memberFromName, multitensorFamily, OUTPUT, type MultitensorModel, shapeOf, transposed } from "../src/models/multitensor/index.ts";
 import { WEIGHTS } from "../src/models/multitensor/model.ts";
 import { registerSession } from "../src/runtime/registry.ts";
-import { Rng } from "../src/train/rng.ts";
+import { Rng, fillNoise } from "../src/train/rng.ts";
+import { gaussianNoise } from "../src/models/multitensor/latent.ts";
 import { Trainer } from "../src/train/trainer.ts";
 
 // ---- tasks ---------------------------------------------------------------------------------------
@@ -67,10 +68,14 @@ async function session(graph: Graph, level: "basic" | "extended" = "basic") {
 const tensorOf = (dtype: "float32" | "float64", data: ArrayLike<number>, shape: number[]) =>
   new ort.Tensor(dtype, dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data), shape);
 
-/** Noise for every member, from a seeded stream (the same values in every test run). */
+/** The noise input (uniform [0, 1) pairs, turned into normals in the graph) from a seeded stream; `scale` < 1 keeps it near the mean. */
 function noiseOf(model: MultitensorModel, seed: number, scale = 1): Record<string, Float64Array> {
   const rng = new Rng(seed, 5);
-  return Object.fromEntries(model.spec.noise!.map((n) => [n.name, Float64Array.from({ length: n.shape.reduce((a, b) => a * b, 1) }, () => scale * rng.normal())]));
+  const n = model.spec.noise![0]!;
+  const half = n.shape.reduce((a, b) => a * b, 1) / 2;
+  // u0 near 1 - exp(-scale^2 / 2) keeps the radius sqrt(-2 ln(1 - u0)) around `scale`
+  const data = Float64Array.from({ length: 2 * half }, (_, i) => (i < half ? 1 - Math.exp(-(scale * scale * (0.5 + rng.uniform())) / 2) : rng.uniform()));
+  return { [n.name]: data };
 }
 
 /** A graph with the model's forward in "train" (loss and d loss / d weights) or "infer" mode. */
@@ -129,7 +134,8 @@ describe("multitensor: building", () => {
     expect(buildMultitensor(recolourTask().task, { seed: 1 }).spec.params[0]!.init).toEqual(rec.spec.params[0]!.init);
     expect(buildMultitensor(recolourTask().task, { seed: 2 }).spec.params[0]!.init).not.toEqual(rec.spec.params[0]!.init);
     expect(multitensorFamily.build(recolourTask().task, { seed: 1 }).family).toBe("multitensor");
-    expect(rec.memoryEstimateBytes).toBeGreaterThan(50 * 2 ** 20);
+    expect(rec.memoryEstimateBytes).toBeGreaterThan(250 * 2 ** 20);
+    expect(rec.memoryEstimateBytes).toBeLessThan(400 * 2 ** 20);
   });
 
   test("a task needing shapes the member set cannot learn is refused", () => {
@@ -185,6 +191,27 @@ describe("multitensor: forward and decode", () => {
     expect([c!.grid.height, c!.grid.width]).toEqual([1, 3]);
     expect(Array.from(c!.grid.cells)).toEqual([model.layout.colours[2]!, model.layout.colours[2]!, model.layout.colours[2]!]);
     expect(c!.score).toBeCloseTo(-0.3, 5);
+  });
+});
+
+describe("multitensor: noise", () => {
+  test("uniform pairs become standard normal noise in the graph", async () => {
+    const graph = new Graph("noise");
+    const u = graph.input("u", "float32", [2, 4, 5000]);
+    graph.output(gaussianNoise(u), "z");
+    const s = await session(graph);
+    const data = new Float32Array(2 * 4 * 5000);
+    fillNoise(data, 3, 7, 0, "uniform");
+    const z = (await s.run({ u: new ort.Tensor("float32", data, [2, 4, 5000]) })).z!.data as Float32Array;
+    const mean = z.reduce((a, b) => a + b, 0) / z.length;
+    const variance = z.reduce((a, b) => a + (b - mean) ** 2, 0) / z.length;
+    const kurtosis = z.reduce((a, b) => a + (b - mean) ** 4, 0) / z.length / variance ** 2;
+    expect(Math.abs(mean)).toBeLessThan(0.03);
+    expect(Math.abs(variance - 1)).toBeLessThan(0.03);
+    expect(Math.abs(kurtosis - 3)).toBeLessThan(0.15);
+    // zero noise (the inference default) gives exactly zero
+    const zero = (await s.run({ u: new ort.Tensor("float32", new Float32Array(data.length), [2, 4, 5000]) })).z!.data as Float32Array;
+    expect(zero.every((v) => v === 0)).toBe(true);
   });
 });
 
@@ -290,7 +317,8 @@ describe("multitensor: equivariance", () => {
     const rng = new Rng(8, 2);
     const wa = Float64Array.from(a.spec.params[0]!.init, (v) => v + 0.05 * rng.normal());
     const na = noiseOf(a, 3, 0.5);
-    const nb = { [NOISE]: transposeLatent(a, b, na[NOISE]!) };
+    const half = na[NOISE]!.length / 2;
+    const nb = { [NOISE]: Float64Array.from([...transposeLatent(a, b, na[NOISE]!.subarray(0, half)), ...transposeLatent(a, b, na[NOISE]!.subarray(half))]) };
     const outA = asNumbers(await (await session(forwardGraph(a, "infer").graph)).run(feedsOf(a, wa, na)));
     const outB = asNumbers(await (await session(forwardGraph(b, "infer").graph)).run(feedsOf(b, transposeWeights(a, b, wa), nb)));
     expect(outB[OUTPUT.kl]![0]!).toBeCloseTo(outA[OUTPUT.kl]![0]!, 6);

@@ -13,7 +13,23 @@ import { type Member, cellsOf, weightOwner } from "./members.ts";
 import { type Ctx, linear, widthOf } from "./ops.ts";
 import { split } from "./split.ts";
 
+/**
+ * The noise input: uniform [0, 1) values, [2, latent, cells], turned into N(0, 1) in the graph by
+ * Box-Muller (sqrt(-2 ln(1 - u0)) cos(2 pi u1), element by element). Two uniforms cost the trainer's
+ * generator less than half of one normal, and element i of the noise depends on element i of the input
+ * alone (so permuting cells permutes the noise).
+ */
 export const NOISE = "noise";
+
+export function gaussianNoise(u: Tensor): Tensor {
+  const [, dz, cells] = u.shape as [number, number, number];
+  const u0 = G.reshape(G.slice(u, [0], [1], [0]), [dz, cells]);
+  const u1 = G.reshape(G.slice(u, [1], [2], [0]), [dz, cells]);
+  const angle = G.mul(u1, 2 * Math.PI);
+  // TODO(graph owners): G.cos belongs in src/graph; no gradient is needed here (noise is an input)
+  const cos = angle.graph.node("Cos", [angle], [{ dtype: angle.dtype, shape: angle.shape }])[0]!;
+  return G.mul(G.sqrt(G.mul(G.log(G.sub(1, u0)), -2)), cos);
+}
 
 export interface LatentSegment {
   member: string;
@@ -37,9 +53,10 @@ export function latentLayout(ctx: Pick<Ctx, "members" | "sizes">): { segments: L
 /** Distinct weight owners in member order (x/y partners share one). */
 const ownersOf = (members: readonly Member[]) => [...new Set(members.map(weightOwner))];
 
-export function decodeLatents(ctx: Ctx, noise: Tensor): { xs: Map<string, Tensor>; kl: Tensor } {
+export function decodeLatents(ctx: Ctx, uniform: Tensor): { xs: Map<string, Tensor>; kl: Tensor } {
   const { cfg, g, members } = ctx;
   return g.scope("latent", () => {
+    const noise = gaussianNoise(uniform);
     const dz = cfg.latent;
     const { segments, cells } = latentLayout(ctx);
     const owners = ownersOf(members);
