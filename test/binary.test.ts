@@ -5,7 +5,7 @@
 // starting at the same moment, TTT_ORT_PROVIDERS_DIR joined in an overlay, and a fixture solve with
 // worker processes. TTT_KEEP=1 keeps the temp folder for a look.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, lstatSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, lstatSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
@@ -162,7 +162,7 @@ describe.skipIf(!supported)("compiled binary", () => {
     expect(inspect.code).toBe(0);
 
     const sub = join(here, "submission.json");
-    const solve = run(["solve", FIXTURES, "--task-ids", "recolour-1-to-2", "--steps", "3", "--run-dir", join(here, "run"), "-o", sub], here, extra);
+    const solve = run(["solve", FIXTURES, "--tasks", "recolour-1-to-2", "--steps", "3", "--run-dir", join(here, "run"), "-o", sub], here, extra);
     expect(`${solve.code} ${solve.stderr}`).toBe(`0 ${solve.stderr}`);
     const answers = JSON.parse(readFileSync(sub, "utf8")) as Record<string, { attempt_1: number[][] }[]>;
     expect(answers["recolour-1-to-2"]?.[0]?.attempt_1.length).toBeGreaterThan(0);
@@ -182,6 +182,21 @@ describe.skipIf(!supported)("compiled binary", () => {
     expect(d.cache.notes.join("\n")).toContain(`HOME ${join(home, ".cache", "ttt")} not usable`);
     expect(statSync(join(tmp, `ttt-${uid}`)).mode & 0o077).toBe(0);
     expectComplete(d.cache.native!.baseDir);
+  });
+
+  test.skipIf(process.getuid?.() !== 0)("a temp-folder cache owned by another user is refused (doctor exits 1 and says why)", () => {
+    const base = fresh("hijacked-tmp");
+    const home = join(base, "home-is-a-file");
+    writeFileSync(home, "");
+    const planted = join(base, "tmp", "ttt-0");
+    mkdirSync(planted, { recursive: true });
+    chownSync(planted, 65534, 65534);
+    const r = run(["doctor", "--json"], tmpdir(), { HOME: home, TMPDIR: join(base, "tmp") });
+    expect(r.code).toBe(1);
+    const d = JSON.parse(r.stdout) as Doctor;
+    expect(d.ok).toBe(false);
+    expect(d.providers.find((p) => p.name === "cpu")?.reason).toContain(`${planted} belongs to another user (uid 65534)`);
+    expect(readdirSync(planted)).not.toContainEqual(expect.stringMatching(/^ort-/));
   });
 
   test("TTT_CACHE_DIR that cannot be a folder falls back to HOME with a note", () => {
@@ -266,7 +281,7 @@ describe.skipIf(!supported)("compiled binary", () => {
     expect(cuda.reason).toStartWith("ep=cuda: CUDA provider failed:");
 
     // --ep auto in a solve: one line saying why the CPU was chosen, and an answer anyway.
-    const solve = run(["solve", FIXTURES, "--task-ids", "recolour-1-to-2", "--steps", "2", "--ep", "auto", "--run-dir", join(base, "run"), "-o", join(base, "sub.json")], base, extra);
+    const solve = run(["solve", FIXTURES, "--tasks", "recolour-1-to-2", "--steps", "2", "--ep", "auto", "--run-dir", join(base, "run"), "-o", join(base, "sub.json")], base, extra);
     expect(`${solve.code} ${solve.stderr}`).toBe(`0 ${solve.stderr}`);
     const lines = solve.stderr.split("\n").filter((l) => l.includes("execution provider: cpu (ep=auto:"));
     expect(lines.length).toBeGreaterThan(0);

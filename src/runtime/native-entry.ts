@@ -9,10 +9,7 @@ import libPath from "onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1"
 import { embeddedNative, installNativeHook } from "./native.ts";
 
 const compiled = libPath.startsWith("/$bunfs/") || libPath.startsWith("B:/~BUN/");
-if (compiled) {
-  installNativeHook(embeddedNative(libPath));
-  mapFamilyModules();
-}
+if (compiled) installNativeHook(embeddedNative(libPath));
 
 const args = process.argv.slice(2);
 if (compiled && args.length === 1 && /[\\/]worker-main\.[jt]s$/.test(args[0]!) && process.send) {
@@ -22,46 +19,7 @@ if (compiled && args.length === 1 && /[\\/]worker-main\.[jt]s$/.test(args[0]!) &
   process.exit(await runCli(args));
 }
 
-/** The worker loop of src/ttt/worker-main.ts (its serveJobs when it exports one; else the same loop here). */
+/** The worker loop of src/ttt/worker-main.ts (which runs it only when it is the entry point itself). */
 async function serveJobs(): Promise<void> {
-  const main = (await import("../ttt/worker-main.ts")) as { serveJobs?: () => void };
-  if (typeof main.serveJobs === "function") return main.serveJobs();
-  const { runJob } = await import("../ttt/worker.ts");
-  type ToWorker = import("../ttt/protocol.ts").ToWorker;
-  const send = (m: unknown) => process.send?.(m);
-  let queue = Promise.resolve();
-  process.on("message", (m: ToWorker) => {
-    if (m.type === "exit") {
-      void queue.then(() => process.exit(0));
-      return;
-    }
-    if (m.type === "solve") queue = queue.then(() => runJob(m.job, send).then(() => {}));
-  });
-  process.on("disconnect", () => process.exit(0));
-  process.on("SIGINT", () => {}); // the run decides what happens to its workers on Ctrl-C
-  send({ type: "ready", pid: process.pid });
-}
-
-/**
- * src/ttt/engine.ts loads a model family with `import(new URL(FAMILIES[name], import.meta.url).href)`:
- * the bundler cannot follow that, and inside the binary the URL names no file. Until it imports the
- * families by literal paths, this plugin answers those URLs with the bundled modules (the keys are
- * FAMILIES' values, resolved as engine.ts resolves them). A family missing here fails as before.
- */
-function mapFamilyModules(): void {
-  const bundled: Record<string, () => Promise<Record<string, unknown>>> = {
-    "../models/multitensor/index.ts": () => import("../models/multitensor/index.ts"),
-    "./baseline.ts": () => import("../ttt/baseline.ts"),
-  };
-  const byPath = new Map(Object.entries(bundled).map(([rel, load]) => [new URL(rel, import.meta.url).pathname, load]));
-  Bun.plugin({
-    name: "ttt-bundled-families",
-    setup(build) {
-      build.onResolve({ filter: /^(file:\/\/)?\/\$bunfs\/.*\.ts$/ }, (a) => {
-        const path = a.path.replace(/^file:\/\//, "");
-        return byPath.has(path) ? { path, namespace: "ttt-bundled" } : undefined;
-      });
-      build.onLoad({ filter: /.*/, namespace: "ttt-bundled" }, async (a) => ({ exports: await byPath.get(a.path)!(), loader: "object" }));
-    },
-  });
+  (await import("../ttt/worker-main.ts")).serveJobs();
 }

@@ -137,11 +137,12 @@ export function extractInto(root: CacheRoot, lib: EmbeddedFile, binding: Embedde
     [lib, join(dir, LIB_NAME)],
     [binding, join(dir, BINDING_NAME)],
   ];
-  if (want.every(([f, dest]) => sizeIs(dest, f.size))) return { dir, extracted: [] };
   if (root.source === "temp folder") {
+    // Checked on every start: in a shared temp directory another user could have put files there first.
     mkdirSync(root.dir, { recursive: true, mode: 0o700 });
     checkPrivate(root.dir);
   }
+  if (want.every(([f, dest]) => sizeIs(dest, f.size))) return { dir, extracted: [] };
   mkdirSync(dir, { recursive: true });
   const extracted: string[] = [];
   for (const [f, dest] of want) {
