@@ -119,10 +119,10 @@ export interface RunTotals {
   steps: number;
   /** Wall-clock seconds of the whole run. */
   seconds: number;
-  /** Over the tasks that ran. */
+  /** Over the tasks answered (status ok). */
   medianTaskSeconds: number;
   maxTaskSeconds: number;
-  /** Steps per second of training time (set-up excluded), over all tasks that ran. */
+  /** Steps per second of training time (set-up excluded), over the tasks answered. */
   stepsPerSecond: number;
   peakMemoryBytes: number | null;
   /** When solutions are known for some tasks. */
@@ -138,10 +138,12 @@ export interface RunTotals {
 
 /** Totals over the records; the score counts the tasks whose solutions are known (submission answers). */
 export function runTotals(records: readonly TaskRecord[], seconds: number, submission?: Map<string, Attempts[]>, solutions?: Map<string, Grid[]>): RunTotals {
-  const ran = records.filter((r) => r.status === "ok" || r.status === "failed").filter((r) => r.seconds > 0);
+  // Time per task over the tasks that trained to an answer (a task failing at once would skew it).
+  const ran = records.filter((r) => r.status === "ok");
   const times = ran.map((r) => r.seconds).sort((a, b) => a - b);
   const trainSeconds = ran.reduce((s, r) => s + Math.max(0, r.seconds - r.setupSeconds), 0);
   const steps = records.reduce((s, r) => s + r.steps, 0);
+  const trainedSteps = ran.reduce((s, r) => s + r.steps, 0);
   const peaks = records.map((r) => r.peakMemoryBytes).filter((x): x is number => x !== undefined);
   const t: RunTotals = {
     tasks: records.length,
@@ -153,7 +155,7 @@ export function runTotals(records: readonly TaskRecord[], seconds: number, submi
     seconds,
     medianTaskSeconds: median(times),
     maxTaskSeconds: times.length ? times[times.length - 1]! : 0,
-    stepsPerSecond: trainSeconds > 0 ? steps / trainSeconds : 0,
+    stepsPerSecond: trainSeconds > 0 ? trainedSteps / trainSeconds : 0,
     peakMemoryBytes: peaks.length ? Math.max(...peaks) : null,
   };
   if (submission && solutions && solutions.size > 0) {
