@@ -127,6 +127,8 @@ const loadNow = () => loadavg().map((x) => x.toFixed(2)).join(" ");
 // ---------- our engine ----------
 interface RunResult {
   repMsPerStep: number[];
+  /** CPU time (all threads of the process) per step, per repetition: less sensitive to other load. */
+  repCpuMsPerStep: number[];
   losses: number[];
   /** Graph build + session creation (ms). */
   prepareMs: number;
@@ -153,13 +155,17 @@ async function runOurs(c: BenchCase, loop: boolean, k: number, warmupSteps: numb
     };
     while (trainer.steps < warmupSteps) await chunk();
     const rep: number[] = [];
+    const cpu: number[] = [];
     for (let r = 0; r < reps; r++) {
       const s = performance.now();
+      const cu = process.cpuUsage();
       const target = trainer.steps + steps;
       while (trainer.steps < target) await chunk();
       rep.push((performance.now() - s) / steps);
+      const du = process.cpuUsage(cu);
+      cpu.push((du.user + du.system) / 1000 / steps);
     }
-    return { repMsPerStep: rep, losses, prepareMs };
+    return { repMsPerStep: rep, repCpuMsPerStep: cpu, losses, prepareMs };
   } finally {
     await trainer.release();
   }
@@ -172,6 +178,7 @@ interface TorchResult {
   version?: string;
   threads?: number;
   repMsPerStep: number[];
+  repCpuMsPerStep: number[];
   losses: number[];
 }
 
@@ -215,7 +222,7 @@ function runTorch(a: Args, caseJson: string): TorchResult {
   try {
     p = Bun.spawnSync([a.python, script, caseJson], { env, stdout: "pipe", stderr: "pipe" });
   } catch (e) {
-    return { ok: false, error: `cannot start ${a.python}: ${(e as Error).message}`, repMsPerStep: [], losses: [] };
+    return { ok: false, error: `cannot start ${a.python}: ${(e as Error).message}`, repMsPerStep: [], repCpuMsPerStep: [], losses: [] };
   }
   const out = p.stdout?.toString() ?? "";
   const err = p.stderr?.toString() ?? "";
@@ -227,13 +234,14 @@ function runTorch(a: Args, caseJson: string): TorchResult {
   }
   if (p.exitCode !== 0 || !parsed || parsed.error) {
     const why = (parsed?.error as string) ?? (err.trim().split("\n").slice(-3).join(" | ") || `exit ${p.exitCode}`);
-    return { ok: false, error: why, repMsPerStep: [], losses: [] };
+    return { ok: false, error: why, repMsPerStep: [], repCpuMsPerStep: [], losses: [] };
   }
   return {
     ok: true,
     version: parsed.torch as string,
     threads: parsed.threads as number,
     repMsPerStep: parsed.repMsPerStep as number[],
+    repCpuMsPerStep: (parsed.repCpuMsPerStep as number[]) ?? [],
     losses: parsed.losses as number[],
   };
 }
@@ -310,10 +318,13 @@ interface CaseReport {
   stepsPerRep: number;
   reps: number;
   prepareMs: { oneStep: number; loop: number };
-  ours1: { msPerStep: number; reps: number[]; gflops: number; pctPeak: number };
-  oursLoop: { k: number; msPerStep: number; reps: number[]; gflops: number; pctPeak: number };
-  torch: null | { msPerStep: number; reps: number[]; gflops: number; pctPeak: number; version?: string };
+  ours1: { msPerStep: number; cpuMsPerStep: number; reps: number[]; gflops: number; pctPeak: number };
+  oursLoop: { k: number; msPerStep: number; cpuMsPerStep: number; reps: number[]; gflops: number; pctPeak: number };
+  torch: null | { msPerStep: number; cpuMsPerStep: number; reps: number[]; gflops: number; pctPeak: number; version?: string };
+  /** PyTorch wall time / ours (medians). */
   speedup: null | { oneStep: number; loop: number };
+  /** The same from CPU time (process CPU seconds per step): a cross-check when the machine is shared. */
+  cpuSpeedup: null | { oneStep: number; loop: number };
   loss: {
     first: number;
     last: number;
@@ -343,9 +354,13 @@ async function main() {
   log(`ours: onnxruntime-node ${ort.env.versions?.common ?? ""} on Bun ${Bun.version}, CPU EP, intra-op threads ${a.threads}, spinning ${a.spin ? "on" : "off"}, graph optimisation ${a.opt}`);
   let torchProbe: TorchResult | null = null;
   if (a.torch) {
-    const p = Bun.spawnSync([a.python, "-c", "import torch, numpy; print(torch.__version__)"], { stdout: "pipe", stderr: "pipe" });
-    if (p.exitCode !== 0) {
-      torchProbe = { ok: false, error: (p.stderr?.toString() ?? "").trim().split("\n").pop(), repMsPerStep: [], losses: [] };
+    try {
+      const p = Bun.spawnSync([a.python, "-c", "import torch, numpy; print(torch.__version__)"], { stdout: "pipe", stderr: "pipe" });
+      if (p.exitCode !== 0) {
+        torchProbe = { ok: false, error: (p.stderr?.toString() ?? "").trim().split("\n").pop(), repMsPerStep: [], repCpuMsPerStep: [], losses: [] };
+      }
+    } catch (e) {
+      torchProbe = { ok: false, error: `cannot run ${a.python}: ${(e as Error).message}`, repMsPerStep: [], repCpuMsPerStep: [], losses: [] };
     }
   }
   const torchMissing = a.torch && torchProbe && !torchProbe.ok;
@@ -395,10 +410,15 @@ async function main() {
         stepsPerRep: steps,
         reps: a.reps,
         prepareMs: { oneStep: one.prepareMs, loop: lp.prepareMs },
-        ours1: { msPerStep: m1, reps: one.repMsPerStep, gflops: gf(m1), pctPeak: (100 * gf(m1)) / peak.gflops },
-        oursLoop: { k, msPerStep: mL, reps: lp.repMsPerStep, gflops: gf(mL), pctPeak: (100 * gf(mL)) / peak.gflops },
-        torch: torchOk ? { msPerStep: mT, reps: torchOk.repMsPerStep, gflops: gf(mT), pctPeak: (100 * gf(mT)) / peak.gflops, version: torchOk.version } : null,
+        ours1: { msPerStep: m1, cpuMsPerStep: median(one.repCpuMsPerStep), reps: one.repMsPerStep, gflops: gf(m1), pctPeak: (100 * gf(m1)) / peak.gflops },
+        oursLoop: { k, msPerStep: mL, cpuMsPerStep: median(lp.repCpuMsPerStep), reps: lp.repMsPerStep, gflops: gf(mL), pctPeak: (100 * gf(mL)) / peak.gflops },
+        torch: torchOk
+          ? { msPerStep: mT, cpuMsPerStep: median(torchOk.repCpuMsPerStep), reps: torchOk.repMsPerStep, gflops: gf(mT), pctPeak: (100 * gf(mT)) / peak.gflops, version: torchOk.version }
+          : null,
         speedup: torchOk ? { oneStep: mT / m1, loop: mT / mL } : null,
+        cpuSpeedup: torchOk
+          ? { oneStep: median(torchOk.repCpuMsPerStep) / median(one.repCpuMsPerStep), loop: median(torchOk.repCpuMsPerStep) / median(lp.repCpuMsPerStep) }
+          : null,
         loss: {
           first: one.losses[0]!,
           last: one.losses[one.losses.length - 1]!,
@@ -468,6 +488,8 @@ function printTable(
       `Loop vs 1-step max |dloss| ${e(c.loss.oursLoopVsOneStepMaxAbs)}; ` +
       (c.torch ? `|dloss| vs PyTorch ${over === null ? "<= 1e-4 at every step" : `first > 1e-4 at step ${over} of ${c.warmupSteps + c.reps * c.stepsPerRep}`}; ` : "") +
       `prepare ${c.prepareMs.oneStep.toFixed(0)} / ${c.prepareMs.loop.toFixed(0)} ms; load ${c.load.before} -> ${c.load.after}`);
+    console.log(`  CPU ms/step: ours 1-step ${f(c.ours1.cpuMsPerStep)}, Loop ${f(c.oursLoop.cpuMsPerStep)}, PyTorch ${c.torch ? f(c.torch.cpuMsPerStep) : "-"}` +
+      (c.cpuSpeedup ? `; CPU-time speed-up 1-step ${f(c.cpuSpeedup.oneStep, 2)}x, Loop ${f(c.cpuSpeedup.loop, 2)}x` : ""));
   }
   console.log(`|dloss| max: max |loss_ours - loss_torch| over the measured steps (1-step run; float32 both); |dloss| 10: over the first 10 steps.`);
   console.log(`FLOPs: forward = 2 x MACs, backward = 2 x forward. Peak ${peak.gflops.toFixed(1)} GFLOP/s fp32: ${peak.assumption}.`);

@@ -153,18 +153,20 @@ def main():
     for _ in range(sched["warmup"]):
         step(s)
         s += 1
-    rep_ms = []
+    rep_ms, rep_cpu = [], []
     for _ in range(sched["reps"]):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(sched["steps"]):
             step(s)
             s += 1
         rep_ms.append((time.perf_counter() - t0) * 1000 / sched["steps"])
+        rep_cpu.append((time.process_time() - c0) * 1000 / sched["steps"])
     print(json.dumps({
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "foreach": foreach,
         "repMsPerStep": rep_ms,
+        "repCpuMsPerStep": rep_cpu,
         "losses": losses,
     }))
 
