@@ -93,6 +93,13 @@ describe("trainTask", () => {
     expect(r.seconds).toBe(3);
   });
 
+  test("the first chunk always runs, even past the limit (the run's hard limit still holds)", async () => {
+    const clock = { t: 0 };
+    const plan = planTask(task, { seed: 0, steps: 100, chunk: 10, patience: 0 });
+    const r = await trainTask(plan, fakeModel(() => 1), fakeTrainer({ clock, chunkSeconds: 1 }).trainer, { timeLimit: 0, now: () => clock.t });
+    expect([r.stop, r.steps, r.answers[0]!.grids.length]).toEqual(["time", 10, 1]);
+  });
+
   test("a NaN loss stops the task with the answers from before it", async () => {
     const plan = planTask(task, { seed: 0, steps: 100, chunk: 10, patience: 0 });
     const { trainer, calls } = fakeTrainer({ loss: (s) => (s >= 25 ? NaN : 1) });

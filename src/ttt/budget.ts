@@ -1,7 +1,8 @@
 // The run's time budget (`--time-budget`), shared out among the tasks not yet started, re-computed at
 // each task start. `workers` tasks run at once, so the remaining wall-clock time times the worker
-// count is the capacity; the tasks already running keep what they were given; the rest is shared by
-// weight (larger tasks get more). A safety margin at the end is kept for writing the last files.
+// count is the capacity; the tasks already running keep what they were given; every pending task gets
+// the set-up time seen so far off the top, and the rest is shared by weight (larger tasks get more).
+// A safety margin at the end is kept for writing the last files.
 
 /** Seconds kept free at the end of a budget: 2% of it, at least 2 s, at most 2 min. */
 export function safetyMargin(totalSeconds: number): number {
@@ -21,13 +22,25 @@ export interface ShareInput {
   inFlight?: number;
   /** Upper bound per task (`--time-per-task`). */
   cap?: number;
+  /**
+   * Seconds every task needs before it can train (model, graph, sessions), given to each pending task
+   * off the top before the rest is shared by weight. Default 0.
+   */
+  setup?: number;
+  /** Tasks not yet started, this one included (for `setup`). Default 1. */
+  pendingCount?: number;
 }
 
-/** Seconds for one task: its weight's share of the capacity, never more than the wall-clock left or the cap. */
+/**
+ * Seconds for one task: the set-up allowance plus its weight's share of what is left of the capacity,
+ * never more than the wall-clock left or the cap.
+ */
 export function shareTime(x: ShareInput): number {
   const remaining = Math.max(0, x.remaining);
   const capacity = Math.max(0, Math.max(1, x.workers) * remaining - Math.max(0, x.inFlight ?? 0));
-  const share = x.pendingWeight > 0 ? (capacity * x.weight) / x.pendingWeight : capacity;
+  const setup = Math.min(Math.max(0, x.setup ?? 0), capacity / Math.max(1, x.pendingCount ?? 1));
+  const rest = capacity - setup * Math.max(1, x.pendingCount ?? 1);
+  const share = setup + (x.pendingWeight > 0 ? (rest * x.weight) / x.pendingWeight : rest);
   return Math.max(0, Math.min(share, remaining, x.cap ?? Infinity));
 }
 
@@ -86,11 +99,19 @@ export class TimeBudget {
    * Seconds for a task about to start, or undefined when too little time is left to start one.
    * Infinity when there is neither a run budget nor a per-task limit.
    */
-  allot(weight: number, pendingWeight: number, inFlight = 0): number | undefined {
+  allot(weight: number, pendingWeight: number, inFlight = 0, setup?: { seconds: number; pendingCount: number }): number | undefined {
     const remaining = this.remaining();
     if (remaining < this.minTask) return undefined;
     if (remaining === Infinity) return this.perTask ?? Infinity;
-    const share = shareTime({ remaining, weight, pendingWeight, workers: this.workers, inFlight, ...(this.perTask !== undefined ? { cap: this.perTask } : {}) });
+    const share = shareTime({
+      remaining,
+      weight,
+      pendingWeight,
+      workers: this.workers,
+      inFlight,
+      ...(this.perTask !== undefined ? { cap: this.perTask } : {}),
+      ...(setup ? { setup: setup.seconds, pendingCount: setup.pendingCount } : {}),
+    });
     return Math.min(remaining, Math.max(share, this.minTask));
   }
 }

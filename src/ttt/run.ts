@@ -14,7 +14,7 @@ import { memoryProblem, planTask, type TaskPlan } from "./plan.ts";
 import { ProcessPool, type Executor } from "./pool.ts";
 import { PlainDisplay, type Display } from "./progress.ts";
 import type { WireAnswer, WireOutcome } from "./protocol.ts";
-import { notRunRecord, recordFromOutcome, type RunReport, type TaskRecord } from "./report.ts";
+import { median, notRunRecord, recordFromOutcome, type RunReport, type TaskRecord } from "./report.ts";
 import { RunResults } from "./results.ts";
 import { RunDir } from "./run-dir.ts";
 
@@ -145,6 +145,8 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
   let pendingWeight = pending.reduce((a, p) => a + p.weight, 0);
   const inFlight = new Map<string, { allot: number; started: number }>();
   const seenLogs = new Set<string>();
+  /** Set-up seconds of the tasks answered so far: each pending task is given the median of them first. */
+  const setups: number[] = [];
   let interrupted = false;
   const onAbort = () => {
     interrupted = true;
@@ -157,7 +159,7 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
     const t = now();
     let promised = 0;
     for (const f of inFlight.values()) if (Number.isFinite(f.allot)) promised += Math.max(0, f.allot - (t - f.started));
-    const allot = budget.allot(plan.weight, pendingWeight, promised);
+    const allot = budget.allot(plan.weight, pendingWeight, promised, { seconds: median(setups), pendingCount: pending.length + 1 });
     pendingWeight -= plan.weight;
     const truths = inputs.solutions.get(plan.id);
     if (allot === undefined) {
@@ -187,6 +189,7 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
     );
     inFlight.delete(plan.id);
     const record = recordFromOutcome(plan, withLiveAnswers(outcome, live), truths, allot);
+    if (record.status === "ok" && outcome.setupSeconds > 0) setups.push(outcome.setupSeconds);
     if (interrupted && outcome.stop === "error") record.stop = "interrupted";
     finish(record, plan.weight);
   };

@@ -71,8 +71,10 @@ export async function trainTask(plan: TaskPlan, model: TaskModel<unknown>, train
     while (steps < plan.steps) {
       const k = Math.min(plan.chunk, plan.steps - steps);
       const elapsed = now() - start;
-      // Start the next chunk only when it is expected to end in time (the last chunk's duration is the guess).
-      if (elapsed >= limit || (chunks > 0 && elapsed + lastChunkSeconds * (k / plan.chunk) > limit)) {
+      // Start the next chunk only when it is expected to end in time (the last chunk's duration is the
+      // guess). The first chunk always runs: an answer is worth the overrun (the run's hard limit,
+      // a little past the task's time, still holds).
+      if (chunks > 0 && (elapsed >= limit || elapsed + lastChunkSeconds * (k / plan.chunk) > limit)) {
         stop = "time";
         break;
       }
