@@ -460,6 +460,9 @@ function printTable(
 ) {
   const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || Number.isNaN(x) ? "-" : x.toFixed(d));
   const e = (x: number | null | undefined) => (x === null || x === undefined ? "-" : x.toExponential(1));
+  // wall time well above CPU time: the process waited for the CPU (other load), so wall ratios are unreliable
+  const busy = (c: CaseReport) =>
+    [c.ours1, c.oursLoop, ...(c.torch ? [c.torch] : [])].some((x) => x.msPerStep > 1.1 * x.cpuMsPerStep);
   const rows = [
     ["model", "ours 1-step", "ours Loop", "PyTorch", "speed-up 1-step", "speed-up Loop", "|dloss| max", "|dloss| 10", "GFLOP/s 1-step / Loop / torch", "% peak (Loop)"],
     ...r.cases.map((c) => [
@@ -467,8 +470,8 @@ function printTable(
       `${f(c.ours1.msPerStep)} ms`,
       `${f(c.oursLoop.msPerStep)} ms`,
       c.torch ? `${f(c.torch.msPerStep)} ms` : "-",
-      c.speedup ? `${f(c.speedup.oneStep, 2)}x` : "-",
-      c.speedup ? `${f(c.speedup.loop, 2)}x` : "-",
+      c.speedup ? `${f(c.speedup.oneStep, 2)}x${busy(c) ? "*" : ""}` : "-",
+      c.speedup ? `${f(c.speedup.loop, 2)}x${busy(c) ? "*" : ""}` : "-",
       e(c.loss.vsTorchMaxAbsMeasured),
       e(c.loss.vsTorchMaxAbsFirst10),
       `${f(c.ours1.gflops, 1)} / ${f(c.oursLoop.gflops, 1)} / ${c.torch ? f(c.torch.gflops, 1) : "-"}`,
@@ -490,6 +493,9 @@ function printTable(
       `prepare ${c.prepareMs.oneStep.toFixed(0)} / ${c.prepareMs.loop.toFixed(0)} ms; load ${c.load.before} -> ${c.load.after}`);
     console.log(`  CPU ms/step: ours 1-step ${f(c.ours1.cpuMsPerStep)}, Loop ${f(c.oursLoop.cpuMsPerStep)}, PyTorch ${c.torch ? f(c.torch.cpuMsPerStep) : "-"}` +
       (c.cpuSpeedup ? `; CPU-time speed-up 1-step ${f(c.cpuSpeedup.oneStep, 2)}x, Loop ${f(c.cpuSpeedup.loop, 2)}x` : ""));
+  }
+  if (r.cases.some(busy)) {
+    console.log(`* wall time exceeded CPU time by > 10% on this model: the machine was busy (see load); trust the CPU-time speed-ups below the table.`);
   }
   console.log(`|dloss| max: max |loss_ours - loss_torch| over the measured steps (1-step run; float32 both); |dloss| 10: over the first 10 steps.`);
   console.log(`FLOPs: forward = 2 x MACs, backward = 2 x forward. Peak ${peak.gflops.toFixed(1)} GFLOP/s fp32: ${peak.assumption}.`);
