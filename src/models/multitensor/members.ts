@@ -6,7 +6,6 @@ import type { MemberPreset } from "./config.ts";
 
 /** Axis positions in the common layout. */
 export const AX = { ch: 0, d: 1, e: 2, c: 3, x: 4, y: 5 } as const;
-export const RANK = 6;
 export const DIRECTIONS = 8;
 
 export interface Member {

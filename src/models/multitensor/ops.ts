@@ -3,7 +3,7 @@
 import type { Graph, Tensor } from "../../graph/graph.ts";
 import * as G from "../../graph/index.ts";
 import type { MultitensorConfig } from "./config.ts";
-import { AX, type Member, RANK, type Sizes, shapeOf, weightOwner } from "./members.ts";
+import { AX, type Member, type Sizes, shapeOf, weightOwner } from "./members.ts";
 import type { Init, ParamSource } from "./params.ts";
 
 /** Everything a layer needs while the forward graph is built. */
@@ -141,8 +141,4 @@ export function sumAll(ts: Tensor[]): Tensor {
     pool.splice(i, 1, sum);
   }
   return pool[0]!;
-}
-
-export function assertLayout(t: Tensor): void {
-  if (t.rank !== RANK) throw new Error(`multitensor: ${t} is not in the rank-${RANK} layout`);
 }
