@@ -2,6 +2,7 @@
 // shapes, colours, a deterministic seed, a size-based cost and time weight, the step budget and chunk
 // size, the answer-stability patience, and the memory check against `--max-memory`.
 import { colourMask, hashString, sameShape, type Task } from "../arc/index.ts";
+import type { ModelFamily } from "../models/task-model.ts";
 import { formatSize } from "./units.ts";
 
 /** Cost of a reference task (4 examples, 4 colours, 10x10): weight 1, the base step budget. */
@@ -121,4 +122,49 @@ export function planTask(task: Task, o: PlanOptions): TaskPlan {
 export function memoryProblem(estimateBytes: number, maxBytes: number | undefined): string | undefined {
   if (maxBytes === undefined || !(estimateBytes > maxBytes)) return undefined;
   return `needs about ${formatSize(estimateBytes)}, over --max-memory ${formatSize(maxBytes)}: skipped`;
+}
+
+/** A task that will not run, and why. */
+export interface PlanSkip {
+  id: string;
+  /** "skipped" for memory; "failed" when no model could be built. */
+  status: "skipped" | "failed";
+  stop: "memory" | "error";
+  message: string;
+  memoryEstimateBytes?: number;
+}
+
+/**
+ * Plans for every task, and the model's memory estimate checked before anything is built for
+ * training: the tasks that fit, and those skipped (over --max-memory) or failed (no model, with
+ * `familyError` when the family itself could not be loaded).
+ */
+export function planTasks(
+  tasks: readonly Task[],
+  o: PlanOptions & { maxMemoryBytes?: number },
+  family: ModelFamily<unknown> | undefined,
+  familyError = "no model family",
+): { plans: TaskPlan[]; runnable: TaskPlan[]; skips: PlanSkip[] } {
+  const plans: TaskPlan[] = [];
+  const runnable: TaskPlan[] = [];
+  const skips: PlanSkip[] = [];
+  for (const task of tasks) {
+    const plan = planTask(task, o);
+    plans.push(plan);
+    if (!family) {
+      skips.push({ id: task.id, status: "failed", stop: "error", message: familyError });
+      continue;
+    }
+    let estimate: number;
+    try {
+      estimate = family.build(task, { seed: plan.seed }).memoryEstimateBytes;
+    } catch (e) {
+      skips.push({ id: task.id, status: "failed", stop: "error", message: `the model could not be built: ${(e as Error).message}` });
+      continue;
+    }
+    const problem = memoryProblem(estimate, o.maxMemoryBytes);
+    if (problem) skips.push({ id: task.id, status: "skipped", stop: "memory", message: problem, memoryEstimateBytes: estimate });
+    else runnable.push(plan);
+  }
+  return { plans, runnable, skips };
 }

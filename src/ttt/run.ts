@@ -10,7 +10,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { TimeBudget } from "./budget.ts";
 import { loadFamily } from "./engine.ts";
 import { loadRunInputs } from "./inputs.ts";
-import { memoryProblem, planTask, type TaskPlan } from "./plan.ts";
+import { planTasks, type TaskPlan } from "./plan.ts";
 import { ProcessPool, type Executor } from "./pool.ts";
 import { PlainDisplay, type Display } from "./progress.ts";
 import type { WireAnswer, WireOutcome } from "./protocol.ts";
@@ -108,35 +108,18 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
       display.log("error", familyError);
     }
   }
-  const runnable: TaskPlan[] = [];
-  const planOpts = { seed: s.seed, ...(s.steps !== undefined ? { steps: s.steps } : {}), ...(s.chunk !== undefined ? { chunk: s.chunk } : {}), ...(s.patience !== undefined ? { patience: s.patience } : {}) };
-  const weights = new Map<string, number>();
-  const skipped: TaskRecord[] = [];
-  for (const task of inputs.tasks) {
-    const plan = planTask(task, planOpts);
-    weights.set(task.id, plan.weight);
-    if (!family) {
-      skipped.push(notRunRecord(task.id, "failed", "error", familyError, task.test.length, inputs.solutions.get(task.id)));
-      continue;
-    }
-    try {
-      const estimate = family.build(task, { seed: plan.seed }).memoryEstimateBytes;
-      const problem = memoryProblem(estimate, maxMemoryBytes);
-      if (problem) {
-        skipped.push({ ...notRunRecord(task.id, "skipped", "memory", problem, task.test.length, inputs.solutions.get(task.id)), memoryEstimateBytes: estimate });
-        continue;
-      }
-    } catch (e) {
-      skipped.push(notRunRecord(task.id, "failed", "error", `the model could not be built: ${(e as Error).message}`, task.test.length, inputs.solutions.get(task.id)));
-      continue;
-    }
-    runnable.push(plan);
-  }
+  const planOpts = { seed: s.seed, maxMemoryBytes, ...(s.steps !== undefined ? { steps: s.steps } : {}), ...(s.chunk !== undefined ? { chunk: s.chunk } : {}), ...(s.patience !== undefined ? { patience: s.patience } : {}) };
+  const { plans, runnable, skips } = planTasks(inputs.tasks, planOpts, family, familyError);
+  const weights = new Map(plans.map((p) => [p.id, p.weight]));
   const totalWeight = [...weights.values()].reduce((a, b) => a + b, 0);
   display.begin(ids.length, totalWeight, Number.isFinite(budget.remaining()) ? budget.remaining() : undefined);
   results.write("running");
   for (const t of inputs.invalid) finish(notRunRecord(t.id, "invalid", "invalid", t.message, t.tests, inputs.solutions.get(t.id)), 0);
-  for (const r of skipped) finish(r, weights.get(r.id) ?? 0);
+  for (const k of skips) {
+    const r = notRunRecord(k.id, k.status, k.stop, k.message, tests.get(k.id)!, inputs.solutions.get(k.id));
+    if (k.memoryEstimateBytes !== undefined) r.memoryEstimateBytes = k.memoryEstimateBytes;
+    finish(r, weights.get(k.id) ?? 0);
+  }
 
   // Run: `workers` loops pull tasks in order; each task's time is shared out when it starts.
   const executor = deps.executor ?? new ProcessPool();
