@@ -80,8 +80,9 @@ export function layerNorm(x: Tensor, scale: Tensor, bias: Tensor | null, axis = 
       throw new GraphError(`LayerNormalization: ${p} does not fit normalised shape ${formatShape(normShape)}`);
     }
   }
-  return x.graph.node("LayerNormalization", bias ? [x, scale, bias] : [x, scale], [{ dtype: x.dtype, shape: x.shape }], {
-    axis: attr.int(a),
-    epsilon: attr.float(epsilon),
-  })[0]!;
+  // For float32, the optional Mean and InvStdDev outputs ([..., 1, ...], float32 by the default stash_type)
+  // are declared so the gradient can reuse them; ONNX allows them only as float/bfloat16, so not for float64.
+  const stats = x.shape.map((d, i) => (i < a ? d : 1));
+  const outs = x.dtype === "float32" ? [{ dtype: x.dtype, shape: x.shape }, { dtype: x.dtype, shape: stats }, { dtype: x.dtype, shape: stats }] : [{ dtype: x.dtype, shape: x.shape }];
+  return x.graph.node("LayerNormalization", bias ? [x, scale, bias] : [x, scale], outs, { axis: attr.int(a), epsilon: attr.float(epsilon) })[0]!;
 }

@@ -7,11 +7,25 @@ import { defineGrad } from "../registry.ts";
 /** Swap the last two axes. */
 const swapLast = (t: Tensor) => G.transpose(t, [...t.shape.keys()].map((i) => (i === t.rank - 2 ? t.rank - 1 : i === t.rank - 1 ? t.rank - 2 : i)));
 
+const matrixSize = (t: Tensor) => t.shape[t.rank - 1]! * t.shape[t.rank - 2]!;
+
+/**
+ * dB = A^T @ dY, oriented for ORT's CPU kernels: a transposed *first* operand is slow there (batched
+ * FusedMatMul transposes it per matrix), and a product with few columns wastes the GEMM kernel's width.
+ * So when A's matrices are much larger than dY's (attention probabilities), or dB has few columns and
+ * many rows (a classifier head), compute (dY^T @ A)^T instead: the transposes land on the small operands.
+ */
+function matmulGradB(a: Tensor, dy: Tensor): Tensor {
+  const bigA = a.rank > 2 && matrixSize(a) > 4 * matrixSize(dy);
+  const narrow = a.rank === 2 && dy.rank === 2 && dy.shape[1]! < 16 && a.shape[1]! >= 64;
+  return bigA || narrow ? swapLast(G.matmul(swapLast(dy), a)) : G.matmul(swapLast(a), dy);
+}
+
 // dA = dY @ B^T, dB = A^T @ dY (batch axes reduced by the driver)
 defineGrad("MatMul", {
   grad: ({ dY, inputs: [a, b], needs }) => [
     needs(0) ? G.matmul(dY[0]!, swapLast(b!)) : null,
-    needs(1) ? G.matmul(swapLast(a!), dY[0]!) : null,
+    needs(1) ? matmulGradB(a!, dY[0]!) : null,
   ],
 });
 

@@ -75,9 +75,11 @@ defineGrad("LayerNormalization", {
     const eps = Math.fround(c.floatAttr("epsilon", 1e-5)); // a float32 attribute: the value the forward used
     const a = axis < 0 ? axis + x.rank : axis;
     const axes = x.shape.map((_, i) => i).filter((i) => i >= a);
-    const mu = G.reduceMean(x, axes, true);
+    // the forward's Mean and InvStdDev outputs when declared (graph/ops-linalg.ts), else recomputed
+    const stats = c.outputs.length === 3;
+    const mu = stats ? c.outputs[1]! : G.reduceMean(x, axes, true);
     const xc = G.sub(x, mu);
-    const rstd = G.reciprocal(G.sqrt(G.add(G.reduceMean(G.mul(xc, xc), axes, true), eps)));
+    const rstd = stats ? c.outputs[2]! : G.reciprocal(G.sqrt(G.add(G.reduceMean(G.mul(xc, xc), axes, true), eps)));
     const xh = G.mul(xc, rstd);
     const dxh = G.mul(dy, s);
     const dx = c.needs(0)

@@ -99,6 +99,10 @@ defineGrad("Gather", {
     const range = c.g.constant("int64", [dim], Array.from({ length: dim }, (_, i) => i));
     const hot = G.cast(G.equal(wrapped, range), x.dtype); // [n, dim] one-hot, any float dtype
 
+    if (pre === 1) {
+      // [dim, n] @ [n, post] as one Gemm with the (small) one-hot transposed: ORT's Einsum is ~20x slower here
+      return [G.reshape(G.gemm(hot, G.reshape(c.dY[0]!, [n, post]), undefined, { transA: true }), [...x.shape])];
+    }
     const dy = G.reshape(c.dY[0]!, [pre, n, post]);
     return [G.reshape(G.einsum("pnq,nd->pdq", dy, hot), [...x.shape])];
   },
