@@ -139,3 +139,15 @@ export function tile(x: Tensor, repeats: number[]): Tensor {
   const shape = x.shape.map((d, i) => d * repeats[i]!);
   return x.graph.node("Tile", [x, x.graph.int64s(repeats)], [{ dtype: x.dtype, shape }])[0]!;
 }
+
+/** Cut `x` along `axis` into consecutive pieces of the given sizes (one ONNX Split node). */
+export function split(x: Tensor, sizes: number[], axis = 0): Tensor[] {
+  const a = normAxis("Split", axis, x.rank);
+  const total = sizes.reduce((s, n) => s + n, 0);
+  if (total !== x.shape[a] || sizes.some((n) => n < 0 || !Number.isInteger(n))) {
+    throw new GraphError(`Split: sizes [${sizes.join(",")}] do not cut axis ${a} of ${x}`);
+  }
+  if (sizes.length === 1) return [x];
+  const outs = sizes.map((n) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === a ? n : d)) }));
+  return x.graph.node("Split", [x, x.graph.int64s(sizes)], outs, { axis: attr.int(a) });
+}

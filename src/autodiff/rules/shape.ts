@@ -74,6 +74,15 @@ defineGrad("Slice", {
     return [G.pad(d, pads, 0)];
   },
 });
+// dX = Concat(dY_1, ..., dY_n) along the split axis, zeros for pieces that do not reach the loss
+defineGrad("Split", {
+  nondiff: [1],
+  grad: (c) => {
+    const axis = c.intAttr("axis", 0);
+    const parts = c.outputs.map((y, i) => c.dY[i] ?? G.expand(c.g.constant(y.dtype, [], [0]), [...y.shape]));
+    return [G.concat(parts, axis)];
+  },
+});
 // dX = Pad(dY, -pads): what was added is cut, what was cut is zero-filled
 defineGrad("Pad", {
   nondiff: [1, 2, 3],
