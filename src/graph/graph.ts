@@ -73,6 +73,8 @@ export class Graph {
   private readonly constants = new Map<string, Tensor>();
   /** Names taken in this graph's whole tree (a subgraph shares its root's set: ONNX names are global). */
   private readonly used: Set<string>;
+  /** Next suffix to try per base name (shared like `used`), so naming stays O(1) in big graphs. */
+  private readonly nextSuffix: Map<string, number>;
   private scopes: string[] = [];
 
   constructor(
@@ -81,6 +83,7 @@ export class Graph {
     readonly parent?: Graph,
   ) {
     this.used = parent ? parent.used : new Set<string>();
+    this.nextSuffix = parent ? parent.nextSuffix : new Map<string, number>();
   }
 
   /** A name unique in this graph and all enclosing ones, under the current scope. */
@@ -92,9 +95,12 @@ export class Graph {
   /** An unused name under the current scope, not yet reserved. */
   freshName(base: string): string {
     const prefix = this.scopes.length ? `${this.scopes.join("/")}/` : "";
-    let name = prefix + base;
-    for (let i = 1; this.isTaken(name); i++) name = `${prefix}${base}_${i}`;
-    return name;
+    const full = prefix + base;
+    if (!this.isTaken(full)) return full;
+    let i = this.nextSuffix.get(full) ?? 1;
+    while (this.isTaken(`${full}_${i}`)) i++;
+    this.nextSuffix.set(full, i + 1);
+    return `${full}_${i}`;
   }
   private isTaken(name: string): boolean {
     return this.used.has(name);
