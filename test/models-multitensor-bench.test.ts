@@ -56,7 +56,7 @@ test.skipIf(!on)(
       const s = model.layout.sizes;
       console.error(
         `[bench] ${id} E${s.E} C${s.C} ${s.X}x${s.Y} ${model.layout.rule}: ${best.toFixed(1)} ms/step (K=${K}); forward nodes ${model.forwardNodes}, step graph ${step.nodes.length - identities} + ${identities} Identity, ` +
-          `weights ${model.spec.params[0]!.shape[0]}; build ${tBuild.toFixed(0)} ms, loop graph ${tGraph.toFixed(0)} ms, session ${tSession.toFixed(0)} ms (graph again + ORT); ` +
+          `parameters ${model.spec.params.reduce((n, p) => n + p.init.length, 0)}; build ${tBuild.toFixed(0)} ms, loop graph ${tGraph.toFixed(0)} ms, session ${tSession.toFixed(0)} ms (graph again + ORT); ` +
           `RSS +${mib(rss1 - rss0)} MiB (now ${mib(rss1)}), estimate ${mib(model.memoryEstimateBytes)} MiB; load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}`,
       );
     }

@@ -6,9 +6,9 @@ import * as ort from "onnxruntime-node";
 import { gradients } from "../src/autodiff/index.ts";
 import { type Grid, gridFromRows, gridsEqual } from "../src/arc/grid.ts";
 import type { Task } from "../src/arc/task.ts";
+import * as G from "../src/graph/index.ts";
 import { Graph, type Tensor, toModelBytes } from "../src/graph/index.ts";
 import { NOISE, TRANSPOSE, buildMultitensor, memberFromName, multitensorFamily, OUTPUT, type MultitensorModel, shapeOf, transposed } from "../src/models/multitensor/index.ts";
-import { WEIGHTS } from "../src/models/multitensor/model.ts";
 import { registerSession } from "../src/runtime/registry.ts";
 import { Rng, fillNoise } from "../src/train/rng.ts";
 import { gaussianNoise } from "../src/models/multitensor/latent.ts";
@@ -78,28 +78,37 @@ function noiseOf(model: MultitensorModel, seed: number, scale = 1): Record<strin
   return { [n.name]: data };
 }
 
-/** A graph with the model's forward in "train" (loss and d loss / d weights) or "infer" mode. */
+/** All parameters of the spec, concatenated in spec order (the layout of model.paramEntries). */
+const initialVector = (model: MultitensorModel): Float64Array => Float64Array.from(model.spec.params.flatMap((p) => Array.from(p.init)));
+const vectorLength = (model: MultitensorModel): number => model.spec.params.reduce((s, p) => s + p.init.length, 0);
+
+/** A graph with the model's forward in "train" (loss and its gradient, concatenated) or "infer" mode. */
 function forwardGraph(model: MultitensorModel, mode: "train" | "infer"): { graph: Graph; names: string[] } {
   const spec = model.spec;
   const dtype = spec.dtype ?? "float32";
   const graph = new Graph(`mt_${mode}`);
-  const w = graph.input(WEIGHTS, dtype, spec.params[0]!.shape);
+  const params = spec.params.map((p) => graph.input(p.name, dtype, p.shape));
   const batch = Object.fromEntries(spec.batch.map((b) => [b.name, graph.input(b.name, b.dtype, b.shape)]));
   const noise = Object.fromEntries(spec.noise!.map((n) => [n.name, graph.input(n.name, dtype, n.shape)]));
-  const r = spec.forward(graph, { [WEIGHTS]: w }, batch, noise, mode);
+  const r = spec.forward(graph, Object.fromEntries(spec.params.map((p, i) => [p.name, params[i]!])), batch, noise, mode);
   if (mode === "train") {
-    const [grad] = gradients(r.loss!, [w]);
+    const grads = gradients(r.loss!, params);
     graph.output(r.loss!, "loss");
-    graph.output(grad!, "grad");
+    graph.output(G.concat(grads.map((gr) => G.reshape(gr, [-1])), 0), "grad");
     return { graph, names: ["loss", "grad"] };
   }
   for (const [name, t] of Object.entries(r.outputs!)) graph.output(t as Tensor, name);
   return { graph, names: Object.keys(r.outputs!) };
 }
 
-function feedsOf(model: MultitensorModel, weights: ArrayLike<number>, noise: Record<string, ArrayLike<number>>): Record<string, ort.Tensor> {
+function feedsOf(model: MultitensorModel, vector: ArrayLike<number>, noise: Record<string, ArrayLike<number>>): Record<string, ort.Tensor> {
   const dtype = model.spec.dtype ?? "float32";
-  const feeds: Record<string, ort.Tensor> = { [WEIGHTS]: tensorOf(dtype, weights, model.spec.params[0]!.shape) };
+  const feeds: Record<string, ort.Tensor> = {};
+  let at = 0;
+  for (const p of model.spec.params) {
+    feeds[p.name] = tensorOf(dtype, Array.prototype.slice.call(vector, at, at + p.init.length), p.shape);
+    at += p.init.length;
+  }
   for (const [k, f] of Object.entries(model.fixed)) feeds[k] = tensorOf(dtype, f.data as Arr, f.shape);
   for (const n of model.spec.noise!) feeds[n.name] = tensorOf(dtype, noise[n.name]!, n.shape);
   return feeds;
@@ -131,8 +140,8 @@ describe("multitensor: building", () => {
     expect(buildMultitensor(recolourTask().task, { seed: 2 }).key).toBe(rec.key);
     expect(buildMultitensor(recolourTask().task, { seed: 1, config: { blocks: 2 } }).key).not.toBe(rec.key);
     // same seed, same weights; another seed, other weights
-    expect(buildMultitensor(recolourTask().task, { seed: 1 }).spec.params[0]!.init).toEqual(rec.spec.params[0]!.init);
-    expect(buildMultitensor(recolourTask().task, { seed: 2 }).spec.params[0]!.init).not.toEqual(rec.spec.params[0]!.init);
+    expect(initialVector(buildMultitensor(recolourTask().task, { seed: 1 }))).toEqual(initialVector(rec));
+    expect(initialVector(buildMultitensor(recolourTask().task, { seed: 2 }))).not.toEqual(initialVector(rec));
     expect(multitensorFamily.build(recolourTask().task, { seed: 1 }).family).toBe("multitensor");
     expect(rec.memoryEstimateBytes).toBeGreaterThan(250 * 2 ** 20);
     expect(rec.memoryEstimateBytes).toBeLessThan(400 * 2 ** 20);
@@ -151,7 +160,7 @@ describe("multitensor: forward and decode", () => {
       const model = buildMultitensor(task, { seed: 3 });
       const { graph } = forwardGraph(model, "infer");
       const s = await session(graph);
-      const out = asNumbers(await s.run(feedsOf(model, model.spec.params[0]!.init, noiseOf(model, 1))));
+      const out = asNumbers(await s.run(feedsOf(model, initialVector(model), noiseOf(model, 1))));
       const { X, Y } = model.layout.sizes;
       const K = model.layout.colours.length;
       expect(out[OUTPUT.logits]!.length).toBe(task.test.length * K * X * Y);
@@ -220,7 +229,7 @@ describe("multitensor: gradients", () => {
     const model = buildMultitensor(firstRowTask(), { seed: 4, dtype: "float64", config: { blocks: 2 } });
     const { graph } = forwardGraph(model, "train");
     const s = await session(graph);
-    const w0 = Float64Array.from(model.spec.params[0]!.init);
+    const w0 = initialVector(model);
     // perturb the initial weights so the zero-initialised ones are off their special point
     const rng = new Rng(17, 1);
     for (let i = 0; i < w0.length; i++) w0[i] = w0[i]! + 0.05 * rng.normal();
@@ -277,7 +286,7 @@ function transposeLatent(a: MultitensorModel, b: MultitensorModel, data: ArrayLi
 
 /** A's weights rearranged for the x/y-transposed task B: latents transposed, the rest equal. */
 function transposeWeights(a: MultitensorModel, b: MultitensorModel, wa: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(b.spec.params[0]!.shape[0]!);
+  const out = new Float64Array(vectorLength(b));
   const byName = new Map(a.paramEntries.map((e) => [e.name, e]));
   for (const e of b.paramEntries) {
     const src = byName.get(e.name)!;
@@ -315,7 +324,7 @@ describe("multitensor: equivariance", () => {
     const b = buildMultitensor(transposeTask(taskA), { seed: 6, dtype: "float64", config: { blocks: 2 } });
     expect(b.layout.sizes).toEqual({ ...a.layout.sizes, X: a.layout.sizes.Y, Y: a.layout.sizes.X });
     const rng = new Rng(8, 2);
-    const wa = Float64Array.from(a.spec.params[0]!.init, (v) => v + 0.05 * rng.normal());
+    const wa = initialVector(a).map((v) => v + 0.05 * rng.normal());
     const na = noiseOf(a, 3, 0.5);
     const half = na[NOISE]!.length / 2;
     const nb = { [NOISE]: Float64Array.from([...transposeLatent(a, b, na[NOISE]!.subarray(0, half)), ...transposeLatent(a, b, na[NOISE]!.subarray(half))]) };

@@ -11,7 +11,6 @@ import type { Tensor } from "../../graph/graph.ts";
 import * as G from "../../graph/index.ts";
 import { type Member, cellsOf, weightOwner } from "./members.ts";
 import { type Ctx, linear, widthOf } from "./ops.ts";
-import { split } from "./split.ts";
 
 /**
  * The noise input: uniform [0, 1) values, [2, latent, cells], turned into N(0, 1) in the graph by
@@ -67,8 +66,8 @@ export function decodeLatents(ctx: Ctx, uniform: Tensor): { xs: Map<string, Tens
     const one = g.constant(ctx.dtype, [1], [1]);
 
     // per member and channel: the mean normalised, the adjustments centred
-    const mu = G.concat(split(mean, sizes, 1).map((m) => G.layerNorm(m, one, null, 1, 1e-6)), 1);
-    const centred = G.concat(split(adjust, sizes, 1).map((a) => G.sub(a, G.reduceMean(a, [1], true))), 1);
+    const mu = G.concat(G.split(mean, sizes, 1).map((m) => G.layerNorm(m, one, null, 1, 1e-6)), 1);
+    const centred = G.concat(G.split(adjust, sizes, 1).map((a) => G.sub(a, G.reduceMean(a, [1], true))), 1);
     // per cell: its member's owner, 1 / n
     const ownerOfCell = segments.flatMap((s, i) => new Array<number>(s.cells).fill(owners.indexOf(weightOwner(members[i]!))));
     const invN = g.constant(ctx.dtype, [1, cells], segments.flatMap((s) => new Array<number>(s.cells).fill(1 / (dz * s.cells))));
@@ -87,7 +86,7 @@ export function decodeLatents(ctx: Ctx, uniform: Tensor): { xs: Map<string, Tens
     const kl = G.reduceSum(perElement, undefined, false);
 
     const xs = new Map<string, Tensor>();
-    split(z, sizes, 1).forEach((zm, i) => {
+    G.split(z, sizes, 1).forEach((zm, i) => {
       const m = members[i]!;
       const owner = weightOwner(m);
       const width = widthOf(ctx, m);

@@ -17,10 +17,12 @@ import { DeclaringSource, PackedSource, type PackedEntry, type ParamSource, mate
 import * as G from "../../graph/index.ts";
 
 /** Bump when the graph this code builds changes (the graph cache keys on it). */
-export const MODEL_VERSION = 1;
+export const MODEL_VERSION = 2;
 export const FAMILY = "multitensor";
-/** The one parameter of the spec: every weight, packed (see paramEntries). */
+/** The spec's first parameter: every weight, packed (see paramEntries). */
 export const WEIGHTS = "weights";
+/** Parameters that stay separate spec parameters (their size follows the task). */
+const DIRECT = ["latent_mean", "latent_capacity"];
 
 export interface MultitensorOptions extends TaskModelOptions {
   config?: Partial<MultitensorConfig>;
@@ -32,7 +34,10 @@ export interface MultitensorModel extends TaskModel<ModelSpec> {
   layout: TaskLayout;
   config: MultitensorConfig;
   members: Member[];
-  /** Where each named parameter lives in the flat parameter vector `weights`. */
+  /**
+   * Where each named parameter lives in the concatenation of the spec's parameters (in spec order:
+   * `weights`, which packs every weight, then the latent tensors).
+   */
   paramEntries: PackedEntry[];
   /** Where each member's cells sit in the latent tensors (latent_mean, latent_capacity, noise). */
   latentSegments: LatentSegment[];
@@ -80,10 +85,17 @@ export function buildMultitensor(task: Task, opts: MultitensorOptions): Multiten
   const dryNoise = Object.fromEntries(noise.map((s) => [s.name, dry.input(s.name, dtype, s.shape)]));
   forwardOn(dry, declaring, dryBatch, dryNoise);
   const forwardElements = dry.nodes.reduce((sum, nd) => sum + nd.outputs.reduce((s, o) => s + dry.get(o).size, 0), 0);
-  const { entries, total: paramElements } = packLayout(declaring.declared);
-  const flatInit = dtype === "float64" ? new Float64Array(paramElements) : new Float32Array(paramElements);
-  materialise(declaring.declared, opts.seed, dtype).forEach((p, i) => flatInit.set(p.init, entries[i]!.offset));
-  const params = [{ name: WEIGHTS, shape: [paramElements], init: flatInit }];
+  // The latent tensors (sized by the task) are parameters of their own; every weight is packed in one.
+  const isDirect = (name: string) => DIRECT.includes(name);
+  const packedDecl = declaring.declared.filter((d) => !isDirect(d.name));
+  const { entries, total: packedElements } = packLayout(packedDecl);
+  const flatInit = dtype === "float64" ? new Float64Array(packedElements) : new Float32Array(packedElements);
+  materialise(packedDecl, opts.seed, dtype).forEach((p, i) => flatInit.set(p.init, entries[i]!.offset));
+  const params = [{ name: WEIGHTS, shape: [packedElements], init: flatInit }, ...materialise(declaring.declared.filter((d) => isDirect(d.name)), opts.seed, dtype)];
+  const paramElements = params.reduce((s, p) => s + p.init.length, 0);
+  // entries over the concatenation of the spec's parameters, in spec order
+  let at = packedElements;
+  const allEntries: PackedEntry[] = [...entries, ...params.slice(1).map((p) => ({ name: p.name, shape: p.shape, offset: (at += p.init.length) - p.init.length, size: p.init.length }))];
 
   const described = canonicalJson({ v: MODEL_VERSION, config, dtype, sizes, K: layout.colours.length, nTrain, T, rule: layout.rule, members: members.map((m) => m.name) });
   const key = `${FAMILY}-${createHash("sha256").update(described).digest("hex").slice(0, 24)}`;
@@ -95,7 +107,7 @@ export function buildMultitensor(task: Task, opts: MultitensorOptions): Multiten
     batch,
     noise,
     forward(g, p, b, n, mode: ForwardMode) {
-      const parts = forwardOn(g, new PackedSource(p[WEIGHTS]!, entries), b, n);
+      const parts = forwardOn(g, new PackedSource(p[WEIGHTS]!, entries, Object.fromEntries(DIRECT.map((d) => [d, p[d]!]))), b, n);
       if (mode === "train") return { loss: parts.loss };
       const outputs: Record<string, G.Tensor> = {
         [OUTPUT.logits]: G.reshape(G.slice(parts.logits, [1, nTrain], [2, sizes.E], [0, 1]), [T, layout.colours.length, sizes.X, sizes.Y]),
@@ -134,7 +146,7 @@ export function buildMultitensor(task: Task, opts: MultitensorOptions): Multiten
     layout,
     config,
     members,
-    paramEntries: entries,
+    paramEntries: allEntries,
     latentSegments: latent.segments,
     forwardNodes: dry.nodes.length,
     forwardElements,

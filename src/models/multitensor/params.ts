@@ -5,8 +5,7 @@
 import type { Graph, Tensor } from "../../graph/graph.ts";
 import { Rng } from "../../train/rng.ts";
 import type { ParamSpec } from "../../train/spec.ts";
-import { reshape } from "../../graph/index.ts";
-import { split } from "./split.ts";
+import * as G from "../../graph/index.ts";
 
 export type Init =
   | { kind: "normal"; std: number }
@@ -73,23 +72,32 @@ export function packLayout(declared: readonly Declared[]): { entries: PackedEntr
   return { entries, total: offset };
 }
 
-/** Parameters read from one flat vector, split once (one Split node) and reshaped on first use. */
+/**
+ * Parameters read from one flat vector, cut by one Split node per forward (the optimizer then updates
+ * one tensor instead of hundreds, ~14 nodes each) and reshaped on first use;
+ * `direct` ones are separate inputs of the spec, returned as they are.
+ */
 export class PackedSource implements ParamSource {
   private readonly pieces: Tensor[];
   private readonly index: Map<string, number>;
   private readonly shaped = new Map<string, Tensor>();
-  constructor(flat: Tensor, private readonly entries: readonly PackedEntry[]) {
-    this.pieces = split(flat, entries.map((e) => e.size));
+  constructor(flat: Tensor, private readonly entries: readonly PackedEntry[], private readonly direct: Record<string, Tensor> = {}) {
+    this.pieces = G.split(flat, entries.map((e) => e.size));
     this.index = new Map(entries.map((e, i) => [e.name, i]));
   }
   get(name: string, shape: number[]): Tensor {
+    const d = this.direct[name];
+    if (d) {
+      if (!sameShape(d.shape, shape)) throw new Error(`parameter ${name} is [${d.shape}], the forward asks for [${shape}]`);
+      return d;
+    }
     const i = this.index.get(name);
     if (i === undefined) throw new Error(`parameter ${name} was not declared`);
     const e = this.entries[i]!;
     if (!sameShape(e.shape, shape)) throw new Error(`parameter ${name} is [${e.shape}], the forward asks for [${shape}]`);
     let t = this.shaped.get(name);
     if (!t) {
-      t = reshape(this.pieces[i]!, shape);
+      t = G.reshape(this.pieces[i]!, shape);
       this.shaped.set(name, t);
     }
     return t;
