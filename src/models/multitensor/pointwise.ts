@@ -30,8 +30,14 @@ export function softmaxOrbits(m: Member): number[][][] {
 export function subsetSoftmax(ctx: Ctx, x: Tensor, m: Member, blk: number): Tensor {
   return ctx.g.scope(`b${blk}_softmax_${m.name}`, () => {
     const z = view(ctx, linear(ctx, x, wname(blk, "softmax_in", m), ctx.cfg.softmax), m);
+    // One exponential shared by every subset: exp(z - c) with c the floor of the example's maximum
+    // (constant within every softmax, so the result is exact; Floor passes no gradient, and none is
+    // due). Each subset then costs a sum and a division; the sum is kept off zero so that a range of
+    // more than ~87 within an example (float32 underflow) gives zeros, not NaN.
+    const shift = G.floor(G.reduceMax(z, [AX.d, AX.c, AX.x, AX.y], true));
+    const e = G.exp(G.sub(z, shift));
     const feats = softmaxOrbits(m).map((orbit) => {
-      const parts = orbit.map((axes) => (axes.length === 1 ? G.softmax(z, axes[0]!) : G.exp(G.sub(z, G.logSumExp(z, axes, true)))));
+      const parts = orbit.map((axes) => G.div(e, G.max(G.reduceSum(e, axes, true), 1e-30)));
       return parts.length === 1 ? parts[0]! : G.add(parts[0]!, parts[1]!);
     });
     const y = linear(ctx, flat(G.concat(feats, AX.ch)), wname(blk, "softmax_out", m), widthOf(ctx, m));
