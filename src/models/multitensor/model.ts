@@ -1,6 +1,6 @@
 // The `multitensor` model family: builds, for one task, the ModelSpec of src/train (parameters with
-// seeded initial values, fixed batch tensors describing the grids, one noise input per member), and
-// decodes the inference outputs into one candidate grid per test input.
+// seeded initial values, fixed batch tensors describing the grids, one noise input for all latents),
+// and decodes the inference outputs into one candidate grid per test input.
 import { createHash } from "node:crypto";
 import { Graph } from "../../graph/graph.ts";
 import type { Task } from "../../arc/task.ts";
@@ -17,7 +17,7 @@ import { DeclaringSource, PackedSource, type PackedEntry, type ParamSource, mate
 import * as G from "../../graph/index.ts";
 
 /** Bump when the graph this code builds changes (the graph cache keys on it). */
-export const MODEL_VERSION = 2;
+export const MODEL_VERSION = 3;
 export const FAMILY = "multitensor";
 /** The spec's first parameter: every weight, packed (see paramEntries). */
 export const WEIGHTS = "weights";
@@ -41,7 +41,7 @@ export interface MultitensorModel extends TaskModel<ModelSpec> {
   paramEntries: PackedEntry[];
   /** Where each member's cells sit in the latent tensors (latent_mean, latent_capacity, noise). */
   latentSegments: LatentSegment[];
-  /** Node count of the forward graph (the training graph is about 3-4x that, plus the optimizer). */
+  /** Node count of the forward graph (the one-step training graph is about 3.5x that, Identity nodes aside). */
   forwardNodes: number;
   /** Elements of all forward intermediates (one float each). */
   forwardElements: number;
@@ -124,6 +124,7 @@ export function buildMultitensor(task: Task, opts: MultitensorOptions): Multiten
 
   const arrays = layoutArrays(task, layout);
   const fixed: Record<string, FixedFeed> = {};
+  // (a float64 model, for gradient checks, gets Float64Array data here; FixedFeed only names float32)
   for (const s of batch) {
     const src = arrays[s.name as keyof typeof arrays];
     fixed[s.name] = { dtype: "float32", shape: s.shape, data: (dtype === "float64" ? Float64Array.from(src) : Float32Array.from(src)) as Float32Array };
@@ -132,7 +133,8 @@ export function buildMultitensor(task: Task, opts: MultitensorOptions): Multiten
   const outputNames: string[] = [OUTPUT.logits, ...(layout.rule === "learned" ? [OUTPUT.height, OUTPUT.width] : [])];
   // Peak RSS of a process training this model (Loop and inference sessions open): fitted on ARC tasks
   // from 3x3 to 30x30 (within ~10%): ~250 MiB for Bun, ORT and the graphs, 1.3 x the forward pass's
-  // intermediates (what the backward pass keeps alive), and the packed weights' copies in the graphs.
+  // intermediates (what the backward pass keeps alive), and ~20 copies of the parameters (values, Adam
+  // moments, gradients, and the copies crossing into and out of each run).
   const bytes = dtype === "float64" ? 8 : 4;
   const memoryEstimateBytes = Math.round(250 * 2 ** 20 + bytes * (1.3 * forwardElements + 20 * paramElements));
 
