@@ -55,6 +55,8 @@ export const sigmoid = (x: Tensor) => unary("Sigmoid", x);
 export const relu = (x: Tensor) => unary("Relu", x);
 export const erf = (x: Tensor) => unary("Erf", x);
 export const floor = (x: Tensor) => unary("Floor", x);
+export const sin = (x: Tensor) => unary("Sin", x);
+export const cos = (x: Tensor) => unary("Cos", x);
 export const identity = (x: Tensor) => unary("Identity", x, false);
 export const not = (x: Tensor) => {
   if (x.dtype !== "bool") throw new GraphError(`Not: needs bool, got ${x.dtype} (${x.name})`);

@@ -184,6 +184,8 @@ const shapeCases: GradCase[] = [
   { name: "CumSum axis -1 exclusive reverse", op: "CumSum", inputs: [[2, 4]], build: ([x]) => G.cumSum(x!, -1, { exclusive: true, reverse: true }) },
   { name: "Split [5,3] axis 0 into 2,3", op: "Split", inputs: [[5, 3]], build: ([x]) => { const [p, q] = G.split(x!, [2, 3], 0); return G.concat([G.mul(q!, 3), p!], 0); } },
   { name: "Split [2,6] axis -1, one piece unused", op: "Split", inputs: [[2, 6]], build: ([x]) => { const [p, , r] = G.split(x!, [1, 2, 3], -1); return G.concat([G.mul(p!, 2), r!], 1); } },
+  { name: "Sin [2,3]", op: "Sin", inputs: [[2, 3]], build: ([x]) => G.sin(x!) },
+  { name: "Cos [3,2]", op: "Cos", inputs: [[3, 2]], build: ([x]) => G.cos(x!) },
   { name: "Tile [2,3] x [2,1]", op: "Tile", inputs: [[2, 3]], build: ([x]) => G.tile(x!, [2, 1]) },
   { name: "Tile [2,1,2] x [1,3,2]", op: "Tile", inputs: [[2, 1, 2]], build: ([x]) => G.tile(x!, [1, 3, 2]) },
 ];

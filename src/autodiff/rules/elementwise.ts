@@ -47,6 +47,10 @@ defineGrad("Sigmoid", { grad: ({ dY, outputs: [y] }) => [G.mul(dY[0]!, G.mul(y!,
 // dX = dY where Y > 0, else 0. From the output Y (= X where X > 0) so that X feeds only the Relu and ORT can
 // fuse the producing Gemm with it; Mul by the cast mask is faster on ORT's CPU than Where with a scalar 0.
 defineGrad("Relu", { grad: ({ dY, outputs: [y] }) => [G.mul(dY[0]!, G.cast(G.greater(y!, 0), y!.dtype))] });
+// dX = dY * cos(X)
+defineGrad("Sin", { grad: ({ dY, inputs: [x] }) => [G.mul(dY[0]!, G.cos(x!))] });
+// dX = -dY * sin(X)
+defineGrad("Cos", { grad: ({ dY, inputs: [x] }) => [G.neg(G.mul(dY[0]!, G.sin(x!)))] });
 // dX = dY * 2/sqrt(pi) * exp(-X^2)
 defineGrad("Erf", {
   grad: ({ dY, inputs: [x] }) => [G.mul(dY[0]!, G.mul(G.exp(G.neg(G.mul(x!, x!))), 2 / Math.sqrt(Math.PI)))],

@@ -26,7 +26,7 @@ export function gaussianNoise(u: Tensor): Tensor {
   const u1 = G.reshape(G.slice(u, [1], [2], [0]), [dz, cells]);
   const angle = G.mul(u1, 2 * Math.PI);
   // TODO(graph owners): G.cos belongs in src/graph; no gradient is needed here (noise is an input)
-  const cos = angle.graph.node("Cos", [angle], [{ dtype: angle.dtype, shape: angle.shape }])[0]!;
+  const cos = G.cos(angle);
   return G.mul(G.sqrt(G.mul(G.log(G.sub(1, u0)), -2)), cos);
 }
 
