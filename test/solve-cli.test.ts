@@ -79,7 +79,7 @@ test("bad tasks are reported and answered with [[0]]; two workers; text summary 
   const r = await ttt("fixtures/bad_tasks.json", "-o", out, "--run-dir", join(dir, "bad"), "--family", "colour-map", "--ep", "cpu", "--steps", "20", "--workers", "2");
   expect(r.code).toBe(0);
   expect(r.stderr).toMatch(/ragged-row {2}invalid {2}- .*5 cells, expected 6/);
-  expect(r.stdout).toMatch(/^tasks {5}6 \(2 solved, 0 skipped, 0 failed, 4 invalid\)$/m);
+  expect(r.stdout).toMatch(/^tasks {5}6 \(2 answered, 0 skipped, 0 failed, 4 invalid\)$/m);
   const sub = JSON.parse(readFileSync(out, "utf8"));
   expect(Object.keys(sub).sort()).toEqual(["colour-ten", "flip-horizontal", "missing-test-input", "no-train-pairs", "ragged-row", "transpose"]);
   expect(sub["colour-ten"]).toEqual([{ attempt_1: [[0]], attempt_2: [[0]] }]);

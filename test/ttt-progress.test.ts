@@ -67,7 +67,7 @@ test("the final summary", () => {
     },
   } as unknown as RunReport;
   expect(summaryLines(report)).toEqual([
-    "tasks     3 (2 solved, 1 skipped, 0 failed, 0 invalid)",
+    "tasks     3 (2 answered, 1 skipped, 0 failed, 0 invalid)",
     "score     66.67% (ARC Prize: mean over 3 tasks of correct / test outputs)",
     "outputs   3/4 correct (75.00%)",
     "time      29.1s in all; per task median 14.4s, max 14.6s",

@@ -38,7 +38,7 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 export function summaryLines(report: RunReport): string[] {
   const t = report.totals;
   const lines: string[] = [];
-  const counts = [`${t.ok} solved`, `${t.skipped} skipped`, `${t.failed} failed`, `${t.invalid} invalid`].join(", ");
+  const counts = [`${t.ok} answered`, `${t.skipped} skipped`, `${t.failed} failed`, `${t.invalid} invalid`].join(", ");
   lines.push(`tasks     ${t.tasks} (${counts})`);
   if (t.score) {
     lines.push(`score     ${pct(t.score.score)} (ARC Prize: mean over ${t.score.tasks} tasks of correct / test outputs)`);
