@@ -47,11 +47,12 @@ describe("graph cache", () => {
     expect(graphKey({ ...base, kind: "infer" }).key).toBe(graphKey({ ...base, kind: "infer", optim: { ...optim, lr: 5 } }).key);
   });
 
-  test("folder: TTT_CACHE_DIR, else ~/.cache/ttt/graphs, else a temp folder when HOME is unwritable", () => {
-    const saved = { home: process.env.HOME, dir: process.env.TTT_CACHE_DIR };
+  test("folder: <TTT_CACHE_DIR>/graphs, else ~/.cache/ttt/graphs, else a private temp folder when HOME is unwritable", () => {
+    const saved = { home: process.env.HOME, dir: process.env.TTT_CACHE_DIR, xdg: process.env.XDG_CACHE_HOME };
+    delete process.env.XDG_CACHE_HOME;
     try {
       process.env.TTT_CACHE_DIR = join(dir, "override");
-      expect(defaultCacheDir()).toBe(join(dir, "override"));
+      expect(defaultCacheDir()).toBe(join(dir, "override", "graphs"));
       delete process.env.TTT_CACHE_DIR;
       process.env.HOME = join(dir, "home");
       expect(defaultCacheDir()).toBe(join(dir, "home", ".cache", "ttt", "graphs"));
@@ -64,6 +65,7 @@ describe("graph cache", () => {
       else process.env.HOME = saved.home;
       if (saved.dir === undefined) delete process.env.TTT_CACHE_DIR;
       else process.env.TTT_CACHE_DIR = saved.dir;
+      if (saved.xdg !== undefined) process.env.XDG_CACHE_HOME = saved.xdg;
     }
   });
 

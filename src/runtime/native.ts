@@ -84,7 +84,7 @@ export function cacheRootCandidates(env: NodeJS.ProcessEnv = process.env): Cache
 }
 
 /** A folder in a shared temp directory must be ours and private, or someone else chose its contents. */
-function checkPrivate(dir: string): void {
+export function checkPrivate(dir: string): void {
   const st = lstatSync(dir);
   if (!st.isDirectory()) throw new Error(`${dir} is not a folder`);
   const me = typeof process.getuid === "function" ? process.getuid() : st.uid;

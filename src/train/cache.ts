@@ -1,10 +1,10 @@
 // Graph bytes cached on disk by content key: sha256 of a canonical description of everything that
 // shapes a graph (spec key and forward source, shapes, dtypes, optimizer config, kind, K, opset, ttt
 // version, graph format). A second request with the same key reads the file instead of rebuilding.
-// Folder: TTT_CACHE_DIR, else ~/.cache/ttt/graphs, else (HOME unwritable) <tmp>/ttt-<uid>/graphs.
+// Folder: <cache root>/graphs, the root chosen as for the native library (src/runtime/native.ts).
+import { cacheRootCandidates, checkPrivate } from "../runtime/native.ts";
 import { createHash } from "node:crypto";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { DEFAULT_IR_VERSION, DEFAULT_OPSET, toModelBytes } from "../graph/serialize.ts";
@@ -28,26 +28,27 @@ function writable(dir: string): boolean {
   }
 }
 
-/** The cache folder (created). */
+/** The cache folder (created): the first usable root of the one list the native library uses too
+ * (TTT_CACHE_DIR, XDG_CACHE_HOME, HOME, a private temp folder that must be ours), plus "graphs". */
 export function defaultCacheDir(): string {
-  if (process.env.TTT_CACHE_DIR) {
-    mkdirSync(process.env.TTT_CACHE_DIR, { recursive: true });
-    return process.env.TTT_CACHE_DIR;
+  const failures: string[] = [];
+  for (const root of cacheRootCandidates()) {
+    const dir = join(root.dir, "graphs");
+    if (!writable(dir)) {
+      failures.push(`${root.source} ${root.dir}: not writable`);
+      continue;
+    }
+    if (root.source === "temp folder") {
+      try {
+        checkPrivate(root.dir);
+      } catch (e) {
+        failures.push(`${root.source}: ${(e as Error).message}`);
+        continue;
+      }
+    }
+    return dir;
   }
-  let home = process.env.HOME ?? "";
-  try {
-    home ||= homedir();
-  } catch {
-    // no home directory
-  }
-  if (home) {
-    const dir = join(home, ".cache", "ttt", "graphs");
-    if (writable(dir)) return dir;
-  }
-  const uid = typeof process.getuid === "function" ? process.getuid() : "user";
-  const dir = join(tmpdir(), `ttt-${uid}`, "graphs");
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  throw new Error(`no usable cache folder for graphs (${failures.join("; ")}); set TTT_CACHE_DIR`);
 }
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
