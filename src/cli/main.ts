@@ -15,6 +15,8 @@ export const main = defineCommand({
     graph: lazy(() => import("./graph.ts")),
     solve: lazy(() => import("./solve.ts")),
     doctor: lazy(() => import("./doctor.ts")),
+    report: lazy(() => import("./report.ts")),
+    show: lazy(() => import("./show.ts")),
   },
 });
 
