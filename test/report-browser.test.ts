@@ -25,6 +25,7 @@ describe.skipIf(!haveChromium)("the report in headless Chromium", () => {
     const runDir = join(dir, "run");
     const solve = await ttt("solve", "fixtures/tasks_challenges.json", "--family", "colour-map", "--run-dir", runDir, "-o", join(dir, "sub.json"));
     expect(solve.code).toBe(0);
+    expect(existsSync(join(runDir, "report.html"))).toBe(true); // written by the run itself
     const rep = await ttt("report", runDir, "-o", join(dir, "report.html"));
     expect(rep.stderr).toBe("");
     expect(rep.code).toBe(0);

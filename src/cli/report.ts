@@ -1,17 +1,7 @@
 // `ttt report <run-dir> [-o report.html] [--open]`: one self-contained HTML page for a run.
 import { defineCommand } from "citty";
-import { join } from "node:path";
-import { writeFileAtomic } from "../arc/index.ts";
-import { buildReportHtml, readReportData } from "../report/index.ts";
+import { writeRunReport } from "../report/index.ts";
 import { UsageError } from "./usage-error.ts";
-
-/** Write the report of a run directory; returns the path, size and the warnings. */
-export async function writeRunReport(runDir: string, output = join(runDir, "report.html"), o: { tasks?: string; solutions?: string } = {}) {
-  const data = await readReportData(runDir, o);
-  const html = buildReportHtml(data);
-  writeFileAtomic(output, html);
-  return { output, bytes: Buffer.byteLength(html), tasks: data.tasks.length, warnings: data.warnings };
-}
 
 export default defineCommand({
   meta: { name: "report", description: "Write a run's report as one self-contained HTML file (sortable table, grids, attempts, truths, loss curves)" },

@@ -4,3 +4,4 @@ export * from "./run-data.ts";
 export * from "./html.ts";
 export * from "./client.ts";
 export * from "./ansi.ts";
+export * from "./write.ts";

@@ -193,6 +193,11 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
     display.end();
   }
   const report = results.write(interrupted ? "interrupted" : "finished");
+  try {
+    await (await import("../report/index.ts")).writeRunReport(runDir.path);
+  } catch (e) {
+    display.log("warn", `report.html not written: ${(e as Error).message}`);
+  }
   return { report, exitCode: results.answered() ? 0 : 1, interrupted };
 }
 
