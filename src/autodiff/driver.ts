@@ -23,8 +23,15 @@ function constIntsOf(g: Graph, name: string): number[] {
   throw new GraphError(`autodiff: ${name} is not a constant; its op needs a constant here`);
 }
 
+type AttrValues = { int: number; ints: number[]; float: number; string: string };
+
+/** The value of a node's attribute when it has the expected kind. */
+function attrValue<K extends keyof AttrValues>(node: Node, name: string, kind: K): AttrValues[K] | undefined {
+  const a = node.attrs[name];
+  return a && a.kind === kind ? (a.value as AttrValues[K]) : undefined;
+}
+
 function contextFor(g: Graph, node: Node, dY: (Tensor | null)[], needs: (i: number) => boolean): GradContext {
-  const attrOf = (name: string) => node.attrs[name];
   return {
     g,
     node,
@@ -33,22 +40,10 @@ function contextFor(g: Graph, node: Node, dY: (Tensor | null)[], needs: (i: numb
     dY,
     needs,
     constInts: (i) => constIntsOf(g, node.inputs[i]!),
-    intAttr: (name, d) => {
-      const a = attrOf(name);
-      return a && a.kind === "int" ? a.value : d;
-    },
-    intsAttr: (name) => {
-      const a = attrOf(name);
-      return a && a.kind === "ints" ? a.value : undefined;
-    },
-    floatAttr: (name, d) => {
-      const a = attrOf(name);
-      return a && a.kind === "float" ? a.value : d;
-    },
-    stringAttr: (name) => {
-      const a = attrOf(name);
-      return a && a.kind === "string" ? a.value : undefined;
-    },
+    intAttr: (name, d) => attrValue(node, name, "int") ?? d,
+    intsAttr: (name) => attrValue(node, name, "ints"),
+    floatAttr: (name, d) => attrValue(node, name, "float") ?? d,
+    stringAttr: (name) => attrValue(node, name, "string"),
   };
 }
 

@@ -2,6 +2,7 @@
 // name, shape and initialiser. A DeclaringSource records the requests during a dry build (and hands
 // out graph inputs); a BoundSource returns the tensors the training-graph API passes in. Initial values
 // are a pure function of (seed, name), so they do not depend on declaration order.
+import { hashString } from "../../arc/random.ts";
 import type { Graph, Tensor } from "../../graph/graph.ts";
 import { Rng } from "../../train/rng.ts";
 import type { ParamSpec } from "../../train/spec.ts";
@@ -106,12 +107,7 @@ export class PackedSource implements ParamSource {
 
 /** A 32-bit FNV-1a hash of a name (the random stream of its initial values). */
 export function nameStream(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+  return hashString(name);
 }
 
 /** Initial values of the declared parameters. */
