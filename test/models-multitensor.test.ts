@@ -6,9 +6,10 @@ import * as ort from "onnxruntime-node";
 import { gradients } from "../src/autodiff/index.ts";
 import { type Grid, gridFromRows, gridsEqual } from "../src/arc/grid.ts";
 import type { Task } from "../src/arc/task.ts";
+import { applyDihedral } from "../src/arc/dihedral.ts";
 import * as G from "../src/graph/index.ts";
 import { Graph, type Tensor, toModelBytes } from "../src/graph/index.ts";
-import { NOISE, TRANSPOSE, buildMultitensor, memberFromName, multitensorFamily, OUTPUT, type MultitensorModel, shapeOf, transposed } from "../src/models/multitensor/index.ts";
+import { chooseOutputFrame, frameAgreement, fromFrame, toFrame, NOISE, TRANSPOSE, buildMultitensor, memberFromName, multitensorFamily, OUTPUT, type MultitensorModel, shapeOf, transposed } from "../src/models/multitensor/index.ts";
 import { registerSession } from "../src/runtime/registry.ts";
 import { Rng, fillNoise } from "../src/train/rng.ts";
 import { gaussianNoise } from "../src/models/multitensor/latent.ts";
@@ -363,4 +364,50 @@ describe("multitensor: training", () => {
     expect(solvedAt).toBeGreaterThan(0);
     console.error(`[multitensor] recolour task solved after ${solvedAt} steps`);
   }, 60_000);
+});
+
+describe("multitensor: output frame", () => {
+  const flipTask = (): Task => {
+    const rng = new Rng(3, 1);
+    const grid = (h: number, w: number) => gridFromRows(Array.from({ length: h }, () => Array.from({ length: w }, () => (rng.uniform() < 0.4 ? 1 + Math.floor(rng.uniform() * 3) : 0))));
+    const pair = (h: number, w: number) => {
+      const input = grid(h, w);
+      return { input, output: applyDihedral("rot90", input) };
+    };
+    return { id: "rot90-task", train: [pair(3, 5), pair(4, 4), pair(5, 3)], test: [{ input: grid(4, 6) }] };
+  };
+
+  test("a task whose outputs are rotated inputs gets that rotation as its frame; plain tasks keep the identity", () => {
+    const task = flipTask();
+    // the frame maps outputs onto inputs: the inverse of the task's rotation
+    expect(frameAgreement(task, "rot270")).toBe(1);
+    expect(chooseOutputFrame(task)).toBe("rot270");
+    expect(chooseOutputFrame(recolourTask().task)).toBe("id");
+    // toFrame then fromFrame gives every output back exactly
+    const framed = toFrame(task, "rot270");
+    framed.train.forEach((p, i) => {
+      expect(gridsEqual(p.output, task.train[i]!.input)).toBe(true);
+      expect(gridsEqual(fromFrame("rot270", p.output), task.train[i]!.output)).toBe(true);
+    });
+  });
+
+  test("the model trains in the frame and answers in the task's own orientation", async () => {
+    const task = flipTask();
+    const model = buildMultitensor(task, { seed: 0 });
+    expect(model.frame).toBe("rot270");
+    expect(model.layout.rule).toBe("input"); // in the frame every output has its input's shape
+    const tr = await Trainer.create(model.spec, { optim: { kind: "adam", lr: 0.01, betas: [0.5, 0.9] }, seed: 0, session: { ep: "cpu", intraOpThreads: 1 }, cacheDir: false });
+    tr.setBatch(Object.fromEntries(Object.entries(model.fixed).map(([k, f]) => [k, f.data])));
+    const answer = applyDihedral("rot90", task.test[0]!.input);
+    let solvedAt = -1;
+    for (let chunk = 0; chunk < 8 && solvedAt < 0; chunk++) {
+      await tr.step(50);
+      const [c] = model.decode(asNumbers(await tr.infer(undefined, { noise: "zeros" })) as Record<string, Float32Array>);
+      expect([c!.grid.height, c!.grid.width]).toEqual([6, 4]);
+      if (gridsEqual(c!.grid, answer)) solvedAt = tr.steps;
+    }
+    await tr.release();
+    expect(solvedAt).toBeGreaterThan(0);
+    console.error(`[multitensor] rot90 task solved after ${solvedAt} steps`);
+  }, 90_000);
 });

@@ -1,6 +1,7 @@
 // The multitensor model family (a per-task decoder learned from CompressARC's design): re-exports only.
 export { DEFAULT_CONFIG, resolveConfig, type MemberPreset, type MultitensorConfig } from "./config.ts";
 export { decodeCandidates, SCORE_SCALE } from "./decode.ts";
+export { chooseOutputFrame, frameAgreement, fromFrame, toFrame, FRAME_MARGIN, FRAME_MINIMUM } from "./frame.ts";
 export { D8, FLIP_X, FLIP_Y, KLEIN, ROTATE, TRANSPOSE, VECTORS, mixingClasses, mixingStrength } from "./directions.ts";
 export { buildForward, type ForwardArgs, type ForwardBatch, type ForwardParts } from "./forward.ts";
 export { latentLayout, NOISE, type LatentSegment } from "./latent.ts";

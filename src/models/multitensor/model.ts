@@ -9,6 +9,8 @@ import type { BatchSpec, ForwardMode, ModelSpec, NoiseSpec } from "../../train/s
 import type { FixedFeed, ModelFamily, TaskModel, TaskModelOptions } from "../task-model.ts";
 import { type MultitensorConfig, resolveConfig } from "./config.ts";
 import { decodeCandidates } from "./decode.ts";
+import { chooseOutputFrame, fromFrame, toFrame } from "./frame.ts";
+import type { DihedralName } from "../../arc/dihedral.ts";
 import { type ForwardBatch, type ForwardParts, buildForward } from "./forward.ts";
 import { type LatentSegment, NOISE, latentLayout } from "./latent.ts";
 import { type TaskLayout, layoutArrays, layoutTask } from "./layout.ts";
@@ -28,10 +30,14 @@ export interface MultitensorOptions extends TaskModelOptions {
   config?: Partial<MultitensorConfig>;
   /** Float type of the model (float64 for gradient checks). Default float32. */
   dtype?: "float32" | "float64";
+  /** Output frame (see frame.ts); default: chosen from the train pairs. */
+  frame?: DihedralName;
 }
 
 export interface MultitensorModel extends TaskModel<ModelSpec> {
   layout: TaskLayout;
+  /** The dihedral transform applied to the outputs the model sees (undone on its answers). */
+  frame: DihedralName;
   config: MultitensorConfig;
   members: Member[];
   /**
@@ -61,9 +67,11 @@ function batchSpecs(lay: TaskLayout, dtype: "float32" | "float64"): BatchSpec[] 
   return specs;
 }
 
-export function buildMultitensor(task: Task, opts: MultitensorOptions): MultitensorModel {
+export function buildMultitensor(original: Task, opts: MultitensorOptions): MultitensorModel {
   const dtype = opts.dtype ?? "float32";
   const config = resolveConfig(opts.config);
+  const frame = opts.frame ?? chooseOutputFrame(original);
+  const task = toFrame(original, frame);
   const layout = layoutTask(task);
   const members = resolveMembers(config.members);
   if (layout.rule === "learned" && !(members.some((m) => m.name === "EX") && members.some((m) => m.name === "EY"))) {
@@ -146,13 +154,14 @@ export function buildMultitensor(task: Task, opts: MultitensorOptions): Multiten
     outputNames,
     memoryEstimateBytes,
     layout,
+    frame,
     config,
     members,
     paramEntries: allEntries,
     latentSegments: latent.segments,
     forwardNodes: dry.nodes.length,
     forwardElements,
-    decode: (outputs) => decodeCandidates(layout, outputs),
+    decode: (outputs) => decodeCandidates(layout, outputs).map((c) => ({ ...c, grid: fromFrame(frame, c.grid) })),
   };
 }
 
