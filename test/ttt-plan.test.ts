@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { gridFromRows, makeGrid, type Task } from "../src/arc/index.ts";
-import { BASE_STEPS, chooseChunk, defaultSteps, memoryProblem, planTask, REFERENCE_COST, taskSeed, weightOf } from "../src/ttt/plan.ts";
+import { BASE_STEPS, TIME_LIMITED_STEPS_FACTOR, chooseChunk, defaultSteps, memoryProblem, planTask, REFERENCE_COST, taskSeed, weightOf } from "../src/ttt/plan.ts";
 
 const task = (id: string, side: number, colours = 2, pairs = 3): Task => {
   const g = makeGrid(side, side);
@@ -22,6 +22,15 @@ describe("planTask", () => {
     expect(p.sameShape).toBe(false);
     expect(p.cost).toBe(2 * 4 * 3 * 3);
     expect([p.trainPairs, p.testInputs]).toEqual([1, 1]);
+  });
+
+  test("when time bounds the run the default step budget is larger (time is the limit); --steps stays exact", () => {
+    const plain = planTask(task("s", 10, 4, 3), { seed: 0 });
+    const timed = planTask(task("s", 10, 4, 3), { seed: 0, timeLimited: true });
+    expect(timed.steps).toBeGreaterThanOrEqual(TIME_LIMITED_STEPS_FACTOR * plain.steps - timed.chunk);
+    expect(timed.steps % timed.chunk).toBe(0);
+    expect(timed.patience).toBe(Math.ceil(timed.steps / 4));
+    expect(planTask(task("s", 10, 4, 3), { seed: 0, timeLimited: true, steps: 70 }).steps).toBe(70);
   });
 
   test("seeds: deterministic, from the run seed and the task id", () => {
