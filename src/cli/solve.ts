@@ -1,12 +1,13 @@
 // `ttt solve <tasks>`: train a model per task at test time and write a Kaggle submission (always valid,
-// rewritten after every task), a run directory with per-task records and a report, and a summary.
+// rewritten after every task), a run directory with per-task records, checkpoints and a report, and a
+// summary. `--resume` continues a killed run in its run directory.
 // Exit codes: 0 when some task was answered, 1 when nothing could be done, 2 bad usage, 130 Ctrl-C.
 import { defineCommand } from "citty";
 import { DEFAULT_FAMILY, FAMILIES } from "../ttt/engine.ts";
 import { defaultWorkers } from "../ttt/pool.ts";
 import { PlainDisplay, summaryLines, TerminalDisplay } from "../ttt/progress.ts";
 import { defaultRunDir } from "../ttt/run-dir.ts";
-import { solve, type SolveSettings } from "../ttt/run.ts";
+import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_KEEP_CHECKPOINTS, solve, type SolveSettings } from "../ttt/run.ts";
 import { OptionError, parseDuration, parseSize } from "../ttt/units.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -26,7 +27,10 @@ export default defineCommand({
       description: "Solutions for scoring (a *_solutions.json or tasks with test outputs); default: the tasks' own test outputs or the *_solutions.json beside a challenges file",
       valueHint: "file",
     },
-    "run-dir": { type: "string", description: "Run directory for per-task records and report.json (default runs/<timestamp>)", valueHint: "dir" },
+    "run-dir": { type: "string", description: "Run directory for per-task records, checkpoints and report.json (default runs/<timestamp>)", valueHint: "dir" },
+    resume: { type: "boolean", description: "Continue the run in --run-dir: finished tasks kept, the one in flight from its last good checkpoint (same tasks and settings; a directory with no run starts one)" },
+    "checkpoint-every": { type: "string", description: `Steps between a task's checkpoints; 0: only at its end (default ${DEFAULT_CHECKPOINT_EVERY})`, valueHint: "n" },
+    "keep-checkpoints": { type: "string", description: `Checkpoint versions kept per running task; a finished task keeps its final one (default ${DEFAULT_KEEP_CHECKPOINTS})`, valueHint: "k" },
     "time-per-task": { type: "string", description: "Most time per task, e.g. 90s, 5m (default: no limit)", valueHint: "duration" },
     "time-budget": { type: "string", description: "Time for the whole run, shared among the tasks, e.g. 12h, 1h30m (default: no limit)", valueHint: "duration" },
     steps: { type: "string", description: "Optimizer steps per task (default: ~1000, more for larger tasks)", valueHint: "n" },
@@ -97,6 +101,7 @@ export function settingsFrom(a: Record<string, string | boolean | undefined>): S
   const ids = str("tasks")?.split(",").map((x) => x.trim()).filter(Boolean);
   if (str("tasks") !== undefined && (!ids || ids.length === 0)) throw new OptionError("--tasks needs at least one task id");
   const maxMemory = str("max-memory");
+  if (a.resume === true && str("run-dir") === undefined) throw new OptionError("--resume needs --run-dir (the run directory to continue)");
   const s: SolveSettings = {
     source: str("TASKS")!,
     output: str("output") ?? "submission.json",
@@ -117,6 +122,9 @@ export function settingsFrom(a: Record<string, string | boolean | undefined>): S
   opt("chunk", int("chunk", 1));
   opt("patience", int("patience", 0));
   opt("taskIds", ids);
+  opt("resume", a.resume === true ? true : undefined);
+  opt("checkpointEvery", int("checkpoint-every", 0));
+  opt("keepCheckpoints", int("keep-checkpoints", 1));
   opt("maxMemoryBytes", maxMemory === undefined ? undefined : parseSize(maxMemory, "--max-memory"));
   return s;
 }

@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import type { OptimConfig } from "../optim/config.ts";
 import type { EpChoice } from "../runtime/providers.ts";
 import type { ModelSpec } from "../train/spec.ts";
+import type { TrainerState } from "../train/trainer.ts";
 import type { ModelFamily, TaskModel } from "../models/task-model.ts";
 
 /** The loop's view of a trainer: K steps at a time, inference, release. */
@@ -16,6 +17,10 @@ export interface TaskTrainer {
   infer(): Promise<Record<string, Float32Array>>;
   /** The execution provider actually used ("cpu", "cuda"), when known. */
   provider?(): Promise<string | undefined>;
+  /** A copy of the state (parameters, optimizer moments, step), for checkpoints. */
+  getState?(): TrainerState;
+  /** Continue from a state taken with getState. */
+  setState?(s: TrainerState): void;
   release(): Promise<void>;
 }
 
@@ -27,6 +32,8 @@ export interface EngineOptions {
   chunk: number;
   /** The task's seed (per-step noise). */
   seed: number;
+  /** Factor on the optimizer's learning rates (a retry after a NaN/Inf loss lowers it); default 1. */
+  lrScale?: number;
 }
 
 /** Build a trainer for a task model. */
@@ -65,10 +72,18 @@ export async function loadFamily(nameOrPath: string): Promise<ModelFamily<ModelS
   throw new Error(`model family "${nameOrPath}": the module exports ${found.length} model families, expected one (or a "family" export)`);
 }
 
+/** The optimizer a model trains with (its own, else DEFAULT_OPTIM), every learning rate times `lrScale`. */
+export function optimOf(model: TaskModel<unknown>, lrScale = 1): OptimConfig {
+  const optim = (model as { optim?: OptimConfig }).optim ?? (model.spec as { optim?: OptimConfig } | undefined)?.optim ?? DEFAULT_OPTIM;
+  if (lrScale === 1) return optim;
+  const lr = optim.lr ?? 1e-3;
+  return { ...optim, lr: lr * lrScale, ...(optim.groups ? { groups: optim.groups.map((g) => (g.lr === undefined ? g : { ...g, lr: g.lr * lrScale })) } : {}) };
+}
+
 /** The trainer of src/train on an ONNX Runtime session: the Loop graph for `chunk` steps and the inference graph. */
 export const ortTrainerFactory: TrainerFactory = async (model, o) => {
   const { Trainer } = await import("../train/trainer.ts");
-  const optim = (model as { optim?: OptimConfig }).optim ?? (model.spec as { optim?: OptimConfig }).optim ?? DEFAULT_OPTIM;
+  const optim = optimOf(model, o.lrScale);
   const trainer = await Trainer.create(model.spec, {
     optim,
     seed: o.seed,
@@ -89,6 +104,8 @@ export const ortTrainerFactory: TrainerFactory = async (model, o) => {
       return named;
     },
     provider: async () => (await trainer.providers())[0],
+    getState: () => trainer.getState(),
+    setState: (s) => trainer.setState(s),
     release: () => trainer.release(),
   };
 };

@@ -23,8 +23,8 @@ export interface Executor {
 
 const WORKER_ENTRY = new URL("./worker-main.ts", import.meta.url).pathname;
 
-export function emptyOutcome(stop: WireOutcome["stop"], error: string, seconds = 0): WireOutcome {
-  return { stop, steps: 0, seconds, setupSeconds: 0, losses: [], finalLoss: null, answers: [], chunks: 0, error };
+export function emptyOutcome(stop: WireOutcome["stop"], error: string, seconds = 0, died?: string): WireOutcome {
+  return { stop, steps: 0, seconds, setupSeconds: 0, losses: [], finalLoss: null, answers: [], chunks: 0, error, ...(died !== undefined ? { died } : {}) };
 }
 
 interface Slot {
@@ -40,7 +40,15 @@ export class ProcessPool implements Executor {
   private readonly idle: Slot[] = [];
   private readonly all = new Set<Slot>();
 
-  constructor(private readonly env: Record<string, string | undefined> = process.env) {}
+  /** `onWorkers` hears the pids of the live worker processes whenever they change. */
+  constructor(
+    private readonly env: Record<string, string | undefined> = process.env,
+    private readonly onWorkers?: (pids: number[]) => void,
+  ) {}
+
+  private workersChanged(): void {
+    this.onWorkers?.([...this.all].map((s) => s.proc.pid));
+  }
 
   private spawn(): Slot {
     const slot: Slot = { busy: false, tail: [] } as unknown as Slot;
@@ -60,8 +68,10 @@ export class ProcessPool implements Executor {
       const i = this.idle.indexOf(slot);
       if (i >= 0) this.idle.splice(i, 1);
       slot.onExit?.();
+      this.workersChanged();
     });
     this.all.add(slot);
+    this.workersChanged();
     return slot;
   }
 
@@ -73,6 +83,7 @@ export class ProcessPool implements Executor {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     let killedForTime = false;
+    let retire = false;
     const outcome = await new Promise<WireOutcome>((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const finish = (o: WireOutcome) => {
@@ -84,7 +95,10 @@ export class ProcessPool implements Executor {
       slot.listener = (m) => {
         if (m.type === "ready" || m.id !== job.id) return;
         handlers.onMessage(m);
-        if (m.type === "done") finish(m.outcome);
+        if (m.type === "done") {
+          retire = m.retire === true;
+          finish(m.outcome);
+        }
       };
       if (Number.isFinite(hardLimitSeconds)) {
         timer = setTimeout(() => {
@@ -93,10 +107,11 @@ export class ProcessPool implements Executor {
         }, Math.max(0, hardLimitSeconds * 1000));
       }
       slot.onExit = () => {
+        const died = slot.proc.signalCode ?? `exit code ${slot.proc.exitCode}`;
         const how = killedForTime
           ? `killed after ${seconds().toFixed(1)}s, past its time limit`
-          : `worker process ended (${slot.proc.signalCode ?? `exit code ${slot.proc.exitCode}`})${slot.tail.length ? `: ${slot.tail.slice(-3).join(" | ")}` : ""}`;
-        finish(emptyOutcome(killedForTime ? "time" : "error", how, seconds()));
+          : `worker process ended (${died})${slot.tail.length ? `: ${slot.tail.slice(-3).join(" | ")}` : ""}`;
+        finish(emptyOutcome(killedForTime ? "time" : "error", how, seconds(), killedForTime || this.aborting ? undefined : String(died)));
       };
       try {
         slot.proc.send({ type: "solve", job });
@@ -106,12 +121,15 @@ export class ProcessPool implements Executor {
     });
     slot.busy = false;
     slot.log = undefined;
-    if (this.all.has(slot) && slot.proc.exitCode === null && !slot.proc.killed) this.idle.push(slot);
+    if (this.all.has(slot) && slot.proc.exitCode === null && !slot.proc.killed && !retire) this.idle.push(slot);
     else this.all.delete(slot);
     return outcome;
   }
 
+  private aborting = false;
+
   abort(): void {
+    this.aborting = true;
     for (const slot of this.all) if (slot.busy) slot.proc.kill("SIGKILL");
   }
 

@@ -16,6 +16,35 @@ export interface Job {
   family: string;
   ep: EpChoice;
   threads: number;
+  /** 1, or 2 for the retry after a fault (then `retry` says with what). */
+  attempt?: number;
+  retry?: RetryNote;
+  /** Factor on the learning rate (a retry after a NaN/Inf loss). */
+  lrScale?: number;
+  /** The worker's memory limit (--max-memory): above it the task stops with stop "memory". */
+  maxMemoryBytes?: number;
+  /** Checkpoints: the task's folder, steps between them (0: only at the end), versions kept. */
+  checkpoint?: { dir: string; label: string; every: number; keep: number };
+}
+
+/** A task's fault and the safer setting its retry uses (kept in the retry's checkpoints). */
+export interface RetryNote {
+  fault: Fault;
+  /** What changed, in words, e.g. "learning rate x0.5". */
+  setting: string;
+  seed?: number;
+  lrScale?: number;
+  chunk?: number;
+  ep?: EpChoice;
+}
+
+/** One attempt that ended in a fault. */
+export interface Fault {
+  attempt: number;
+  stop: StopReason;
+  error: string;
+  steps: number;
+  seconds: number;
 }
 
 /** Answers for one test input on the wire. */
@@ -41,6 +70,14 @@ export interface WireOutcome {
   provider?: string;
   memoryEstimateBytes?: number;
   peakMemoryBytes?: number;
+  /** The checkpoint this session started from. */
+  resumedFrom?: { version: number; step: number };
+  /** Damaged or unusable checkpoints passed over, each naming its file. */
+  checkpointProblems?: string[];
+  /** Checkpoint versions written in this session. */
+  checkpoints?: number;
+  /** The worker process died (not killed by the run): its signal or exit code. */
+  died?: string;
 }
 
 export type ToWorker = { type: "solve"; job: Job } | { type: "exit" };
@@ -48,7 +85,10 @@ export type ToWorker = { type: "solve"; job: Job } | { type: "exit" };
 export type FromWorker =
   | { type: "ready"; pid: number }
   | { type: "chunk"; id: string; step: number; steps: number; loss: number; losses: (number | null)[]; seconds: number; answers: WireAnswer[] }
-  | { type: "done"; id: string; outcome: WireOutcome };
+  | { type: "resumed"; id: string; step: number; losses: (number | null)[]; answers: WireAnswer[]; version: number }
+  | { type: "note"; id: string; level: "info" | "warn"; message: string }
+  /** `retire`: the worker exits after this job (its memory went over the limit); start a fresh one. */
+  | { type: "done"; id: string; outcome: WireOutcome; retire?: boolean };
 
 export function answersToWire(answers: readonly TestAnswer[]): WireAnswer[] {
   return answers.map((a) => ({ attempts: a.grids.map(gridToRows), confidences: a.confidences, distinct: a.distinct }));

@@ -4,7 +4,7 @@
 import { gridsEqual, scoreSubmission, type Attempts, type Grid, type GridRows } from "../arc/index.ts";
 import { gridFromRows } from "../arc/index.ts";
 import type { TaskPlan } from "./plan.ts";
-import type { WireAnswer, WireOutcome } from "./protocol.ts";
+import type { Fault, WireAnswer, WireOutcome } from "./protocol.ts";
 import { subsampleLosses } from "./solve-task.ts";
 
 /**
@@ -39,6 +39,15 @@ export interface TaskRecord {
   peakMemoryBytes?: number;
   /** Seconds this task was given. */
   allottedSeconds?: number;
+  /** Faults of its attempts (a fault is retried once with a safer setting, named in `retry`). */
+  faults?: Fault[];
+  retry?: string;
+  /** Where the answers came from when the last attempt failed. */
+  fallback?: string;
+  /** The checkpoint the last session of this task went on from (after a kill and --resume). */
+  resumedFrom?: { version: number; step: number };
+  /** Damaged or unusable checkpoints that were passed over, each naming its file. */
+  checkpointProblems?: string[];
   plan?: Pick<TaskPlan, "seed" | "steps" | "chunk" | "patience" | "cost" | "weight" | "colours" | "maxHeight" | "maxWidth">;
 }
 
@@ -81,6 +90,8 @@ export function recordFromOutcome(plan: TaskPlan, o: WireOutcome, truths?: reado
   if (o.provider !== undefined) r.provider = o.provider;
   if (o.memoryEstimateBytes !== undefined) r.memoryEstimateBytes = o.memoryEstimateBytes;
   if (o.peakMemoryBytes !== undefined) r.peakMemoryBytes = o.peakMemoryBytes;
+  if (o.resumedFrom !== undefined) r.resumedFrom = o.resumedFrom;
+  if (o.checkpointProblems?.length) r.checkpointProblems = o.checkpointProblems;
   if (allottedSeconds !== undefined && Number.isFinite(allottedSeconds)) r.allottedSeconds = allottedSeconds;
   if (truths) addCorrectness(r, truths);
   return r;
@@ -103,6 +114,13 @@ export function notRunRecord(id: string, status: Exclude<TaskStatus, "ok">, stop
   };
   if (truths) addCorrectness(r, truths);
   return r;
+}
+
+/** Replace a record's answers (a fallback), keeping its correctness current. */
+export function setAnswers(r: TaskRecord, answers: WireAnswer[], fallback: string, truths?: readonly Grid[]): void {
+  r.answers = answers;
+  r.fallback = fallback;
+  if (truths) addCorrectness(r, truths);
 }
 
 function addCorrectness(r: TaskRecord, truths: readonly Grid[]): void {

@@ -38,6 +38,12 @@ export class RunResults {
     this.write("running");
   }
 
+  /** Take a record finished in an earlier session of the run (nothing is written). */
+  restore(r: TaskRecord): void {
+    this.records.set(r.id, r);
+    this.answers.set(r.id, r.answers.map((a) => a.attempts.slice(0, 2).map((rows) => gridFromRows(rows))));
+  }
+
   /** Rewrite the submission and report.json; returns the report. */
   write(state: RunReport["state"]): RunReport {
     this.submission = buildSubmission(this.tasks, this.answers);

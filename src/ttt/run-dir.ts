@@ -3,9 +3,11 @@
 //   journal.jsonl   one line per finished task, appended in finishing order (what a later --resume reads)
 //   tasks/<f>.json  per-task result record (stop reason, steps, loss curve, attempts, confidences, ...)
 //   report.json     the run report, rewritten after every task
-//   checkpoints/    reserved for per-task checkpoints (a later issue)
-// Files other than the journal are replaced atomically, so a killed run leaves every file readable.
-import { appendFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+//   checkpoints/<f>/ per-task checkpoint versions (checkpoint-store.ts)
+//   lock            the process working in it (lock.ts)
+// Files other than the journal are replaced atomically, so a killed run leaves every file readable; a
+// journal line cut short by a kill is dropped when the run is resumed.
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../arc/index.ts";
 import type { RunReport, TaskRecord } from "./report.ts";
@@ -46,13 +48,21 @@ export function defaultRunDir(date = new Date(), root = "runs"): string {
 export class RunDir {
   private readonly stems: Map<string, string>;
 
-  /** Create (or reuse an empty) run directory for these task ids. Throws when it holds another run. */
-  constructor(readonly path: string, ids: readonly string[]) {
-    if (existsSync(path) && readdirSync(path).some((f) => f === "run.json" || f === "journal.jsonl")) {
-      throw new Error(`run directory ${path} already holds a run (choose another --run-dir)`);
+  /**
+   * Create (or reuse an empty) run directory for these task ids. Throws when it holds another run,
+   * unless `resume` (then the run in it is continued).
+   */
+  constructor(readonly path: string, ids: readonly string[], o: { resume?: boolean } = {}) {
+    if (!o.resume && existsSync(path) && readdirSync(path).some((f) => f === "run.json" || f === "journal.jsonl")) {
+      throw new Error(`run directory ${path} already holds a run (choose another --run-dir, or add --resume to continue it)`);
     }
     mkdirSync(join(path, "tasks"), { recursive: true });
     this.stems = fileStems(ids);
+  }
+
+  /** A task's checkpoint folder, relative to the run directory. */
+  checkpointDir(id: string): string {
+    return `checkpoints/${this.stems.get(id) ?? fileStems([id]).get(id)}`;
   }
 
   /** The record file of a task, relative to the run directory. */
@@ -76,6 +86,32 @@ export class RunDir {
   writeReport(report: RunReport): void {
     writeFileAtomic(join(this.path, "report.json"), readableJson(report));
   }
+}
+
+/**
+ * The journal's entries in order. A line that is not a whole entry (a kill while it was appended) is
+ * left out and named in `problems`; with `repair` the file is rewritten without it (atomically), so the
+ * next line appended starts clean.
+ */
+export function readJournal(dir: string, repair = false): { entries: JournalEntry[]; problems: string[] } {
+  const file = join(dir, "journal.jsonl");
+  if (!existsSync(file)) return { entries: [], problems: [] };
+  const text = readFileSync(file, "utf8");
+  const lines = text.split("\n");
+  const entries: JournalEntry[] = [];
+  const problems: string[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    try {
+      const e = JSON.parse(line) as JournalEntry;
+      if (typeof e.id !== "string" || typeof e.record !== "string") throw new Error("no id or record");
+      entries.push(e);
+    } catch (err) {
+      problems.push(`journal.jsonl line ${i + 1} is not a whole entry (${(err as Error).message}): left out`);
+    }
+  });
+  if (repair && (problems.length > 0 || !text.endsWith("\n"))) writeFileAtomic(file, entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
+  return { entries, problems };
 }
 
 /** Indented JSON with arrays of plain numbers (grid rows, [step, loss] points) kept on one line. */

@@ -1,22 +1,28 @@
-// A whole `ttt solve` run: load and plan the tasks, share the time budget, run the tasks on the
-// executor (worker processes), keep the submission valid and current after every task, write the run
-// directory, and sum up. One bad task never stops the others.
+// A whole `ttt solve` run: lock the run directory, load and plan the tasks, continue an earlier session
+// (--resume: finished tasks kept, the rest run, the one in flight from its checkpoint), share the time
+// budget, run the tasks on the executor (worker processes), keep the submission valid and current
+// after every task, write the run directory, and sum up. One bad task never stops the others.
+import { rmSync, writeFileSync } from "node:fs";
 import { totalmem } from "node:os";
-import { taskToJson } from "../arc/index.ts";
+import { dirname, join } from "node:path";
+import { gridToRows, taskToJson } from "../arc/index.ts";
 import type { ModelFamily } from "../models/task-model.ts";
 import type { EpChoice } from "../runtime/providers.ts";
 import type { ModelSpec } from "../train/spec.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { TimeBudget } from "./budget.ts";
+import { CheckpointStore } from "./checkpoint-store.ts";
 import { loadFamily } from "./engine.ts";
 import { loadRunInputs } from "./inputs.ts";
+import { RunLock } from "./lock.ts";
 import { planTasks, type TaskPlan } from "./plan.ts";
 import { ProcessPool, type Executor } from "./pool.ts";
 import { PlainDisplay, type Display } from "./progress.ts";
-import type { WireAnswer, WireOutcome } from "./protocol.ts";
-import { median, notRunRecord, recordFromOutcome, type RunReport, type TaskRecord } from "./report.ts";
+import { median, notRunRecord, type RunReport, type TaskRecord } from "./report.ts";
 import { RunResults } from "./results.ts";
+import { pendingRetry, reopenRun } from "./resume.ts";
 import { RunDir } from "./run-dir.ts";
+import { runTask, type TaskRunContext } from "./run-task.ts";
 
 export interface SolveSettings {
   source: string;
@@ -36,7 +42,16 @@ export interface SolveSettings {
   /** --max-memory; default 80% of the machine's memory shared by the workers. */
   maxMemoryBytes?: number;
   family: string;
+  /** Continue the run in `runDir` (--resume); a directory with no run in it starts a new one. */
+  resume?: boolean;
+  /** Steps between checkpoints (--checkpoint-every; default 100; 0: only at the end of a task). */
+  checkpointEvery?: number;
+  /** Checkpoint versions kept per task while it runs (--keep-checkpoints; default 2; the final one stays). */
+  keepCheckpoints?: number;
 }
+
+export const DEFAULT_CHECKPOINT_EVERY = 100;
+export const DEFAULT_KEEP_CHECKPOINTS = 2;
 
 export interface SolveDeps {
   executor?: Executor;
@@ -61,42 +76,78 @@ export interface SolveResult {
 /** Run-wide seconds added to a task's time before its worker is killed (it normally stops itself). */
 export const hardGrace = (allot: number) => Math.max(3, 0.1 * allot);
 
+/**
+ * Solve the tasks. Before any work: the run directory is locked (an error names the live holder's pid,
+ * or says the directory cannot be written) and the submission's folder is checked for writing.
+ */
 export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<SolveResult> {
-  const now = deps.now ?? (() => performance.now() / 1000);
-  const budget = new TimeBudget({
-    workers: s.workers,
-    now,
-    ...(deps.startedAt !== undefined ? { startedAt: deps.startedAt } : {}),
-    ...(s.timeBudget !== undefined ? { totalSeconds: s.timeBudget } : {}),
-    ...(s.timePerTask !== undefined ? { perTaskSeconds: s.timePerTask } : {}),
-  });
   const display = deps.display ?? new PlainDisplay();
-  const startedAt = new Date(Date.now() - budget.elapsed() * 1000).toISOString();
+  const lock = await RunLock.acquire(s.runDir, "ttt solve", {
+    onStale: (old) => display.log("warn", `run directory ${s.runDir}: took over the lock left by pid ${old.pid} (no longer running)`),
+  });
+  try {
+    checkWritable(s.output);
+    return await solveLocked(s, { ...deps, display }, lock);
+  } finally {
+    lock.release();
+  }
+}
 
+function checkWritable(output: string): void {
+  const probe = join(dirname(output), `.ttt-write-check-${process.pid}`);
+  try {
+    writeFileSync(probe, "");
+    rmSync(probe, { force: true });
+  } catch (e) {
+    throw new Error(`submission file ${output} cannot be written (${(e as NodeJS.ErrnoException).code ?? "error"}: ${(e as Error).message})`);
+  }
+}
+
+async function solveLocked(s: SolveSettings, deps: SolveDeps & { display: Display }, lock: RunLock): Promise<SolveResult> {
+  const now = deps.now ?? (() => performance.now() / 1000);
+  const t0 = deps.startedAt ?? now();
+  const display = deps.display;
   const inputs = await loadRunInputs(s.source, { ...(s.solutions ? { solutions: s.solutions } : {}), ...(s.taskIds ? { taskIds: s.taskIds } : {}), ...(deps.readStdin ? { readStdin: deps.readStdin } : {}) });
   for (const e of inputs.problems) display.log("warn", e.toString());
   const ids = [...inputs.tasks.map((t) => t.id), ...inputs.invalid.map((t) => t.id)];
   const tests = new Map<string, number>([...inputs.tasks.map((t) => [t.id, t.test.length] as const), ...inputs.invalid.map((t) => [t.id, t.tests] as const)]);
 
   const maxMemoryBytes = s.maxMemoryBytes ?? Math.floor((0.8 * totalmem()) / Math.max(1, s.workers));
+  const every = s.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+  const keep = s.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
   const settings = {
     family: s.family, ep: s.ep, threads: s.threads, workers: s.workers, seed: s.seed,
     steps: s.steps ?? null, chunk: s.chunk ?? null, patience: s.patience ?? null,
-    timePerTask: s.timePerTask ?? null, timeBudget: s.timeBudget ?? null, safetyMargin: budget.margin,
-    maxMemoryBytes, tasks: s.taskIds ?? null,
+    timePerTask: s.timePerTask ?? null, timeBudget: s.timeBudget ?? null, safetyMargin: 0,
+    maxMemoryBytes, tasks: s.taskIds ?? null, checkpointEvery: every, keepCheckpoints: keep,
   };
-  const runDir = new RunDir(s.runDir, ids);
+  const reopened = s.resume ? reopenRun(s.runDir, ids, settings) : undefined;
+  if (s.resume && !reopened) display.log("info", `nothing to resume in ${s.runDir}: a new run starts there`);
+  for (const n of reopened?.notes ?? []) display.log("warn", `${s.runDir}: ${n}`);
+  // The time earlier sessions used counts: the budget's clock starts that much earlier.
+  const budget = new TimeBudget({
+    workers: s.workers,
+    now,
+    startedAt: t0 - (reopened?.previousSeconds ?? 0),
+    ...(s.timeBudget !== undefined ? { totalSeconds: s.timeBudget } : {}),
+    ...(s.timePerTask !== undefined ? { perTaskSeconds: s.timePerTask } : {}),
+  });
+  settings.safetyMargin = budget.margin;
+  const startedAt = typeof reopened?.runInfo.startedAt === "string" ? reopened.runInfo.startedAt : new Date(Date.now() - budget.elapsed() * 1000).toISOString();
+  const runDir = new RunDir(s.runDir, ids, { resume: reopened !== undefined });
   const header = {
     tool: "ttt" as const, command: "solve" as const, version: pkg.version, startedAt, source: s.source, submission: s.output,
     runDir: s.runDir, solutions: inputs.solutionsSource, settings, loadErrors: inputs.errors.map((e) => e.toString()),
   };
-  runDir.writeRunInfo(header, ids);
+  const resumes = reopened ? [...((reopened.runInfo.resumes as unknown[]) ?? []), { at: new Date().toISOString(), pid: process.pid, finished: reopened.finished.size }] : [];
+  runDir.writeRunInfo(resumes.length ? { ...header, resumes } : header, ids);
   const results = new RunResults({ tests, output: s.output, runDir, header, solutions: inputs.solutions, elapsed: () => budget.elapsed() });
+  const finished = reopened?.finished ?? new Map<string, TaskRecord>();
   const finish = (r: TaskRecord, weight: number) => {
+    if (finished.has(r.id)) return;
     results.finish(r);
     display.taskDone(r, weight);
   };
-
   // Plans, memory estimates, and the records of tasks that will not run.
   let family = deps.family;
   let familyError = "";
@@ -108,11 +159,16 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
       display.log("error", familyError);
     }
   }
-  const planOpts = { seed: s.seed, maxMemoryBytes, ...(s.steps !== undefined ? { steps: s.steps } : {}), ...(s.chunk !== undefined ? { chunk: s.chunk } : {}), ...(s.patience !== undefined ? { patience: s.patience } : {}) };
+  const planOpts = { seed: s.seed, maxMemoryBytes, timeLimited: s.timePerTask !== undefined || s.timeBudget !== undefined, ...(s.steps !== undefined ? { steps: s.steps } : {}), ...(s.chunk !== undefined ? { chunk: s.chunk } : {}), ...(s.patience !== undefined ? { patience: s.patience } : {}) };
   const { plans, runnable, skips } = planTasks(inputs.tasks, planOpts, family, familyError);
   const weights = new Map(plans.map((p) => [p.id, p.weight]));
   const totalWeight = [...weights.values()].reduce((a, b) => a + b, 0);
   display.begin(ids.length, totalWeight, Number.isFinite(budget.remaining()) ? budget.remaining() : undefined);
+  if (reopened) display.log("info", `resuming ${s.runDir}: ${finished.size} of ${ids.length} tasks finished earlier (kept as they are)`);
+  for (const r of finished.values()) {
+    results.restore(r);
+    display.taskDone(r, weights.get(r.id) ?? 0);
+  }
   results.write("running");
   for (const t of inputs.invalid) finish(notRunRecord(t.id, "invalid", "invalid", t.message, t.tests, inputs.solutions.get(t.id)), 0);
   for (const k of skips) {
@@ -122,12 +178,11 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
   }
 
   // Run: `workers` loops pull tasks in order; each task's time is shared out when it starts.
-  const executor = deps.executor ?? new ProcessPool();
+  const executor = deps.executor ?? new ProcessPool(process.env, (pids) => lock.setWorkers(pids));
   const tasksById = new Map(inputs.tasks.map((t) => [t.id, t]));
-  const pending = [...runnable];
+  const pending = runnable.filter((p) => !finished.has(p.id));
   let pendingWeight = pending.reduce((a, p) => a + p.weight, 0);
   const inFlight = new Map<string, { allot: number; started: number }>();
-  const seenLogs = new Set<string>();
   /** Set-up seconds of the tasks answered so far: each pending task is given the median of them first. */
   const setups: number[] = [];
   let interrupted = false;
@@ -137,6 +192,7 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
   };
   deps.signal?.addEventListener("abort", onAbort, { once: true });
   if (deps.signal?.aborted) onAbort();
+  const context = { executor, display, seenLogs: new Set<string>(), interrupted: () => interrupted };
 
   const runOne = async (plan: TaskPlan) => {
     const t = now();
@@ -152,29 +208,20 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
     inFlight.set(plan.id, { allot, started: t });
     display.taskStarted(plan.id, plan.weight);
     const hard = Math.min(Number.isFinite(allot) ? allot + hardGrace(allot) : Infinity, budget.deadline() - now());
-    let live: Live | undefined;
-    const outcome = await executor.run(
-      { id: plan.id, task: taskToJson(tasksById.get(plan.id)!, false), plan, timeLimit: Number.isFinite(allot) ? allot : null, family: s.family, ep: s.ep, threads: s.threads },
-      {
-        onMessage: (m) => {
-          if (m.type !== "chunk") return;
-          live = { step: m.step, answers: m.answers, losses: [...(live?.losses ?? []), ...m.losses] };
-          display.chunk(plan.id, m.step, m.steps, m.loss);
-        },
-        onLog: (line) => {
-          // Workers say the same things (the execution provider, say): each line once per run.
-          if (seenLogs.has(line)) return;
-          seenLogs.add(line);
-          display.log("info", `[${plan.id}] ${line}`);
-        },
-      },
-      hard,
-    );
+    const task = tasksById.get(plan.id)!;
+    const checkpointDir = join(s.runDir, runDir.checkpointDir(plan.id));
+    const job = {
+      id: plan.id, task: taskToJson(task, false), plan, timeLimit: Number.isFinite(allot) ? allot : null, family: s.family, ep: s.ep, threads: s.threads,
+      maxMemoryBytes, checkpoint: { dir: checkpointDir, label: runDir.checkpointDir(plan.id), every, keep },
+    };
+    const ctx: TaskRunContext = { ...context, testInputs: task.test.map((p) => gridToRows(p.input)), ...(truths ? { truths } : {}) };
+    const record = await runTask(job, plan, ctx, allot, hard, reopened ? pendingRetry(checkpointDir) : undefined);
     inFlight.delete(plan.id);
-    const record = recordFromOutcome(plan, withLiveAnswers(outcome, live), truths, allot);
-    if (record.status === "ok" && outcome.setupSeconds > 0) setups.push(outcome.setupSeconds);
-    if (interrupted && outcome.stop === "error") record.stop = "interrupted";
+    if (record.status === "ok" && record.setupSeconds > 0) setups.push(record.setupSeconds);
+    if (interrupted && record.stop === "error") record.stop = "interrupted";
     finish(record, plan.weight);
+    // A finished task needs no checkpoints to go on from: only its final version is kept.
+    if (record.stop !== "interrupted") pruneFinished(checkpointDir, runDir.checkpointDir(plan.id), display);
   };
   const loops = Array.from({ length: Math.max(1, s.workers) }, async () => {
     for (let plan = pending.shift(); plan; plan = pending.shift()) {
@@ -201,23 +248,10 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
   return { report, exitCode: results.answered() ? 0 : 1, interrupted };
 }
 
-/** What the run knows of a task in flight from its chunk messages. */
-interface Live {
-  step: number;
-  answers: WireAnswer[];
-  losses: (number | null)[];
-}
-
-/** A killed or crashed task keeps the answers of its last finished chunk. */
-function withLiveAnswers(o: WireOutcome, live: Live | undefined): WireOutcome {
-  if (o.answers.some((a) => a.attempts.length > 0) || !live) return o;
-  const finite = live.losses.filter((l): l is number => l !== null && Number.isFinite(l));
-  return {
-    ...o,
-    steps: live.step,
-    losses: live.losses,
-    finalLoss: finite.length ? finite[finite.length - 1]! : null,
-    answers: live.answers,
-    error: `${o.error ?? "stopped"}; kept the answers after step ${live.step}`,
-  };
+function pruneFinished(dir: string, label: string, display: Display): void {
+  try {
+    new CheckpointStore(dir, label).prune(0);
+  } catch (e) {
+    display.log("warn", `${label}: old checkpoints not removed: ${(e as Error).message}`);
+  }
 }

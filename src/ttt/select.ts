@@ -104,4 +104,22 @@ export class AnswerSelector {
   complete(): boolean {
     return this.entries.every((t) => t.size > 0);
   }
+
+  /** The whole selection state as plain data (for checkpoints); fromState restores it exactly. */
+  toState(): { testInputs: number; warmupSteps: number; ignored: number; entries: { key: string; height: number; width: number; cells: number[]; score: number; count: number; firstStep: number; lastStep: number }[][] } {
+    const entry = (e: SelectionEntry) => ({ key: e.key, height: e.grid.height, width: e.grid.width, cells: Array.from(e.grid.cells), score: e.score, count: e.count, firstStep: e.firstStep, lastStep: e.lastStep });
+    return { testInputs: this.testInputs, warmupSteps: this.warmup, ignored: this.ignored, entries: this.entries.map((t) => [...t.values()].map(entry)) };
+  }
+
+  static fromState(s: ReturnType<AnswerSelector["toState"]>): AnswerSelector {
+    const sel = new AnswerSelector(s.testInputs, { warmupSteps: s.warmupSteps });
+    sel.ignored = s.ignored;
+    s.entries.forEach((list, i) => {
+      for (const e of list) {
+        const grid = { height: e.height, width: e.width, cells: Uint8Array.from(e.cells) };
+        sel.entries[i]?.set(e.key, { key: e.key, grid, score: e.score, count: e.count, firstStep: e.firstStep, lastStep: e.lastStep });
+      }
+    });
+    return sel;
+  }
 }

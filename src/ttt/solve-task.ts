@@ -1,16 +1,19 @@
 // The training loop for one task: chunks of K optimizer steps; after each chunk inference, the EMA of
 // the outputs, candidates decoded from both, and the anytime selection updated. Stops at the step
-// budget, the time limit (when the next chunk would not fit), stable answers, or a NaN/Inf loss (the
-// answers from before it are kept). Errors are caught: the answers so far survive them.
+// budget, the time limit (when the next chunk would not fit), stable answers, a NaN/Inf loss (the
+// answers from before it are kept) or memory over the limit. Errors are caught: the answers so far
+// survive them. With checkpoints, a snapshot of the whole loop is saved every N steps and at the end,
+// and a loop started from one goes on exactly as if it had never stopped.
 import type { TaskModel } from "../models/task-model.ts";
 import { OutputEma } from "./ema.ts";
 import type { TaskTrainer } from "./engine.ts";
+import { restoreParts, type LoopSnapshot } from "./loop-state.ts";
 import type { TaskPlan } from "./plan.ts";
 import { AnswerSelector, type TestAnswer } from "./select.ts";
 import { StabilityTracker } from "./stability.ts";
 
 /** Why a task's training stopped. */
-export type StopReason = "steps" | "time" | "stable" | "nonfinite" | "error";
+export type StopReason = "steps" | "time" | "stable" | "nonfinite" | "memory" | "error";
 
 export interface ChunkReport {
   step: number;
@@ -49,6 +52,14 @@ export interface LoopOptions {
   /** Clock in seconds (tests replace it). */
   now?: () => number;
   onChunk?: (r: ChunkReport) => void;
+  /** Go on from this snapshot (a checkpoint) instead of step 0; the trainer's state is set from it. */
+  resume?: LoopSnapshot;
+  /** Save a snapshot after the chunk that passes each multiple of `every` steps (0: none) and at the end. */
+  checkpoint?: { every: number; save(s: LoopSnapshot): void | Promise<void> };
+  /** Seconds of set-up before this loop, kept in snapshots. */
+  setupSeconds?: number;
+  /** Checked after every chunk: a message stops the task (stop "memory"), its answers kept. */
+  memoryCheck?: () => string | undefined;
 }
 
 /** Run the loop for one task until a stop condition; never throws. */
@@ -56,21 +67,39 @@ export async function trainTask(plan: TaskPlan, model: TaskModel<unknown>, train
   const now = o.now ?? (() => performance.now() / 1000);
   const start = now();
   const limit = o.timeLimit ?? Infinity;
-  const selector = new AnswerSelector(plan.testInputs, { warmupSteps: o.warmupSteps ?? plan.chunk });
-  const ema = new OutputEma(o.emaDecay);
-  const stability = new StabilityTracker(plan.patience);
-  const losses: number[] = [];
-  let steps = 0;
-  let chunks = 0;
-  let lastChunkSeconds = 0;
+  const r = o.resume;
+  if (r?.stop) return snapshotOutcome(r);
+  const { selector, ema, stability } = r
+    ? restoreParts(r)
+    : { selector: new AnswerSelector(plan.testInputs, { warmupSteps: o.warmupSteps ?? plan.chunk }), ema: new OutputEma(o.emaDecay), stability: new StabilityTracker(plan.patience) };
+  const losses: number[] = r ? [...r.losses] : [];
+  let steps = r?.step ?? 0;
+  let chunks = r?.chunks ?? 0;
+  let lastChunkSeconds = r?.lastChunkSeconds ?? 0;
   let stop: StopReason = "steps";
   let nonFiniteStep: number | undefined;
   let error: string | undefined;
+  const every = o.checkpoint?.every ?? 0;
+  const snapshot = (final: StopReason | null): LoopSnapshot | undefined => {
+    const state = trainer.getState?.();
+    if (!state) return undefined;
+    const loopSeconds = (r?.loopSeconds ?? 0) + (now() - start);
+    const setupSeconds = (r?.setupSeconds ?? 0) + (o.setupSeconds ?? 0);
+    return { step: steps, chunks, losses: [...losses], lastChunkSeconds, loopSeconds, setupSeconds, trainer: state, selector: selector.toState(), ema: ema.toState(), stability: stability.toState(), stop: final };
+  };
+  const save = async (final: StopReason | null) => {
+    const s = o.checkpoint && snapshot(final);
+    if (s) await o.checkpoint!.save(s);
+  };
 
   try {
+    if (r) {
+      if (!trainer.setState) throw new Error("this trainer cannot be resumed from a checkpoint");
+      trainer.setState(r.trainer);
+    }
     while (steps < plan.steps) {
       const k = Math.min(plan.chunk, plan.steps - steps);
-      const elapsed = now() - start;
+      const elapsed = now() - start + (r?.loopSeconds ?? 0);
       // Start the next chunk only when it is expected to end in time (the last chunk's duration is the
       // guess). The first chunk always runs: an answer is worth the overrun (the run's hard limit,
       // a little past the task's time, still holds).
@@ -88,6 +117,7 @@ export async function trainTask(plan: TaskPlan, model: TaskModel<unknown>, train
         stop = "nonfinite";
         break;
       }
+      const before = steps;
       steps += k;
       const outputs = await trainer.infer();
       selector.add(model.decode(outputs), steps);
@@ -97,11 +127,19 @@ export async function trainTask(plan: TaskPlan, model: TaskModel<unknown>, train
       lastChunkSeconds = now() - t0;
       const answers = selector.answers();
       o.onChunk?.({ step: steps, steps: plan.steps, loss: mean(chunkLosses), losses: chunkLosses, seconds: now() - start, answers });
+      const overMemory = o.memoryCheck?.();
+      if (overMemory !== undefined) {
+        stop = "memory";
+        error = overMemory;
+        break;
+      }
       if (selector.complete() && stability.observe(selector.signature(), steps)) {
         stop = "stable";
         break;
       }
+      if (every > 0 && steps < plan.steps && Math.floor(steps / every) > Math.floor(before / every)) await save(null);
     }
+    if (stop === "steps" || stop === "stable" || stop === "time") await save(stop);
   } catch (e) {
     stop = "error";
     error = (e as Error)?.message ?? String(e);
@@ -118,6 +156,12 @@ export async function trainTask(plan: TaskPlan, model: TaskModel<unknown>, train
     chunks,
     ...(error !== undefined ? { error } : {}),
   };
+}
+
+/** The outcome recorded in a final snapshot (nothing left to train). */
+export function snapshotOutcome(s: LoopSnapshot): LoopOutcome {
+  const finite = s.losses.filter(Number.isFinite);
+  return { stop: s.stop ?? "steps", steps: s.step, seconds: 0, losses: [...s.losses], finalLoss: finite.length ? finite[finite.length - 1]! : null, answers: restoreParts(s).selector.answers(), chunks: s.chunks };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);

@@ -25,4 +25,16 @@ export class StabilityTracker {
   stable(step: number): boolean {
     return this.patience > 0 && this.last !== undefined && this.unchangedFor(step) >= this.patience;
   }
+
+  /** The state as plain data (for checkpoints); fromState restores it exactly. */
+  toState(): { patience: number; last: string | null; since: number } {
+    return { patience: this.patience, last: this.last ?? null, since: this.since };
+  }
+
+  static fromState(s: ReturnType<StabilityTracker["toState"]>): StabilityTracker {
+    const t = new StabilityTracker(s.patience);
+    if (s.last !== null) t.last = s.last;
+    t.since = s.since;
+    return t;
+  }
 }

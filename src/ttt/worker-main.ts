@@ -12,7 +12,13 @@ export function serveJobs(): void {
       void queue.then(() => process.exit(0));
       return;
     }
-    if (m.type === "solve") queue = queue.then(() => runJob(m.job, send).then(() => {}));
+    if (m.type !== "solve") return;
+    queue = queue.then(async () => {
+      // A run that is gone (killed) gets no more checkpoints from its orphaned worker.
+      const outcome = await runJob(m.job, send, { connected: () => process.connected !== false });
+      // Memory over the limit: this process is retired (the run starts a fresh one for the next task).
+      if (outcome.stop === "memory") setTimeout(() => process.exit(0), 200);
+    });
   });
   process.on("disconnect", () => process.exit(0));
   // Ctrl-C in a terminal reaches the whole process group: the run decides what happens to its workers.

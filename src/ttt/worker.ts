@@ -1,66 +1,108 @@
-// Solving one job: build the task's model with the family, open a trainer, run the loop, report
-// progress after every chunk and the outcome at the end. The same code runs in a worker process
-// (worker-main.ts) and in the run's own process (the inline executor).
+// Solving one job: build the task's model with the family, go on from the task's newest good checkpoint
+// when there is one, open a trainer, run the loop (checkpoints every N steps and at the end, the
+// memory limit checked after every chunk), report progress after every chunk and the outcome at the
+// end. The same code runs in a worker process (worker-main.ts) and in the run's own process (the
+// inline executor).
 import { readFileSync, writeFileSync } from "node:fs";
 import { taskFromJson } from "../arc/index.ts";
 import type { ModelFamily } from "../models/task-model.ts";
 import type { ModelSpec } from "../train/spec.ts";
 import { loadFamily, ortTrainerFactory, type TaskTrainer, type TrainerFactory } from "./engine.ts";
+import { faultsFor, parseFaults, withInjectedFaults } from "./fault-injection.ts";
 import { answersToWire, type FromWorker, type Job, type WireOutcome } from "./protocol.ts";
-import { trainTask } from "./solve-task.ts";
+import { snapshotOutcome, trainTask, type LoopOutcome } from "./solve-task.ts";
+import { TaskCheckpoints, type Loaded } from "./task-checkpoints.ts";
+import { formatSize } from "./units.ts";
 
 export interface WorkerDeps {
   family?: (name: string) => Promise<ModelFamily<ModelSpec>>;
   trainer?: TrainerFactory;
   now?: () => number;
+  /** Faults to inject (default: from TTT_INJECT_FAULT). */
+  faults?: string;
+  /** False when the run that sent the job is gone (an orphaned worker writes no more checkpoints). */
+  connected?: () => boolean;
 }
 
 const families = new Map<string, Promise<ModelFamily<ModelSpec>>>();
+const wireLosses = (ls: readonly number[]) => ls.map((l) => (Number.isFinite(l) ? l : null));
 
 /** Solve one job; every message goes to `send`, the last one is "done". Never throws. */
 export async function runJob(job: Job, send: (m: FromWorker) => void, deps: WorkerDeps = {}): Promise<WireOutcome> {
   const now = deps.now ?? (() => performance.now() / 1000);
   const start = now();
   resetPeakMemory();
+  const baseline = process.memoryUsage.rss();
   const outcome: WireOutcome = { stop: "error", steps: 0, seconds: 0, setupSeconds: 0, losses: [], finalLoss: null, answers: [], chunks: 0 };
+  const note = (level: "info" | "warn", message: string) => send({ type: "note", id: job.id, level, message });
   let trainer: TaskTrainer | undefined;
+  let prior = { loop: 0, setup: 0 };
   try {
+    const faults = faultsFor(parseFaults(deps.faults ?? process.env.TTT_INJECT_FAULT), job.id, job.attempt ?? 1);
     const load = deps.family ?? cachedFamily;
     const family = await load(job.family);
     const task = taskFromJson(job.id, { train: job.task.train, test: job.task.test.map((t) => ({ input: t.input })) });
     const model = family.build(task, { seed: job.plan.seed });
     outcome.memoryEstimateBytes = model.memoryEstimateBytes;
-    trainer = await (deps.trainer ?? ortTrainerFactory)(model, { ep: job.ep, threads: job.threads, chunk: job.plan.chunk, seed: job.plan.seed });
-    outcome.setupSeconds = now() - start;
-    const timeLimit = job.timeLimit === null ? Infinity : job.timeLimit - (now() - start);
-    const r = await trainTask(job.plan, model, trainer, {
-      timeLimit,
-      now,
-      onChunk: (c) => send({ type: "chunk", id: job.id, step: c.step, steps: c.steps, loss: c.loss, losses: c.losses.map((l) => (Number.isFinite(l) ? l : null)), seconds: now() - start, answers: answersToWire(c.answers) }),
-    });
-    Object.assign(outcome, {
-      stop: r.stop,
-      steps: r.steps,
-      losses: r.losses.map((l) => (Number.isFinite(l) ? l : null)),
-      finalLoss: r.finalLoss,
-      answers: answersToWire(r.answers),
-      chunks: r.chunks,
-    });
+    const checkpoints = job.checkpoint ? new TaskCheckpoints({ ...job, checkpoint: job.checkpoint }, model, (m) => note("warn", m)) : undefined;
+    const loaded: Loaded = checkpoints?.load() ?? { problems: [] };
+    if (loaded.problems.length) outcome.checkpointProblems = loaded.problems;
+    for (const p of loaded.problems) note("warn", `${p}; ${loaded.snapshot ? `going on from ${job.checkpoint!.label}/v${String(loaded.version).padStart(6, "0")}` : "passed over"}`);
+    const snap = loaded.snapshot;
+    if (snap) {
+      outcome.resumedFrom = { version: loaded.version!, step: snap.step };
+      prior = { loop: snap.loopSeconds, setup: snap.setupSeconds };
+      const answers = snapshotOutcome(snap).answers;
+      send({ type: "resumed", id: job.id, step: snap.step, losses: wireLosses(snap.losses), answers: answersToWire(answers), version: loaded.version! });
+    }
+    let r: LoopOutcome;
+    if (snap?.stop) {
+      // A final checkpoint: the task had ended; its outcome is all there is to report.
+      r = snapshotOutcome(snap);
+    } else {
+      const real = await (deps.trainer ?? ortTrainerFactory)(model, { ep: job.ep, threads: job.threads, chunk: job.plan.chunk, seed: job.plan.seed, ...(job.lrScale !== undefined ? { lrScale: job.lrScale } : {}) });
+      trainer = withInjectedFaults(real, faults, job.maxMemoryBytes !== undefined ? { maxMemoryBytes: job.maxMemoryBytes } : {});
+      outcome.setupSeconds = now() - start;
+      const timeLimit = job.timeLimit === null ? Infinity : job.timeLimit - (now() - start) - prior.setup;
+      const connected = deps.connected ?? (() => true);
+      r = await trainTask(job.plan, model, trainer, {
+        timeLimit,
+        now,
+        setupSeconds: outcome.setupSeconds,
+        ...(snap ? { resume: snap } : {}),
+        ...(checkpoints ? { checkpoint: { every: job.checkpoint!.every, save: (s) => (connected() ? checkpoints.save(s) : undefined) } } : {}),
+        ...(job.maxMemoryBytes !== undefined ? { memoryCheck: () => memoryOver(baseline, job.maxMemoryBytes!) } : {}),
+        onChunk: (c) => send({ type: "chunk", id: job.id, step: c.step, steps: c.steps, loss: c.loss, losses: wireLosses(c.losses), seconds: now() - start, answers: answersToWire(c.answers) }),
+      });
+      const provider = await trainer.provider?.().catch(() => undefined);
+      if (provider) outcome.provider = provider;
+    }
+    Object.assign(outcome, { stop: r.stop, steps: r.steps, losses: wireLosses(r.losses), finalLoss: r.finalLoss, answers: answersToWire(r.answers), chunks: r.chunks });
     if (r.nonFiniteStep !== undefined) outcome.nonFiniteStep = r.nonFiniteStep;
     if (r.error !== undefined) outcome.error = r.error;
-    const provider = await trainer.provider?.().catch(() => undefined);
-    if (provider) outcome.provider = provider;
+    if (checkpoints) outcome.checkpoints = checkpoints.written;
   } catch (e) {
     outcome.stop = "error";
     outcome.error = (e as Error)?.message ?? String(e);
   } finally {
     await trainer?.release().catch(() => {});
   }
-  outcome.seconds = now() - start;
+  outcome.seconds = now() - start + prior.loop + prior.setup;
+  outcome.setupSeconds += prior.setup;
   const peak = peakMemoryBytes();
   if (peak !== undefined) outcome.peakMemoryBytes = peak;
-  send({ type: "done", id: job.id, outcome });
+  send({ type: "done", id: job.id, outcome, ...(outcome.stop === "memory" ? { retire: true } : {}) });
   return outcome;
+}
+
+/**
+ * The message when the task took more memory than `max`: the process's peak since the job started
+ * less its memory when the job started (what the process held before is not the task's).
+ */
+function memoryOver(baseline: number, max: number): string | undefined {
+  const peak = peakMemoryBytes();
+  if (peak === undefined || peak - baseline <= max) return undefined;
+  return `the task took ${formatSize(peak - baseline)} of memory (peak ${formatSize(peak)}), over --max-memory ${formatSize(max)}`;
 }
 
 function cachedFamily(name: string): Promise<ModelFamily<ModelSpec>> {

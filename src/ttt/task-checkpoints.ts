@@ -1,0 +1,98 @@
+// A job's checkpoints, as its worker sees them: the config hash that a checkpoint must carry to be
+// continued (family, model, the task's content, seed, steps, chunk, patience, optimizer, attempt),
+// loading the newest good snapshot (damaged versions named and passed over), and saving snapshots with
+// retention. Saving never fails the task: a checkpoint that cannot be written is a warning.
+import ortPkg from "onnxruntime-node/package.json" with { type: "json" };
+import pkg from "../../package.json" with { type: "json" };
+import type { TaskModel } from "../models/task-model.ts";
+import { canonicalJson } from "../optim/config.ts";
+import { CHECKPOINT_FORMAT, CheckpointStore, sha256, type CheckpointMeta } from "./checkpoint-store.ts";
+import { optimOf } from "./engine.ts";
+import { snapshotFiles, snapshotFromFiles, type LoopSnapshot } from "./loop-state.ts";
+import type { Job } from "./protocol.ts";
+
+export const VERSIONS = { ttt: pkg.version, ort: ortPkg.version };
+
+/** The hash a job's checkpoints carry: everything that decides the numbers a resumed loop computes. */
+export function configHash(job: Job, model: TaskModel<unknown>): string {
+  const p = job.plan;
+  return sha256(
+    canonicalJson({
+      format: CHECKPOINT_FORMAT,
+      family: job.family,
+      model: model.key,
+      task: sha256(JSON.stringify(job.task)),
+      seed: p.seed,
+      steps: p.steps,
+      chunk: p.chunk,
+      patience: p.patience,
+      optim: optimOf(model, job.lrScale),
+      attempt: job.attempt ?? 1,
+    }),
+  );
+}
+
+export interface Loaded {
+  snapshot?: LoopSnapshot;
+  version?: number;
+  /** Damaged or unusable versions, each naming its file. */
+  problems: string[];
+}
+
+export class TaskCheckpoints {
+  readonly store: CheckpointStore;
+  readonly hash: string;
+  written = 0;
+  private warned = false;
+  private lastLoss: number | null = null;
+
+  constructor(
+    private readonly job: Job & { checkpoint: NonNullable<Job["checkpoint"]> },
+    model: TaskModel<unknown>,
+    private readonly warn: (message: string) => void,
+  ) {
+    this.store = new CheckpointStore(job.checkpoint.dir, job.checkpoint.label);
+    this.hash = configHash(job, model);
+  }
+
+  /** The newest good snapshot of this job's config, if any. */
+  load(): Loaded {
+    this.store.debris(true);
+    const attempt = this.job.attempt ?? 1;
+    const r = this.store.loadNewest(
+      (m) => (m.configHash !== this.hash ? (m.attempt !== attempt ? `attempt ${m.attempt}, this is attempt ${attempt}` : "made with other settings (config hash differs)") : undefined),
+      (c) => snapshotFromFiles(c.files),
+    );
+    const problems = r.problems.map((p) => `checkpoint ${p}`);
+    if (!r.found) return { problems };
+    const v = r.found.manifest.versions;
+    if (v.ttt !== VERSIONS.ttt || v.ort !== VERSIONS.ort) this.warn(`${this.job.checkpoint.label}: checkpoint written by ttt ${v.ttt} / ONNX Runtime ${v.ort}, continued by ttt ${VERSIONS.ttt} / ONNX Runtime ${VERSIONS.ort}`);
+    return { snapshot: r.found.value, version: r.found.manifest.version, problems };
+  }
+
+  /** Save a snapshot as the next version and apply the retention; a failure only warns (once). */
+  save(s: LoopSnapshot): void {
+    const chunkLosses = s.losses.slice(-Math.max(1, Math.min(s.losses.length, this.job.plan.chunk)));
+    this.lastLoss = chunkLosses.length ? chunkLosses.reduce((a, b) => a + b, 0) / chunkLosses.length : this.lastLoss;
+    const meta: CheckpointMeta = {
+      task: this.job.id,
+      step: s.step,
+      loss: this.lastLoss !== null && Number.isFinite(this.lastLoss) ? this.lastLoss : null,
+      final: s.stop !== null,
+      stop: s.stop,
+      attempt: this.job.attempt ?? 1,
+      retry: this.job.retry ?? null,
+      configHash: this.hash,
+      seed: this.job.plan.seed,
+      versions: VERSIONS,
+    };
+    try {
+      this.store.write(meta, snapshotFiles(s));
+      this.written++;
+      this.store.prune(Math.max(1, this.job.checkpoint.keep));
+    } catch (e) {
+      if (!this.warned) this.warn(`checkpoint of step ${s.step} not written in ${this.job.checkpoint.label}: ${(e as Error).message}`);
+      this.warned = true;
+    }
+  }
+}
