@@ -17,6 +17,7 @@ export const main = defineCommand({
     doctor: lazy(() => import("./doctor.ts")),
     report: lazy(() => import("./report.ts")),
     show: lazy(() => import("./show.ts")),
+    checkpoints: lazy(() => import("./checkpoints.ts")),
   },
 });
 
