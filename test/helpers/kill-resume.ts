@@ -1,0 +1,180 @@
+// Kill-and-resume trials with real processes (test/ttt-resume.test.ts and bench/soak.ts): `ttt solve`
+// on the fixtures with the fast colour-map family and an exact step budget, killed with SIGKILL at a
+// given moment, then `ttt solve --resume` on the same run directory. A trial checks what the issue asks:
+// no finished task lost or recomputed (the journal's lines before the kill stay, the records of the
+// finished tasks keep their bytes, no id is journaled twice), a valid submission whenever one exists,
+// and final answers (attempts, confidences, loss curves, steps) equal to an uninterrupted run's.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkSubmissionCovers, loadSolutions, readSubmission, type Grid } from "../../src/arc/index.ts";
+import { readJournal } from "../../src/ttt/run-dir.ts";
+import { PROJECT_ROOT } from "./cli.ts";
+
+export const FIXTURE = "fixtures/tasks_challenges.json";
+export const FIXTURE_IDS = ["flip-horizontal", "recolour-1-to-2", "fill-enclosed", "crop-object", "transpose", "swap-colours", "scale-2x"];
+
+/** The solve arguments of a trial in `dir`: run directory dir/run, submission dir/submission.json. */
+export function solveArgs(dir: string, o: { steps?: number; workers?: number; extra?: string[]; output?: string; runDir?: string } = {}): string[] {
+  return [FIXTURE, "-o", o.output ?? join(dir, "submission.json"), "--run-dir", o.runDir ?? join(dir, "run"), "--family", "colour-map", "--ep", "cpu", "--steps", String(o.steps ?? 1000), "--chunk", "5", "--patience", "0", "--workers", String(o.workers ?? 1), "--checkpoint-every", "100", ...(o.extra ?? [])];
+}
+
+export interface Finished {
+  code: number;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+/** Start `ttt solve ...args` (env added to ours). */
+export function startSolve(args: string[], env: Record<string, string> = {}) {
+  const started = performance.now();
+  const proc = Bun.spawn([process.execPath, "src/cli/main.ts", "solve", ...args], { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", ...env } });
+  const stdout = new Response(proc.stdout).text();
+  const stderr = new Response(proc.stderr).text();
+  const done: Promise<Finished> = (async () => {
+    const code = await proc.exited;
+    return { code, stdout: await stdout, stderr: await stderr, seconds: (performance.now() - started) / 1000 };
+  })();
+  return { proc, done };
+}
+
+export const runSolve = (args: string[], env: Record<string, string> = {}) => startSolve(args, env).done;
+
+export interface TaskResult {
+  answers: unknown;
+  lossCurve: unknown;
+  steps: number;
+  stop: string;
+}
+
+/** What must be equal between runs: the submission and, per task, answers, loss curve, steps, stop. */
+export interface Results {
+  submission: unknown;
+  tasks: Record<string, TaskResult>;
+}
+
+export function readResults(dir: string): Results {
+  const tasks: Record<string, TaskResult> = {};
+  for (const id of FIXTURE_IDS) {
+    const r = JSON.parse(readFileSync(join(dir, "run", "tasks", `${id}.json`), "utf8"));
+    tasks[id] = { answers: r.answers, lossCurve: r.lossCurve, steps: r.steps, stop: r.stop };
+  }
+  return { submission: JSON.parse(readFileSync(join(dir, "submission.json"), "utf8")), tasks };
+}
+
+let solutions: Map<string, Grid[]> | undefined;
+
+/** Problems of the submission file now (none when it does not exist yet). */
+export async function submissionProblems(path: string): Promise<string[]> {
+  solutions ??= (await loadSolutions("fixtures/tasks_solutions.json")).solutions;
+  if (!existsSync(path)) return [];
+  const sub = readSubmission(path);
+  return [...sub.errors, ...checkSubmissionCovers(sub.submission, solutions, path)].map((e) => e.toString());
+}
+
+/** Reads the submission every few ms while a run goes on; every read must be a valid submission. */
+export function watchSubmission(path: string) {
+  let reads = 0;
+  const invalid: string[] = [];
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    const problems = await submissionProblems(path);
+    if (existsSync(path)) reads++;
+    if (problems.length) invalid.push(...problems);
+    busy = false;
+  }, 5);
+  return { stop: () => (clearInterval(timer), { reads, invalid }) };
+}
+
+export type TrialCategory = "before the run directory" | "before any task finished" | "between tasks" | "mid-task, from a checkpoint" | "mid-task, from its final checkpoint" | "mid-task, before its first checkpoint" | "after the run ended";
+
+export interface TrialResult {
+  killAtMs: number;
+  category: TrialCategory;
+  /** Tasks finished before the kill (kept), and those the resume ran. */
+  kept: number;
+  /** Tasks the resume continued from a checkpoint (not a final one). */
+  fromCheckpoint: number;
+  killedRunSeconds: number;
+  resumeSeconds: number;
+  submissionReads: number;
+  /** What was wrong; empty for a good trial. */
+  problems: string[];
+}
+
+/**
+ * One trial in the empty folder `dir`: solve, SIGKILL after `killAtMs`, resume, check against `ref`.
+ * `kills` > 1 kills the resume again (at the same delay) before the last, clean resume.
+ */
+export async function killResumeTrial(dir: string, killAtMs: number, ref: Results, o: { workers?: number; kills?: number } = {}): Promise<TrialResult> {
+  const args = solveArgs(dir, o.workers !== undefined ? { workers: o.workers } : {});
+  const runDir = join(dir, "run");
+  const problems: string[] = [];
+  const watch = watchSubmission(join(dir, "submission.json"));
+  const first = startSolve(args);
+  await Bun.sleep(killAtMs);
+  const endedBefore = first.proc.exitCode !== null;
+  first.proc.kill("SIGKILL");
+  const killed = await first.done;
+  for (let k = 1; k < (o.kills ?? 1); k++) {
+    const again = startSolve([...args, "--resume"]);
+    await Bun.sleep(killAtMs);
+    again.proc.kill("SIGKILL");
+    await again.done;
+  }
+
+  // What the killed run left.
+  const hadRunJson = existsSync(join(runDir, "run.json"));
+  const journalText = existsSync(join(runDir, "journal.jsonl")) ? readFileSync(join(runDir, "journal.jsonl"), "utf8") : "";
+  const before = readJournal(runDir).entries;
+  const wholeLines = journalText.split("\n").slice(0, before.length).map((l) => `${l}\n`).join("");
+  const keptRecords = new Map<string, Buffer>();
+  for (const e of before) if (e.stop !== "interrupted") keptRecords.set(e.id, readFileSync(join(runDir, e.record)));
+
+  const resumed = await runSolve([...args, "--resume"]);
+  const seen = watch.stop();
+  if (resumed.code !== 0) problems.push(`resume exit ${resumed.code}: ${resumed.stderr.slice(-800)}`);
+  problems.push(...seen.invalid.map((p) => `submission invalid during the trial: ${p}`));
+
+  // Nothing finished was lost or recomputed.
+  const after = existsSync(join(runDir, "journal.jsonl")) ? readFileSync(join(runDir, "journal.jsonl"), "utf8") : "";
+  if (!after.startsWith(wholeLines)) problems.push("the journal lines written before the kill were changed");
+  const ids = readJournal(runDir).entries.map((e) => e.id);
+  if (new Set(ids).size !== ids.length) problems.push(`a task was journaled twice: ${ids.join(" ")}`);
+  if (ids.length !== FIXTURE_IDS.length) problems.push(`${ids.length} journal lines, expected ${FIXTURE_IDS.length}`);
+  for (const [id, bytes] of keptRecords) if (!readFileSync(join(runDir, "tasks", `${id}.json`)).equals(bytes)) problems.push(`the record of ${id}, finished before the kill, was rewritten`);
+
+  // The same answers as the run that was never killed.
+  let fromCheckpoint = 0;
+  let fromFinal = 0;
+  let fromScratch = 0;
+  if (resumed.code === 0) {
+    const got = readResults(dir);
+    if (JSON.stringify(got.submission) !== JSON.stringify(ref.submission)) problems.push("the submission differs from the uninterrupted run's");
+    for (const id of FIXTURE_IDS) {
+      if (JSON.stringify(got.tasks[id]) !== JSON.stringify(ref.tasks[id])) problems.push(`task ${id}: answers, loss curve, steps or stop differ from the uninterrupted run's`);
+      if (keptRecords.has(id)) continue;
+      const rec = JSON.parse(readFileSync(join(runDir, "tasks", `${id}.json`), "utf8"));
+      if (rec.checkpointProblems) problems.push(`task ${id}: checkpoint problems ${rec.checkpointProblems.join("; ")}`);
+      if (rec.resumedFrom && rec.resumedFrom.step >= rec.steps) fromFinal++;
+      else if (rec.resumedFrom) fromCheckpoint++;
+      else if (hadRunJson && inFlightAtKill(before, id)) fromScratch++;
+    }
+  }
+  const category: TrialCategory = endedBefore || before.length === FIXTURE_IDS.length
+    ? "after the run ended"
+    : !hadRunJson ? "before the run directory"
+    : fromFinal > 0 ? "mid-task, from its final checkpoint"
+    : fromCheckpoint > 0 ? "mid-task, from a checkpoint"
+    : fromScratch > 0 && before.length > 0 ? "mid-task, before its first checkpoint"
+    : before.length === 0 ? "before any task finished" : "between tasks";
+  return { killAtMs, category, kept: keptRecords.size, fromCheckpoint, killedRunSeconds: killed.seconds, resumeSeconds: resumed.seconds, submissionReads: seen.reads, problems };
+}
+
+/** The first task not journaled before the kill was the one in flight (one worker, tasks in file order). */
+function inFlightAtKill(before: { id: string }[], id: string): boolean {
+  const done = new Set(before.map((e) => e.id));
+  return FIXTURE_IDS.find((t) => !done.has(t)) === id;
+}
