@@ -3,12 +3,8 @@
 // budget, run the tasks on the executor (worker processes), keep the submission valid and current
 // after every task, write the run directory, and sum up. One bad task never stops the others.
 import { rmSync, writeFileSync } from "node:fs";
-import { totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { gridToRows, taskToJson } from "../arc/index.ts";
-import type { ModelFamily } from "../models/task-model.ts";
-import type { EpChoice } from "../runtime/providers.ts";
-import type { ModelSpec } from "../train/spec.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { TimeBudget } from "./budget.ts";
 import { CheckpointStore } from "./checkpoint-store.ts";
@@ -16,62 +12,17 @@ import { loadFamily } from "./engine.ts";
 import { loadRunInputs } from "./inputs.ts";
 import { RunLock } from "./lock.ts";
 import { planTasks, type TaskPlan } from "./plan.ts";
-import { ProcessPool, type Executor } from "./pool.ts";
+import { ProcessPool } from "./pool.ts";
 import { PlainDisplay, type Display } from "./progress.ts";
-import { median, notRunRecord, type RunReport, type TaskRecord } from "./report.ts";
+import { median, notRunRecord, type TaskRecord } from "./report.ts";
 import { RunResults } from "./results.ts";
 import { pendingRetry, reopenRun } from "./resume.ts";
 import { RunDir } from "./run-dir.ts";
 import { runTask, type TaskRunContext } from "./run-task.ts";
+import { settingsRecord, type SolveDeps, type SolveResult, type SolveSettings } from "./solve-settings.ts";
 
-export interface SolveSettings {
-  source: string;
-  output: string;
-  runDir: string;
-  solutions?: string;
-  timePerTask?: number;
-  timeBudget?: number;
-  steps?: number;
-  chunk?: number;
-  patience?: number;
-  workers: number;
-  ep: EpChoice;
-  threads: number;
-  seed: number;
-  taskIds?: string[];
-  /** --max-memory; default 80% of the machine's memory shared by the workers. */
-  maxMemoryBytes?: number;
-  family: string;
-  /** Continue the run in `runDir` (--resume); a directory with no run in it starts a new one. */
-  resume?: boolean;
-  /** Steps between checkpoints (--checkpoint-every; default 100; 0: only at the end of a task). */
-  checkpointEvery?: number;
-  /** Checkpoint versions kept per task while it runs (--keep-checkpoints; default 2; the final one stays). */
-  keepCheckpoints?: number;
-}
-
-export const DEFAULT_CHECKPOINT_EVERY = 100;
-export const DEFAULT_KEEP_CHECKPOINTS = 2;
-
-export interface SolveDeps {
-  executor?: Executor;
-  display?: Display;
-  /** The family used for planning (memory estimates); default: loaded by name. */
-  family?: ModelFamily<ModelSpec>;
-  /** Clock in seconds and the run's start on it (the budget counts from there). */
-  now?: () => number;
-  startedAt?: number;
-  /** Aborting stops the run: tasks in flight are killed (their answers so far kept), none is started. */
-  signal?: AbortSignal;
-  readStdin?: () => Promise<string>;
-}
-
-export interface SolveResult {
-  report: RunReport;
-  /** 0 when some task was answered, else 1 (nothing could be done). */
-  exitCode: number;
-  interrupted: boolean;
-}
+export type { SolveDeps, SolveResult, SolveSettings } from "./solve-settings.ts";
+export { DEFAULT_CHECKPOINT_EVERY, DEFAULT_KEEP_CHECKPOINTS } from "./solve-settings.ts";
 
 /** Run-wide seconds added to a task's time before its worker is killed (it normally stops itself). */
 export const hardGrace = (allot: number) => Math.max(3, 0.1 * allot);
@@ -112,15 +63,8 @@ async function solveLocked(s: SolveSettings, deps: SolveDeps & { display: Displa
   const ids = [...inputs.tasks.map((t) => t.id), ...inputs.invalid.map((t) => t.id)];
   const tests = new Map<string, number>([...inputs.tasks.map((t) => [t.id, t.test.length] as const), ...inputs.invalid.map((t) => [t.id, t.tests] as const)]);
 
-  const maxMemoryBytes = s.maxMemoryBytes ?? Math.floor((0.8 * totalmem()) / Math.max(1, s.workers));
-  const every = s.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
-  const keep = s.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
-  const settings = {
-    family: s.family, ep: s.ep, threads: s.threads, workers: s.workers, seed: s.seed,
-    steps: s.steps ?? null, chunk: s.chunk ?? null, patience: s.patience ?? null,
-    timePerTask: s.timePerTask ?? null, timeBudget: s.timeBudget ?? null, safetyMargin: 0,
-    maxMemoryBytes, tasks: s.taskIds ?? null, checkpointEvery: every, keepCheckpoints: keep,
-  };
+  const settings = settingsRecord(s);
+  const { maxMemoryBytes, checkpointEvery: every, keepCheckpoints: keep } = settings;
   const reopened = s.resume ? reopenRun(s.runDir, ids, settings) : undefined;
   if (s.resume && !reopened) display.log("info", `nothing to resume in ${s.runDir}: a new run starts there`);
   for (const n of reopened?.notes ?? []) display.log("warn", `${s.runDir}: ${n}`);

@@ -1,0 +1,72 @@
+// What `ttt solve` is asked (SolveSettings, from the command line or a caller), what it is given to work
+// with (SolveDeps: executor, display, clock, abort signal), what it returns, and the settings as run.json
+// records them (the resume compares them).
+import { totalmem } from "node:os";
+import type { ModelFamily } from "../models/task-model.ts";
+import type { EpChoice } from "../runtime/providers.ts";
+import type { ModelSpec } from "../train/spec.ts";
+import type { Executor } from "./pool.ts";
+import type { Display } from "./progress.ts";
+import type { RunReport } from "./report.ts";
+
+export interface SolveSettings {
+  source: string;
+  output: string;
+  runDir: string;
+  solutions?: string;
+  timePerTask?: number;
+  timeBudget?: number;
+  steps?: number;
+  chunk?: number;
+  patience?: number;
+  workers: number;
+  ep: EpChoice;
+  threads: number;
+  seed: number;
+  taskIds?: string[];
+  /** --max-memory; default 80% of the machine's memory shared by the workers. */
+  maxMemoryBytes?: number;
+  family: string;
+  /** Continue the run in `runDir` (--resume); a directory with no run in it starts a new one. */
+  resume?: boolean;
+  /** Steps between checkpoints (--checkpoint-every; default 100; 0: only at the end of a task). */
+  checkpointEvery?: number;
+  /** Checkpoint versions kept per task while it runs (--keep-checkpoints; default 2; the final one stays). */
+  keepCheckpoints?: number;
+}
+
+export const DEFAULT_CHECKPOINT_EVERY = 100;
+export const DEFAULT_KEEP_CHECKPOINTS = 2;
+
+export interface SolveDeps {
+  executor?: Executor;
+  display?: Display;
+  /** The family used for planning (memory estimates); default: loaded by name. */
+  family?: ModelFamily<ModelSpec>;
+  /** Clock in seconds and the run's start on it (the budget counts from there). */
+  now?: () => number;
+  startedAt?: number;
+  /** Aborting stops the run: tasks in flight are killed (their answers so far kept), none is started. */
+  signal?: AbortSignal;
+  readStdin?: () => Promise<string>;
+}
+
+export interface SolveResult {
+  report: RunReport;
+  /** 0 when some task was answered, else 1 (nothing could be done). */
+  exitCode: number;
+  interrupted: boolean;
+}
+
+/** The settings as run.json and report.json record them (defaults filled in). */
+export function settingsRecord(s: SolveSettings) {
+  return {
+    family: s.family, ep: s.ep, threads: s.threads, workers: s.workers, seed: s.seed,
+    steps: s.steps ?? null, chunk: s.chunk ?? null, patience: s.patience ?? null,
+    timePerTask: s.timePerTask ?? null, timeBudget: s.timeBudget ?? null, safetyMargin: 0,
+    maxMemoryBytes: s.maxMemoryBytes ?? Math.floor((0.8 * totalmem()) / Math.max(1, s.workers)),
+    tasks: s.taskIds ?? null,
+    checkpointEvery: s.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+    keepCheckpoints: s.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS,
+  };
+}
