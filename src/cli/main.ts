@@ -49,7 +49,15 @@ export async function runCli(rawArgs: string[]): Promise<number> {
   }
 }
 
+/** Resolves once everything written to stdout so far has been handed to the OS. */
+export function stdoutFlushed(): Promise<void> {
+  return new Promise((resolve) => process.stdout.write("", () => resolve()));
+}
+
 if (import.meta.main) {
   const code = await runCli(process.argv.slice(2));
+  // process.exit does not wait for a pipe: without this, `ttt solve --json | ...` lost all but the
+  // first 128 KiB of a large report.
+  await stdoutFlushed();
   process.exit(code);
 }
