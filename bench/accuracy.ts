@@ -3,6 +3,7 @@
 //
 //   bun bench/accuracy.ts [--sample train-50|eval-50|training|evaluation] [--time-per-task 60]
 //                         [--workers N] [--seed 0] [--data ../shared/arc] [--run-dir dir] [--json]
+//   bun bench/accuracy.ts --summarise <bench run-dir>   (the figures of a finished run again)
 //
 // The solver sees only the challenges; solutions are used for scoring alone.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ const { values: a } = parseArgs({
     data: { type: "string", default: "../shared/arc" },
     "run-dir": { type: "string" },
     json: { type: "boolean", default: false },
+    summarise: { type: "string" },
   },
 });
 
@@ -37,30 +39,35 @@ const ids = existsSync(sampleFile)
   : Object.keys(challenges);
 
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-const runDir = resolve(a["run-dir"] ?? join(tmpdir(), `ttt-accuracy-${a.sample}-${a["time-per-task"]}s-${stamp}`));
-mkdirSync(runDir, { recursive: true });
-// Challenges only in the solver's input; solutions kept in a separate file for scoring.
-const subsetChallenges = join(runDir, "sample_challenges.json");
-const subsetSolutions = join(runDir, "sample_scoring.json");
-writeFileSync(subsetChallenges, JSON.stringify(Object.fromEntries(ids.map((id) => [id, challenges[id]]))));
-writeFileSync(subsetSolutions, JSON.stringify(Object.fromEntries(ids.map((id) => [id, solutions[id]]))));
+const runDir = resolve(a.summarise ?? a["run-dir"] ?? join(tmpdir(), `ttt-accuracy-${a.sample}-${a["time-per-task"]}s-${stamp}`));
+let wall: number;
+if (a.summarise) {
+  const info = JSON.parse(readFileSync(join(runDir, "run", "report.json"), "utf8"));
+  wall = (Date.parse(info.updatedAt) - Date.parse(info.startedAt)) / 1000;
+} else {
+  mkdirSync(runDir, { recursive: true });
+  // Challenges only in the solver's input; solutions kept in a separate file for scoring.
+  const subsetChallenges = join(runDir, "sample_challenges.json");
+  const subsetSolutions = join(runDir, "sample_scoring.json");
+  writeFileSync(subsetChallenges, JSON.stringify(Object.fromEntries(ids.map((id) => [id, challenges[id]]))));
+  writeFileSync(subsetSolutions, JSON.stringify(Object.fromEntries(ids.map((id) => [id, solutions[id]]))));
 
-const args = [
-  "src/cli/main.ts", "solve", subsetChallenges,
-  "--solutions", subsetSolutions,
-  "--run-dir", join(runDir, "run"),
-  "-o", join(runDir, "submission.json"),
-  "--time-per-task", `${a["time-per-task"]}s`,
-  "--seed", a.seed!,
-  "--json",
-];
-if (a.workers) args.push("--workers", a.workers);
-const started = performance.now();
-const proc = Bun.spawn(["bun", ...args], { cwd: resolve(import.meta.dir, ".."), stdout: "pipe", stderr: "inherit" });
-const out = await new Response(proc.stdout).text();
-await proc.exited;
-const wall = (performance.now() - started) / 1000;
-const report = JSON.parse(out);
+  const args = [
+    "src/cli/main.ts", "solve", subsetChallenges,
+    "--solutions", subsetSolutions,
+    "--run-dir", join(runDir, "run"),
+    "-o", join(runDir, "submission.json"),
+    "--time-per-task", `${a["time-per-task"]}s`,
+    "--seed", a.seed!,
+  ];
+  if (a.workers) args.push("--workers", a.workers);
+  const started = performance.now();
+  const proc = Bun.spawn(["bun", ...args], { cwd: resolve(import.meta.dir, ".."), stdout: "ignore", stderr: "inherit" });
+  await proc.exited;
+  wall = (performance.now() - started) / 1000;
+}
+// The run's own report.json (stdout is not parsed: a piped report could be cut short by the process exit).
+const report = JSON.parse(readFileSync(join(runDir, "run", "report.json"), "utf8"));
 
 type Entry = { id: string; score?: number; seconds: number; steps: number; stepsPerSecond: number; confidences: number[][]; correct?: boolean[]; peakMemoryBytes?: number; status: string };
 const tasks: Entry[] = report.tasks;
