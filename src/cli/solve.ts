@@ -33,7 +33,7 @@ export default defineCommand({
     "keep-checkpoints": { type: "string", description: `Checkpoint versions kept per running task; a finished task keeps its final one (default ${DEFAULT_KEEP_CHECKPOINTS})`, valueHint: "k" },
     "time-per-task": { type: "string", description: "Most time per task, e.g. 90s, 5m (default: no limit)", valueHint: "duration" },
     "time-budget": { type: "string", description: "Time for the whole run, shared among the tasks, e.g. 12h, 1h30m (default: no limit)", valueHint: "duration" },
-    steps: { type: "string", description: "Optimizer steps per task (default: ~1000, more for larger tasks)", valueHint: "n" },
+    steps: { type: "string", description: "Optimizer steps per task (default: ~1000 scaled by task size, 4x that when --time-per-task or --time-budget bounds the run)", valueHint: "n" },
     chunk: { type: "string", description: "Steps per ONNX Loop run, answers updated after each (default: by task size)", valueHint: "k" },
     patience: { type: "string", description: "Stop a task once its answers are unchanged for this many steps; 0 never (default: steps/4)", valueHint: "n" },
     workers: { type: "string", description: `Tasks run in parallel, each in its own process (default ${defaultWorkers()} here)`, valueHint: "n" },
