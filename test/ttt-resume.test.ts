@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, trunc
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng } from "../src/arc/index.ts";
-import { FIXTURE_IDS, killResumeTrial, readResults, runSolve, solveArgs, startSolve, type Results, type TrialResult } from "./helpers/kill-resume.ts";
+import { FIXTURE as FIXTURE_ARG, FIXTURE_IDS, killResumeTrial, readResults, runSolve, solveArgs, startSolve, type Results, type TrialResult } from "./helpers/kill-resume.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ttt-resume-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -175,6 +175,12 @@ describe("the run directory on resume", () => {
     const r2 = await runSolve([...solveArgs(dir, { steps: 2000, extra: ["--tasks", "swap-colours"] }), "--resume"]);
     expect(r2.stderr).toMatch(/run\.json field "tasks" lists 7 tasks, this command has 1 \(missing: flip-horizontal, recolour-1-to-2, fill-enclosed, \.\.\.\)/);
   }, 60_000);
+
+  test("--resume without --run-dir is a usage error (exit 2)", async () => {
+    const r = await runSolve([FIXTURE_ARG, "--resume", "--family", "colour-map"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--resume needs --run-dir (the run directory to continue)");
+  });
 
   test("without --resume an existing run is refused; --resume on an empty folder starts a new run", async () => {
     const dir = join(root, "no-resume");
