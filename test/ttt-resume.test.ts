@@ -31,7 +31,7 @@ describe(`kill -9 at a random moment, then --resume (${TRIALS} trials)`, () => {
   const rng = new Rng(20261124);
   const fractions = Array.from({ length: TRIALS }, () => 0.05 + 1.05 * rng.float());
 
-  test.each(fractions.map((f, i) => [i + 1, f] as const))("trial %i: kill at %f of the run", async (i, f) => {
+  test.each(fractions.map((f, i) => [i + 1, f.toFixed(2), f] as const))("trial %i: kill at %s of the uninterrupted run's time", async (i, _shown, f) => {
     const dir = join(root, `trial-${i}`);
     mkdirSync(dir);
     const r = await killResumeTrial(dir, Math.round(f * refSeconds * 1000), ref);
