@@ -49,15 +49,10 @@ export async function runCli(rawArgs: string[]): Promise<number> {
   }
 }
 
-/** Resolves once everything written to stdout so far has been handed to the OS. */
-export function stdoutFlushed(): Promise<void> {
-  return new Promise((resolve) => process.stdout.write("", () => resolve()));
-}
-
 if (import.meta.main) {
-  const code = await runCli(process.argv.slice(2));
-  // process.exit does not wait for a pipe: without this, `ttt solve --json | ...` lost all but the
-  // first 128 KiB of a large report.
-  await stdoutFlushed();
-  process.exit(code);
+  process.exitCode = await runCli(process.argv.slice(2));
+  // The process ends when its event loop runs dry, which waits for stdout to drain into a pipe
+  // (process.exit does not: a piped `ttt solve --json` lost all but its first 64-128 KiB). Should a
+  // handle keep the process alive, leave anyway after a grace period.
+  setTimeout(() => process.exit(), 30_000).unref();
 }
