@@ -89,8 +89,14 @@ export const ortTrainerFactory: TrainerFactory = async (model, o) => {
     seed: o.seed,
     session: { ep: o.ep, intraOpThreads: o.threads, interOpThreads: 1, label: `ttt:${model.key}` },
   });
-  trainer.setBatch(Object.fromEntries(Object.entries(model.fixed).map(([k, f]) => [k, f.data])));
-  await trainer.prepare([{ kind: "loop", steps: o.chunk }, { kind: "infer" }]);
+  try {
+    trainer.setBatch(Object.fromEntries(Object.entries(model.fixed).map(([k, f]) => [k, f.data])));
+    await trainer.prepare([{ kind: "loop", steps: o.chunk }, { kind: "infer" }]);
+  } catch (e) {
+    // sessions already open (e.g. inference, when the Loop graph failed) must not outlive the task
+    await trainer.release().catch(() => {});
+    throw e;
+  }
   return {
     step: (k) => trainer.step(k),
     async infer() {
