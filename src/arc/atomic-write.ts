@@ -11,14 +11,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.${counter++}.tmp`);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   try {
-    const fd = openSync(temp, "wx", 0o644);
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeSynced(temp, bytes);
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });
@@ -27,7 +20,20 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   syncFolder(dir);
 }
 
-function syncFolder(dir: string): void {
+/** Create `path` (it must not exist) holding `bytes`, and fsync it. */
+export function writeSynced(path: string, bytes: Uint8Array): void {
+  const fd = openSync(path, "wx", 0o644);
+  try {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** fsync a folder, making renames in it durable (a no-op where the file system refuses). */
+export function syncFolder(dir: string): void {
   // Makes the rename itself durable; some file systems refuse fsync on a folder, which is harmless.
   try {
     const fd = openSync(dir, "r");

@@ -4,8 +4,9 @@
 // (every file fsynced), then renamed into place, so it exists whole or not at all; the newest versions
 // and the final ones are kept. Loading checks every byte and falls back to the previous good version.
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { syncFolder, writeSynced } from "../arc/atomic-write.ts";
 import { canonicalJson } from "../optim/config.ts";
 
 export const CHECKPOINT_FORMAT = 1;
@@ -212,29 +213,5 @@ export class CheckpointStore {
     const found = readdirSync(this.dir).filter((f) => /^\.v\d+\.(tmp|del)-/.test(f));
     if (remove) for (const f of found) rmSync(join(this.dir, f), { recursive: true, force: true });
     return found.map((f) => `${this.label}/${f}`);
-  }
-}
-
-function writeSynced(path: string, bytes: Uint8Array): void {
-  const fd = openSync(path, "wx", 0o644);
-  try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function syncFolder(dir: string): void {
-  try {
-    const fd = openSync(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // some file systems refuse fsync on a folder
   }
 }
