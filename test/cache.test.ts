@@ -1,7 +1,7 @@
 // Graph cache: content keys, a second request is a hit (build counter and file mtime unchanged), the
 // HOME fallback, and reuse of ORT's optimised model.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mlpSpec, mlpToyData } from "../src/models/toy.ts";
@@ -29,6 +29,27 @@ describe("graph cache", () => {
     expect(b.key).toBe(a.key);
     expect(b.bytes).toEqual(a.bytes);
     expect(statSync(a.path!).mtimeMs).toBe(mtime);
+  });
+
+  test("a damaged cache file (flipped byte, cut short, checksum missing) is rebuilt, not trusted", () => {
+    const req = { spec: mlpSpec(o), kind: "infer" as const };
+    const sub = mkdtempSync(join(dir, "damage-"));
+    const fresh = getGraph(req, { cacheDir: sub });
+    const damages: [string, (p: string) => void][] = [
+      ["flipped byte", (p) => { const b = readFileSync(p); b[b.length >> 1]! ^= 0x40; writeFileSync(p, b); }],
+      ["cut short", (p) => truncateSync(p, 100)],
+      ["not a model", (p) => writeFileSync(p, "not an ONNX model")],
+      ["checksum missing", (p) => unlinkSync(`${p}.sha256`)],
+    ];
+    for (const [name, damage] of damages) {
+      damage(fresh.path!);
+      const [builds, damaged] = [graphCacheStats.builds, graphCacheStats.damaged];
+      const again = getGraph(req, { cacheDir: sub });
+      expect({ name, hit: again.hit, rebuilt: graphCacheStats.builds - builds, damaged: graphCacheStats.damaged - damaged }).toEqual({ name, hit: false, rebuilt: 1, damaged: 1 });
+      expect(again.bytes).toEqual(fresh.bytes);
+      // rewritten whole: the next request is a hit again
+      expect(getGraph(req, { cacheDir: sub }).hit).toBe(true);
+    }
   });
 
   test("keys change with K, kind, optimizer, shapes and dtype", () => {

@@ -2,15 +2,13 @@
 // (src/ttt/baseline.ts), loaded by name as the solver does, trained by the solver's own trainer
 // (ortTrainerFactory) on the CPU. Run directory, report, submission, invalid and skipped tasks, budget,
 // scoring, the journal. Time is a clock the test moves by a fixed amount per real chunk, so the
-// budget's decisions and the reported times are exact; a failing trainer is a corrupted graph file.
+// budget's decisions and the reported times are exact; a failing trainer is an injected fault (TTT_INJECT_FAULT).
 import { afterAll, describe, expect, spyOn, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixtureTasks } from "../fixtures/make.ts";
 import { checkSubmissionCovers, gridFromRows, gridToRows, readSubmission, taskToJson, type Task } from "../src/arc/index.ts";
-import type { OptimConfig } from "../src/optim/config.ts";
-import { graphKey } from "../src/train/cache.ts";
 import { colourMapFamily } from "../src/ttt/baseline.ts";
 import { InlineExecutor } from "../src/ttt/pool.ts";
 import type { Display } from "../src/ttt/progress.ts";
@@ -210,28 +208,22 @@ describe("solve: budgets and failures", () => {
   });
 
   test("a task whose trainer fails is recorded as failed; the others carry on", async () => {
-    // Injected fault: a corrupted file in the graph cache (a private one for this test) where
-    // recolour-1-to-2's 5-step training graph belongs, so ONNX Runtime cannot open its session.
-    const cache = join(dir, "cache");
-    const saved = process.env.TTT_CACHE_DIR;
-    process.env.TTT_CACHE_DIR = cache;
+    // Injected fault (src/ttt/fault-injection.ts): recolour-1-to-2's first chunk throws as a failing
+    // ONNX Runtime run would, on the first attempt and on its retry.
+    const saved = process.env.TTT_INJECT_FAULT;
+    process.env.TTT_INJECT_FAULT = "error@recolour-1-to-2:0#*";
     try {
-      const model = colourMapFamily.build(recolour, { seed: 0 });
-      // The request ortTrainerFactory makes for it, and the file name src/train/cache.ts gives that graph.
-      const { key } = graphKey({ spec: model.spec, kind: "loop", steps: 5, optim: (model as { optim?: OptimConfig }).optim! });
-      mkdirSync(join(cache, "graphs"), { recursive: true });
-      writeFileSync(join(cache, "graphs", `loop-${key.slice(0, 32)}.onnx`), "not an ONNX model");
       const s = settings("run-d", { taskIds: ["recolour-1-to-2", "flip-horizontal"] });
       const r = await solve(s, { executor: executor(new TestClock(), 0), display: quiet() });
       const by = Object.fromEntries(r.report.tasks.map((t) => [t.id, t]));
       expect(by["recolour-1-to-2"]).toMatchObject({ status: "failed", stop: "error", steps: 0, correct: [false, false] });
-      expect(by["recolour-1-to-2"]!.message).toMatch(/protobuf parsing failed/i);
+      expect(by["recolour-1-to-2"]!.message).toMatch(/injected/i);
       expect(by["flip-horizontal"]).toMatchObject({ status: "ok", stop: "steps", steps: 20 });
       expect(r.exitCode).toBe(0);
       expect(readSubmission(s.output).errors).toEqual([]);
     } finally {
-      if (saved === undefined) delete process.env.TTT_CACHE_DIR;
-      else process.env.TTT_CACHE_DIR = saved;
+      if (saved === undefined) delete process.env.TTT_INJECT_FAULT;
+      else process.env.TTT_INJECT_FAULT = saved;
     }
   });
 

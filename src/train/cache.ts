@@ -2,6 +2,8 @@
 // shapes a graph (spec key and forward source, shapes, dtypes, optimizer config, kind, K, opset, ttt
 // version, graph format). A second request with the same key reads the file instead of rebuilding.
 // Folder: <cache root>/graphs, the root chosen as for the native library (src/runtime/native.ts).
+// Beside each graph file, `<file>.sha256` holds the sha256 of its bytes: a file that does not match it
+// (damaged on disk, cut short, or left without one) is rebuilt and rewritten instead of being trusted.
 import { cacheRootCandidates, checkPrivate } from "../runtime/native.ts";
 import { createHash } from "node:crypto";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
@@ -16,7 +18,7 @@ import { specDType } from "./spec.ts";
 export const GRAPH_FORMAT = 1;
 
 /** Counters for this process: real builds and cache hits (tests use them as timing-free evidence). */
-export const graphCacheStats = { builds: 0, hits: 0, writes: 0 };
+export const graphCacheStats = { builds: 0, hits: 0, writes: 0, damaged: 0 };
 
 function writable(dir: string): boolean {
   try {
@@ -51,7 +53,26 @@ export function defaultCacheDir(): string {
   throw new Error(`no usable cache folder for graphs (${failures.join("; ")}); set TTT_CACHE_DIR`);
 }
 
-const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+const sha = (s: string | Uint8Array) => createHash("sha256").update(s).digest("hex");
+
+/** The cached bytes when the file is there and matches its recorded sha256; null when absent. */
+function readVerified(path: string): Uint8Array | "damaged" | null {
+  if (!existsSync(path)) return null;
+  try {
+    const bytes = new Uint8Array(readFileSync(path));
+    const recorded = readFileSync(`${path}.sha256`, "utf8").trim();
+    return bytes.length > 0 && recorded === sha(bytes) ? bytes : "damaged";
+  } catch {
+    return "damaged";
+  }
+}
+
+/** Write a file by temp + rename (a reader sees the old one or the new one). */
+function replaceFile(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
 
 /** The canonical description of a graph request and its sha256 key. */
 export function graphKey(req: GraphRequest): { key: string; description: string } {
@@ -98,19 +119,21 @@ export function getGraph(req: GraphRequest, opts: CacheOptions = {}): CachedGrap
   const { key, description } = graphKey(req);
   const dir = opts.cacheDir === false ? null : (opts.cacheDir ?? defaultCacheDir());
   const path = dir ? join(dir, `${req.kind}-${key.slice(0, 32)}.onnx`) : null;
-  if (path && existsSync(path) && statSync(path).size > 0) {
+  const cached = path ? readVerified(path) : null;
+  if (cached instanceof Uint8Array) {
     graphCacheStats.hits++;
-    return { bytes: new Uint8Array(readFileSync(path)), key, path, hit: true, nodes: null };
+    return { bytes: cached, key, path, hit: true, nodes: null };
   }
+  if (cached === "damaged") graphCacheStats.damaged++;
   const g = buildGraph(req);
   const bytes = toModelBytes(g, { docString: description });
   graphCacheStats.builds++;
   if (path && dir) {
     try {
       mkdirSync(dir, { recursive: true });
-      const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-      writeFileSync(tmp, bytes);
-      renameSync(tmp, path);
+      // the graph first, then its checksum: until both are in place a reader rebuilds
+      replaceFile(path, bytes);
+      replaceFile(`${path}.sha256`, `${sha(bytes)}\n`);
       graphCacheStats.writes++;
     } catch {
       // an unwritable cache only costs a rebuild next time
