@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { gridKey, gridsEqual, taskFromJson, type Grid } from "../src/arc/index.ts";
+import { gridFromRows, gridKey, gridsEqual, taskFromJson, type Grid } from "../src/arc/index.ts";
 import { multitensorFamily } from "../src/models/multitensor/index.ts";
 import { ortTrainerFactory } from "../src/ttt/engine.ts";
 import { planTask } from "../src/ttt/plan.ts";
@@ -49,7 +49,7 @@ async function record(): Promise<Record<string, TaskStream>> {
   for (const id of ids) {
     const json = challenges[id];
     const task = taskFromJson(id, { train: json.train, test: json.test.map((t: { input: number[][] }) => ({ input: t.input })) });
-    const truths: Grid[] = (solutions[id] as number[][][]).map((g) => taskFromJson(id, { train: [{ input: g, output: g }], test: [{ input: g }] }).train[0]!.input);
+    const truths: Grid[] = (solutions[id] as number[][][]).map((g) => gridFromRows(g));
     const plan = planTask(task, { seed: 0, timeLimited: true });
     const model = multitensorFamily.build(task, { seed: plan.seed });
     const trainer = await ortTrainerFactory(model, { ep: "cpu", threads: 1, chunk: plan.chunk, seed: plan.seed });

@@ -49,10 +49,14 @@ export async function runCli(rawArgs: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  process.exitCode = await runCli(process.argv.slice(2));
-  // The process ends when its event loop runs dry, which waits for stdout to drain into a pipe
-  // (process.exit does not: a piped `ttt solve --json` lost all but its first 64-128 KiB). Should a
-  // handle keep the process alive, leave anyway after a grace period.
+/**
+ * End the process with `code` once its event loop runs dry, which waits for stdout to drain into a pipe
+ * (process.exit does not: a piped `ttt solve --json` lost all but its first 64-128 KiB). Should a handle
+ * keep the process alive, it leaves anyway after a grace period.
+ */
+export function exitWhenDone(code: number): void {
+  process.exitCode = code;
   setTimeout(() => process.exit(), 30_000).unref();
 }
+
+if (import.meta.main) exitWhenDone(await runCli(process.argv.slice(2)));

@@ -15,10 +15,8 @@ const args = process.argv.slice(2);
 if (compiled && args.length === 1 && /[\\/]worker-main\.[jt]s$/.test(args[0]!) && process.send) {
   await serveJobs();
 } else {
-  const { runCli } = await import("../cli/main.ts");
-  process.exitCode = await runCli(args);
-  // As in main.ts: end when the event loop runs dry, so that piped stdout drains first.
-  setTimeout(() => process.exit(), 30_000).unref();
+  const { exitWhenDone, runCli } = await import("../cli/main.ts");
+  exitWhenDone(await runCli(args));
 }
 
 /** The worker loop of src/ttt/worker-main.ts (which runs it only when it is the entry point itself). */
