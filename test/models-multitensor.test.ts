@@ -48,6 +48,13 @@ function firstRowTask(): Task {
   return { id: "first-row", train: ins.map((r) => ({ input: g(r), output: g(r.slice(0, 1)) })), test: [{ input: g(rows(3, 3, 24, [0, 6, 7])) }] };
 }
 
+/** Output = input with a row of 8 below it (rule "learned", outputs larger than inputs: no crop offsets). */
+function growTask(): Task {
+  const grow = (r: number[][]) => [...r, r[0]!.map(() => 8)];
+  const ins = [rows(2, 3, 31, [0, 6, 7]), rows(3, 4, 32, [0, 6]), rows(2, 2, 33, [0, 7])];
+  return { id: "grow", train: ins.map((r) => ({ input: g(r), output: g(grow(r)) })), test: [{ input: g(rows(3, 3, 34, [0, 6, 7])) }] };
+}
+
 const transposeTask = (t: Task): Task => ({
   id: `${t.id}-T`,
   train: t.train.map((p) => ({ input: g(transposeRows(toRows(p.input))), output: g(transposeRows(toRows(p.output))) })),
@@ -134,8 +141,14 @@ describe("multitensor: building", () => {
 
     const fr = buildMultitensor(firstRowTask(), { seed: 1 });
     expect(fr.layout.rule).toBe("learned");
-    expect(fr.layout.shapes[3]!.output).toEqual([3, 4]);
-    expect(fr.outputNames).toEqual([OUTPUT.logits, OUTPUT.height, OUTPUT.width]);
+    expect(fr.layout.shapes[3]!.output).toEqual([3, 3]); // every output fits inside its input: the test input bounds the answer
+    expect(fr.layout.offsets).toBe(true); // outputs smaller than inputs: drawn in a window (crop.ts)
+    expect(fr.outputNames).toEqual([OUTPUT.logits, OUTPUT.rows, OUTPUT.cols]);
+    expect(cor.layout.offsets).toBe(true);
+    expect(cor.outputNames).toEqual([OUTPUT.logits, OUTPUT.rows, OUTPUT.cols]);
+    const gr = buildMultitensor(growTask(), { seed: 1 });
+    expect([gr.layout.rule, gr.layout.offsets]).toEqual(["learned", false]);
+    expect(gr.outputNames).toEqual([OUTPUT.logits, OUTPUT.height, OUTPUT.width]);
 
     // the key depends on sizes and configuration, not on the seed or the grids' contents
     expect(buildMultitensor(recolourTask().task, { seed: 2 }).key).toBe(rec.key);
@@ -155,8 +168,8 @@ describe("multitensor: building", () => {
 });
 
 describe("multitensor: forward and decode", () => {
-  for (const [name, make] of [["input", () => recolourTask().task], ["fixed", cornerTask], ["learned", firstRowTask]] as const) {
-    test(`forward outputs and decoded grids (rule ${name})`, async () => {
+  for (const [name, make] of [["input", () => recolourTask().task], ["fixed", cornerTask], ["learned", firstRowTask], ["learned", growTask]] as const) {
+    test(`forward outputs and decoded grids (rule ${name}, ${make().id})`, async () => {
       const task = make();
       const model = buildMultitensor(task, { seed: 3 });
       const { graph } = forwardGraph(model, "infer");
@@ -167,7 +180,10 @@ describe("multitensor: forward and decode", () => {
       expect(out[OUTPUT.logits]!.length).toBe(task.test.length * K * X * Y);
       expect(Number.isFinite(out[OUTPUT.kl]![0]!)).toBe(true);
       expect(out[OUTPUT.reconstruction]![0]!).toBeGreaterThan(0);
-      if (name === "learned") {
+      if (model.layout.offsets) {
+        expect(out[OUTPUT.rows]!.length).toBe(task.test.length * X);
+        expect(out[OUTPUT.cols]!.length).toBe(task.test.length * Y);
+      } else if (name === "learned") {
         expect(out[OUTPUT.height]!.length).toBe(task.test.length * X);
         // log-probabilities over the lengths: they sum to one
         const p = Array.from(out[OUTPUT.height]!.subarray(0, X)).reduce((a, b) => a + Math.exp(b), 0);
@@ -187,7 +203,7 @@ describe("multitensor: forward and decode", () => {
   }
 
   test("decode picks argmax colours, the learned shape and scores by mean uncertainty", () => {
-    const model = buildMultitensor(firstRowTask(), { seed: 1 });
+    const model = buildMultitensor(growTask(), { seed: 1 });
     const { X, Y } = model.layout.sizes;
     const K = model.layout.colours.length;
     const logits = new Float32Array(K * X * Y);
@@ -201,6 +217,25 @@ describe("multitensor: forward and decode", () => {
     expect([c!.grid.height, c!.grid.width]).toEqual([1, 3]);
     expect(Array.from(c!.grid.cells)).toEqual([model.layout.colours[2]!, model.layout.colours[2]!, model.layout.colours[2]!]);
     expect(c!.score).toBeCloseTo(-0.3, 5);
+  });
+
+  test("with crop offsets, decode reads the most likely window of the test region", () => {
+    const model = buildMultitensor(firstRowTask(), { seed: 1 });
+    const { X, Y } = model.layout.sizes;
+    const K = model.layout.colours.length;
+    const logits = new Float32Array(K * X * Y);
+    for (let i = 0; i < X * Y; i++) logits[(1 + (i % 2)) * X * Y + i] = 50; // colour index 1 or 2 by cell parity
+    // rows: only row 1 inside; columns: 1 and 2 inside (large values: the window is certain)
+    const rowsV = new Float32Array(X).fill(-20);
+    rowsV[1] = 20;
+    const colsV = new Float32Array(Y).fill(-20);
+    colsV[1] = 20;
+    colsV[2] = 20;
+    const [c] = model.decode({ [OUTPUT.logits]: logits, [OUTPUT.rows]: rowsV, [OUTPUT.cols]: colsV });
+    expect([c!.grid.height, c!.grid.width]).toEqual([1, 2]);
+    const colourAt = (x: number, y: number) => model.layout.colours[1 + ((x * Y + y) % 2)]!;
+    expect(Array.from(c!.grid.cells)).toEqual([colourAt(1, 1), colourAt(1, 2)]);
+    expect(c!.score).toBeCloseTo(0, 3);
   });
 });
 
@@ -340,7 +375,8 @@ describe("multitensor: equivariance", () => {
       for (let x = 0; x < X; x++)
         for (let y = 0; y < Y; y++) worst = Math.max(worst, Math.abs(outA[OUTPUT.logits]![(k * X + x) * Y + y]! - outB[OUTPUT.logits]![(k * Y + y) * X + x]!));
     expect(worst).toBeLessThan(1e-8);
-    expect(Array.from(outB[OUTPUT.height]!)).toEqual(Array.from(outA[OUTPUT.width]!).map((v) => expect.closeTo(v, 8)) as unknown as number[]);
+    // the row values of the transposed task are the column values of the task
+    expect(Array.from(outB[OUTPUT.rows]!)).toEqual(Array.from(outA[OUTPUT.cols]!).map((v) => expect.closeTo(v, 8)) as unknown as number[]);
   });
 });
 

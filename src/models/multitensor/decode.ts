@@ -1,9 +1,11 @@
 // Forward outputs -> one candidate grid per test input. The shape comes from the task's rule (or, for
-// the "learned" rule, the most likely height and width); each cell takes its most likely colour.
+// the "learned" rule, the most likely height and width); with crop offsets, the most likely window
+// (place, and size when learned) inside the test example's region. Each cell takes its most likely colour.
 // Score = -10 x the mean over the cells of (logsumexp - max) of the colour logits, i.e. minus ten
 // times the mean per-cell negative log-probability of the chosen colour (a per-cell average, so grids
-// of different sizes compare), plus log P(height) + log P(width) when the shape is learned.
+// of different sizes compare), plus log P(height) + log P(width) when the shape is learned (log P of the windows with crop offsets).
 import type { Candidate } from "../task-model.ts";
+import { bestWindow } from "./crop.ts";
 import type { TaskLayout } from "./layout.ts";
 
 export const SCORE_SCALE = 10;
@@ -23,7 +25,20 @@ export function decodeCandidates(lay: TaskLayout, outputs: Record<string, ArrayL
   for (let t = 0; t < lay.nTest; t++) {
     let [h, w] = lay.shapes[lay.nTrain + t]!.output;
     let sizeScore = 0;
-    if (lay.rule === "learned") {
+    let ox = 0;
+    let oy = 0;
+    if (lay.offsets) {
+      // crop offsets (crop.ts): the most likely window inside the test example's region
+      const rows = outputs.test_rows;
+      const cols = outputs.test_cols;
+      if (!rows || !cols) throw new Error("multitensor decode: crop offsets need test_rows and test_cols");
+      const s = lay.shapes[lay.nTrain + t]!;
+      const learned = lay.rule === "learned";
+      const wx = bestWindow(rows, t * X, Math.max(s.input[0], s.output[0]), learned ? null : h);
+      const wy = bestWindow(cols, t * Y, Math.max(s.input[1], s.output[1]), learned ? null : w);
+      [ox, oy, h, w] = [wx.offset, wy.offset, wx.length, wy.length];
+      sizeScore = wx.logp + wy.logp;
+    } else if (lay.rule === "learned") {
       const hl = outputs.test_height_logp;
       const wl = outputs.test_width_logp;
       if (!hl || !wl) throw new Error("multitensor decode: the learned shape rule needs test_height_logp and test_width_logp");
@@ -38,7 +53,7 @@ export function decodeCandidates(lay: TaskLayout, outputs: Record<string, ArrayL
     const plane = X * Y;
     for (let r = 0; r < h; r++) {
       for (let c = 0; c < w; c++) {
-        const base = t * K * plane + r * Y + c;
+        const base = t * K * plane + (ox + r) * Y + (oy + c);
         let best = 0;
         let max = logits[base]!;
         for (let k = 1; k < K; k++) {

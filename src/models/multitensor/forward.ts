@@ -1,11 +1,13 @@
 // The whole forward pass: latents -> blocks -> heads -> loss. One block: share up, subset softmax,
 // directional branch (members with direction, x and y), direction mixing (members with direction),
 // SiLU MLP, share down, normalisation. Loss = kl * KL + reconstruction * (colour cross-entropy over
-// every known cell + size NLL of the train outputs under the "learned" shape rule).
+// every known cell + size NLL of the train outputs under the "learned" shape rule; with crop offsets,
+// crop.ts's term for the train outputs instead).
 import type { Graph, Tensor } from "../../graph/graph.ts";
 import * as G from "../../graph/index.ts";
 import type { MultitensorConfig } from "./config.ts";
 import { directional } from "./directional.ts";
+import { cropReconstruction, lineValues } from "./crop.ts";
 import { colourCrossEntropy, colourLogits, sizeLogProbs } from "./heads.ts";
 import { NOISE, decodeLatents } from "./latent.ts";
 import type { TaskLayout } from "./layout.ts";
@@ -22,6 +24,7 @@ export interface ForwardBatch {
   cells: Tensor;
   height?: Tensor;
   width?: Tensor;
+  cropTarget?: Tensor;
 }
 
 export interface ForwardParts {
@@ -33,6 +36,9 @@ export interface ForwardParts {
   /** [E, X] and [E, Y] log-probabilities of each height / width ("learned" rule only). */
   heightLogp?: Tensor;
   widthLogp?: Tensor;
+  /** [E, X] and [E, Y] raw row / column values of the crop windows (crop offsets only, crop.ts). */
+  rows?: Tensor;
+  cols?: Tensor;
 }
 
 export interface ForwardArgs {
@@ -56,7 +62,7 @@ export function buildForward(a: ForwardArgs): ForwardParts {
   const kl = latent.kl;
   // The last block only computes what reaches the heads: the head members after sharing down, their
   // supersets before (every other member's last-block branches would be dead weight).
-  const heads = members.filter((m) => m.name === "ECXY" || (layout.rule === "learned" && (m.name === "EX" || m.name === "EY")));
+  const heads = members.filter((m) => m.name === "ECXY" || ((layout.rule === "learned" || layout.offsets) && (m.name === "EX" || m.name === "EY")));
   const feeding = members.filter((m) => heads.some((h) => isSubset(h, m)));
   const each = (active: readonly Member[], f: (x: Tensor, m: Member) => Tensor, which: (m: Member) => boolean = () => true) => {
     const out: Stream = new Map(xs);
@@ -78,7 +84,14 @@ export function buildForward(a: ForwardArgs): ForwardParts {
   const logits = colourLogits(ctx, xs.get("ECXY")!);
   let recon = colourCrossEntropy(logits, a.batch.target, a.batch.cells);
   const parts: ForwardParts = { loss: kl, kl, reconstruction: recon, logits };
-  if (layout.rule === "learned") {
+  if (layout.offsets) {
+    const ex = xs.get("EX");
+    const ey = xs.get("EY");
+    if (!ex || !ey || !a.batch.cropTarget) throw new Error("multitensor: crop offsets need the EX and EY members");
+    parts.rows = g.scope("head_size_x", () => lineValues(ctx, ex));
+    parts.cols = g.scope("head_size_y", () => lineValues(ctx, ey));
+    recon = G.add(recon, cropReconstruction(ctx, layout, logits, a.batch.cropTarget, parts.rows, parts.cols));
+  } else if (layout.rule === "learned") {
     const ex = xs.get("EX");
     const ey = xs.get("EY");
     if (!ex || !ey || !a.batch.height || !a.batch.width) throw new Error("multitensor: the learned shape rule needs the EX and EY members");

@@ -8,7 +8,8 @@ import type { Sizes } from "./members.ts";
  * How test-output shapes are known:
  *  "input":  every train output has its input's shape, so a test output has its test input's shape;
  *  "fixed":  every train output has one shape, so the test outputs have it too;
- *  "learned": neither; the canvas is the largest size and the size heads choose the height and width.
+ *  "learned": neither; the size heads choose the height and width, within the test input when every
+ *            train output fits inside its input, else within the canvas (the largest size).
  */
 export type ShapeRule = "input" | "fixed" | "learned";
 
@@ -19,6 +20,11 @@ export interface TaskLayout {
   /** Colour of each colour index; index 0 is black (its logit is fixed at zero). K = colours.length. */
   colours: number[];
   rule: ShapeRule;
+  /**
+   * Crop offsets (crop.ts): the rule is not "input" and some train output is smaller than its
+   * example's region, so the train outputs may be drawn anywhere inside their regions.
+   */
+  offsets: boolean;
   /** [height, width] of every example's input and output (test outputs: the predicted shape). */
   shapes: { input: [number, number]; output: [number, number] }[];
 }
@@ -53,9 +59,12 @@ export function layoutTask(task: Task): TaskLayout {
     grow(s.output);
   }
   for (const t of task.test) grow(shapeOf(t.input));
+  // A learned shape is looked for in the whole canvas, or only inside the test input when every train
+  // output fits inside its input (a crop: the answer is a window of the test input).
+  const inside = task.train.every((p) => p.output.height <= p.input.height && p.output.width <= p.input.width);
   for (const t of task.test) {
     const input = shapeOf(t.input);
-    const output: [number, number] = rule === "input" ? input : rule === "fixed" ? shapes[0]!.output : [X, Y];
+    const output: [number, number] = rule === "input" ? input : rule === "fixed" ? shapes[0]!.output : inside ? input : [X, Y];
     shapes.push({ input, output });
   }
   const used = new Set<number>();
@@ -65,12 +74,14 @@ export function layoutTask(task: Task): TaskLayout {
   const colours = [0, ...[...used].sort((a, b) => a - b)];
   // A task drawn in black alone still gets one colour axis entry (a colour it never uses).
   if (colours.length === 1) colours.push(1);
+  const offsets = rule !== "input" && task.train.some((p) => p.output.height < p.input.height || p.output.width < p.input.width);
   return {
     sizes: { E: shapes.length, C: colours.length - 1, X, Y },
     nTrain: task.train.length,
     nTest: task.test.length,
     colours,
     rule,
+    offsets,
     shapes,
   };
 }
@@ -86,6 +97,8 @@ export interface LayoutArrays {
   /** [E, X] and [E, Y]: one-hot height and width of the train outputs (rows of test examples zero). */
   height: Float64Array;
   width: Float64Array;
+  /** [nTrain, K, X, Y]: one-hot colours of the train outputs at the top-left, for the crop term (else empty). */
+  cropTarget: Float64Array;
 }
 
 export function layoutArrays(task: Task, lay: TaskLayout): LayoutArrays {
@@ -97,6 +110,7 @@ export function layoutArrays(task: Task, lay: TaskLayout): LayoutArrays {
   const cells = new Float64Array(2 * E * X * Y);
   const height = new Float64Array(E * X);
   const width = new Float64Array(E * Y);
+  const cropTarget = new Float64Array(lay.offsets ? lay.nTrain * K * X * Y : 0);
   lay.shapes.forEach((s, e) => {
     for (const [h, w] of [s.input, s.output]) for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) mask[(e * X + r) * Y + c] = 1;
   });
@@ -111,10 +125,15 @@ export function layoutArrays(task: Task, lay: TaskLayout): LayoutArrays {
   };
   task.train.forEach((p, e) => {
     put(p.input, 0, e);
-    put(p.output, 1, e);
+    if (lay.offsets) {
+      // the crop term (crop.ts) scores these outputs at every offset; the plain cross-entropy skips them
+      for (let r = 0; r < p.output.height; r++) {
+        for (let c = 0; c < p.output.width; c++) cropTarget[((e * K + index.get(p.output.cells[r * p.output.width + c]!)!) * X + r) * Y + c] = 1;
+      }
+    } else put(p.output, 1, e);
     height[e * X + p.output.height - 1] = 1;
     width[e * Y + p.output.width - 1] = 1;
   });
   task.test.forEach((t, i) => put(t.input, 0, lay.nTrain + i));
-  return { mask, target, cells, height, width };
+  return { mask, target, cells, height, width, cropTarget };
 }

@@ -19,7 +19,7 @@ import { DeclaringSource, PackedSource, type PackedEntry, type ParamSource, mate
 import * as G from "../../graph/index.ts";
 
 /** Bump when the graph this code builds changes (the graph cache keys on it). */
-export const MODEL_VERSION = 3;
+export const MODEL_VERSION = 4;
 export const FAMILY = "multitensor";
 /** The spec's first parameter: every weight, packed (see paramEntries). */
 export const WEIGHTS = "weights";
@@ -53,7 +53,7 @@ export interface MultitensorModel extends TaskModel<ModelSpec> {
   forwardElements: number;
 }
 
-export const OUTPUT = { logits: "test_logits", height: "test_height_logp", width: "test_width_logp", kl: "kl", reconstruction: "reconstruction" } as const;
+export const OUTPUT = { logits: "test_logits", height: "test_height_logp", width: "test_width_logp", rows: "test_rows", cols: "test_cols", kl: "kl", reconstruction: "reconstruction" } as const;
 
 function batchSpecs(lay: TaskLayout, dtype: "float32" | "float64"): BatchSpec[] {
   const { E, X, Y } = lay.sizes;
@@ -63,7 +63,8 @@ function batchSpecs(lay: TaskLayout, dtype: "float32" | "float64"): BatchSpec[] 
     { name: "target", dtype, shape: [2, E, K, X, Y], fixed: true },
     { name: "cells", dtype, shape: [2, E, 1, X, Y], fixed: true },
   ];
-  if (lay.rule === "learned") specs.push({ name: "height", dtype, shape: [E, X], fixed: true }, { name: "width", dtype, shape: [E, Y], fixed: true });
+  if (lay.offsets) specs.push({ name: "cropTarget", dtype, shape: [lay.nTrain, K, X, Y], fixed: true });
+  else if (lay.rule === "learned") specs.push({ name: "height", dtype, shape: [E, X], fixed: true }, { name: "width", dtype, shape: [E, Y], fixed: true });
   return specs;
 }
 
@@ -74,8 +75,8 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
   const task = toFrame(original, frame);
   const layout = layoutTask(task);
   const members = resolveMembers(config.members);
-  if (layout.rule === "learned" && !(members.some((m) => m.name === "EX") && members.some((m) => m.name === "EY"))) {
-    throw new RangeError(`task ${task.id}: its output shapes must be learned, which needs the EX and EY members`);
+  if ((layout.rule === "learned" || layout.offsets) && !(members.some((m) => m.name === "EX") && members.some((m) => m.name === "EY"))) {
+    throw new RangeError(`task ${task.id}: its output shapes must be learned or its outputs placed in a window, which needs the EX and EY members`);
   }
   const batch = batchSpecs(layout, dtype);
   const latent = latentLayout({ members, sizes: layout.sizes });
@@ -105,7 +106,7 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
   let at = packedElements;
   const allEntries: PackedEntry[] = [...entries, ...params.slice(1).map((p) => ({ name: p.name, shape: p.shape, offset: (at += p.init.length) - p.init.length, size: p.init.length }))];
 
-  const described = canonicalJson({ v: MODEL_VERSION, config, dtype, sizes, K: layout.colours.length, nTrain, T, rule: layout.rule, members: members.map((m) => m.name) });
+  const described = canonicalJson({ v: MODEL_VERSION, config, dtype, sizes, K: layout.colours.length, nTrain, T, rule: layout.rule, offsets: layout.offsets, members: members.map((m) => m.name) });
   const key = `${FAMILY}-${createHash("sha256").update(described).digest("hex").slice(0, 24)}`;
 
   const spec: ModelSpec = {
@@ -122,7 +123,10 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
         [OUTPUT.kl]: parts.kl,
         [OUTPUT.reconstruction]: parts.reconstruction,
       };
-      if (parts.heightLogp && parts.widthLogp) {
+      if (parts.rows && parts.cols) {
+        outputs[OUTPUT.rows] = G.slice(parts.rows, [nTrain], [sizes.E], [0]);
+        outputs[OUTPUT.cols] = G.slice(parts.cols, [nTrain], [sizes.E], [0]);
+      } else if (parts.heightLogp && parts.widthLogp) {
         outputs[OUTPUT.height] = G.slice(parts.heightLogp, [nTrain], [sizes.E], [0]);
         outputs[OUTPUT.width] = G.slice(parts.widthLogp, [nTrain], [sizes.E], [0]);
       }
@@ -138,7 +142,7 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
     fixed[s.name] = { dtype: "float32", shape: s.shape, data: (dtype === "float64" ? Float64Array.from(src) : Float32Array.from(src)) as Float32Array };
   }
 
-  const outputNames: string[] = [OUTPUT.logits, ...(layout.rule === "learned" ? [OUTPUT.height, OUTPUT.width] : [])];
+  const outputNames: string[] = [OUTPUT.logits, ...(layout.offsets ? [OUTPUT.rows, OUTPUT.cols] : layout.rule === "learned" ? [OUTPUT.height, OUTPUT.width] : [])];
   // Peak RSS of a process training this model (Loop and inference sessions open): fitted on ARC tasks
   // from 3x3 to 30x30 (within ~10%): ~250 MiB for Bun, ORT and the graphs, 1.3 x the forward pass's
   // intermediates (what the backward pass keeps alive), and ~20 copies of the parameters (values, Adam
