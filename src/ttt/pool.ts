@@ -144,7 +144,15 @@ export class ProcessPool implements Executor {
         }
       }
     }
-    await Promise.all([...this.all].map((s) => Promise.race([s.proc.exited, Bun.sleep(2000).then(() => s.proc.kill("SIGKILL"))])));
+    // A worker that has not left 2 s after being asked is killed; the timer is cleared once it has left
+    // (a pending Bun.sleep would keep the CLI alive for the full 2 s after the run).
+    await Promise.all(
+      [...this.all].map(async (s) => {
+        const timer = setTimeout(() => s.proc.kill("SIGKILL"), 2000);
+        await s.proc.exited;
+        clearTimeout(timer);
+      }),
+    );
     this.all.clear();
     this.idle.length = 0;
   }
