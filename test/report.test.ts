@@ -25,6 +25,7 @@ function task(id: string, score: number | null, over: Partial<ReportTask> = {}):
     status: "ok",
     stop: "stable",
     message: null,
+    notes: [],
     score,
     seconds: 1.5,
     steps: 100,
@@ -58,6 +59,14 @@ describe("escaping", () => {
     expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
     expect(html.match(/<script/g)!.length).toBe(2);
     expect(core.taskHtml(task("t", 0, { message: "<b>boom</b>" }))).toContain("&lt;b&gt;boom&lt;/b&gt;");
+  });
+
+  test("a task's faults, retry and resume are shown beside its status, escaped", () => {
+    const html = buildReportHtml(data([task("t", 1, { notes: ["attempt 1: <i>NaN</i>", "retried with learning rate x0.5", "resumed from checkpoint 2 at step 200"] })]));
+    expect(html).toContain("retried with learning rate x0.5");
+    expect(html).toContain("resumed from checkpoint 2 at step 200");
+    expect(html).not.toContain("<i>NaN</i>");
+    expect(html).toContain("&lt;i&gt;NaN&lt;/i&gt;");
   });
 });
 

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { gridToRows, loadTasks, type Grid, type Task } from "../arc/index.ts";
 import type { RunReport, TaskRecord } from "../ttt/report.ts";
+import { taskNotes } from "../ttt/progress.ts";
 
 /** Grid rows as strings of digits ("0120"): compact for embedding. */
 export type DigitRows = string[];
@@ -25,6 +26,8 @@ export interface ReportTask {
   status: string;
   stop: string;
   message: string | null;
+  /** Faults, the retry and a resume (progress.ts's taskNotes), shown beside the status. */
+  notes: string[];
   /** Correct outputs / outputs when known. */
   score: number | null;
   seconds: number;
@@ -121,6 +124,7 @@ export function reportTask(r: TaskRecord, task: Task | undefined): ReportTask {
     status: r.status,
     stop: r.stop,
     message: r.message ?? null,
+    notes: taskNotes(r),
     score: typeof r.score === "number" ? r.score : null,
     seconds: r.seconds,
     steps: r.steps,

@@ -16,6 +16,15 @@ export interface Display {
 
 const fmtLoss = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? "-" : Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
 
+/** What happened to a task besides training: its faults and retry, and where a resumed run took it up. */
+export function taskNotes(r: Pick<TaskRecord, "faults" | "retry" | "resumedFrom">): string[] {
+  const notes: string[] = [];
+  for (const f of r.faults ?? []) notes.push(`attempt ${f.attempt}: ${f.error}`);
+  if (r.retry) notes.push(`retried with ${r.retry}`);
+  if (r.resumedFrom) notes.push(`resumed from checkpoint ${r.resumedFrom.version} at step ${r.resumedFrom.step}`);
+  return notes;
+}
+
 /** The one line about a finished task: "[3/7] flip-horizontal  ok  400 steps (stable)  12.3s  loss 0.0123  conf 0.91/0.05  correct". */
 export function taskLine(r: TaskRecord, done: number, total: number): string {
   const parts = [`[${done}/${total}] ${r.id}`, r.status];
@@ -27,6 +36,8 @@ export function taskLine(r: TaskRecord, done: number, total: number): string {
     const n = r.correct.filter(Boolean).length;
     parts.push(n === r.correct.length ? "correct" : n === 0 ? "wrong" : `correct ${n}/${r.correct.length}`);
   }
+  const notes = taskNotes(r);
+  if (notes.length) parts.push(`[${notes.join("; ")}]`);
   if (r.message && r.status !== "ok") parts.push(`- ${r.message}`);
   else if (r.message) parts.push(`(${r.message})`);
   return parts.join("  ");
