@@ -72,7 +72,8 @@ function summaryRow(t: ReportTask, i: number): string {
     `data-loss="${num(t.finalLoss, 6)}"`,
     `data-confidence="${num(t.confidence, 4)}"`,
   ].join(" ");
-  return `<tr class="${o}" ${attrs}><td><a href="#t${i}">${escapeHtml(t.id)}</a></td><td class="l">${escapeHtml(t.status)}${t.stop ? ` <span class="muted">(${escapeHtml(t.stop)})</span>` : ""}${t.notes.length ? ` <span class="muted" title="${escapeHtml(t.notes.join("; "))}">[${escapeHtml(t.notes.join("; "))}]</span>` : ""}</td><td>${pct(t.score)}</td><td>${num(t.seconds, t.seconds < 10 ? 2 : 1)}</td><td>${t.steps}</td><td>${t.finalLoss === null ? "" : t.finalLoss.toPrecision(3)}</td><td>${pct(t.confidence)}</td></tr>`;
+  const notes = escapeHtml(t.notes.join("; "));
+  return `<tr class="${o}" ${attrs}><td><a href="#t${i}">${escapeHtml(t.id)}</a></td><td class="l">${escapeHtml(t.status)}${t.stop ? ` <span class="muted">(${escapeHtml(t.stop)})</span>` : ""}${notes ? ` <span class="muted" title="${notes}">[${notes}]</span>` : ""}</td><td>${pct(t.score)}</td><td>${num(t.seconds, t.seconds < 10 ? 2 : 1)}</td><td>${t.steps}</td><td>${t.finalLoss === null ? "" : t.finalLoss.toPrecision(3)}</td><td>${pct(t.confidence)}</td></tr>`;
 }
 
 function taskDetails(t: ReportTask, i: number): string {

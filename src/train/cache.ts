@@ -6,7 +6,8 @@
 // (damaged on disk, cut short, or left without one) is rebuilt and rewritten instead of being trusted.
 import { cacheRootCandidates, checkPrivate } from "../runtime/native.ts";
 import { createHash } from "node:crypto";
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { writeFileAtomic } from "../arc/atomic-write.ts";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { DEFAULT_IR_VERSION, DEFAULT_OPSET, toModelBytes } from "../graph/serialize.ts";
@@ -67,13 +68,6 @@ function readVerified(path: string): Uint8Array | "damaged" | null {
   }
 }
 
-/** Write a file by temp + rename (a reader sees the old one or the new one). */
-function replaceFile(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
 /** The canonical description of a graph request and its sha256 key. */
 export function graphKey(req: GraphRequest): { key: string; description: string } {
   const { spec } = req;
@@ -132,8 +126,8 @@ export function getGraph(req: GraphRequest, opts: CacheOptions = {}): CachedGrap
     try {
       mkdirSync(dir, { recursive: true });
       // the graph first, then its checksum: until both are in place a reader rebuilds
-      replaceFile(path, bytes);
-      replaceFile(`${path}.sha256`, `${sha(bytes)}\n`);
+      writeFileAtomic(path, bytes);
+      writeFileAtomic(`${path}.sha256`, `${sha(bytes)}\n`);
       graphCacheStats.writes++;
     } catch {
       // an unwritable cache only costs a rebuild next time

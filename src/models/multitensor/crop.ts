@@ -13,7 +13,7 @@
 // diagonal trick), not from one node per offset.
 import type { Tensor } from "../../graph/graph.ts";
 import * as G from "../../graph/index.ts";
-import { BIG, type Ctx, linear } from "./ops.ts";
+import { BIG, type Ctx } from "./ops.ts";
 import type { TaskLayout } from "./layout.ts";
 
 /** One train output drawn through the crop term. */
@@ -27,22 +27,16 @@ export interface CropExample {
   W: number;
 }
 
+/** An example's region: the union of its input and output rectangles (both at the top-left). */
+export const regionOf = (s: TaskLayout["shapes"][number]): [number, number] => [Math.max(s.input[0], s.output[0]), Math.max(s.input[1], s.output[1])];
+
 /** The train outputs of a task that go through the crop term (all of them, or none). */
 export function cropExamples(lay: TaskLayout): CropExample[] {
   if (!lay.offsets) return [];
-  return lay.shapes.slice(0, lay.nTrain).map((s, e) => ({
-    e,
-    h: s.output[0],
-    w: s.output[1],
-    H: Math.max(s.input[0], s.output[0]),
-    W: Math.max(s.input[1], s.output[1]),
-  }));
-}
-
-/** [E, L] raw row (or column) values m from a member with one grid axis (EX or EY). */
-export function lineValues(ctx: Ctx, xs: Tensor): Tensor {
-  const bias = ctx.p.get("head_size_bias", [1, 1], { kind: "zeros" });
-  return G.reshape(G.add(linear(ctx, xs, "head_size", 1), bias), [ctx.sizes.E, -1]);
+  return lay.shapes.slice(0, lay.nTrain).map((s, e) => {
+    const [H, W] = regionOf(s);
+    return { e, h: s.output[0], w: s.output[1], H, W };
+  });
 }
 
 /** [n] log-probabilities of the windows [o, o + len) for o < n, within the first `region` entries of m [L]. */

@@ -5,7 +5,7 @@
 // times the mean per-cell negative log-probability of the chosen colour (a per-cell average, so grids
 // of different sizes compare), plus log P(height) + log P(width) when the shape is learned (log P of the windows with crop offsets).
 import type { Candidate } from "../task-model.ts";
-import { bestWindow } from "./crop.ts";
+import { bestWindow, regionOf } from "./crop.ts";
 import type { TaskLayout } from "./layout.ts";
 
 export const SCORE_SCALE = 10;
@@ -32,10 +32,10 @@ export function decodeCandidates(lay: TaskLayout, outputs: Record<string, ArrayL
       const rows = outputs.test_rows;
       const cols = outputs.test_cols;
       if (!rows || !cols) throw new Error("multitensor decode: crop offsets need test_rows and test_cols");
-      const s = lay.shapes[lay.nTrain + t]!;
+      const [H, W] = regionOf(lay.shapes[lay.nTrain + t]!);
       const learned = lay.rule === "learned";
-      const wx = bestWindow(rows, t * X, Math.max(s.input[0], s.output[0]), learned ? null : h);
-      const wy = bestWindow(cols, t * Y, Math.max(s.input[1], s.output[1]), learned ? null : w);
+      const wx = bestWindow(rows, t * X, H, learned ? null : h);
+      const wy = bestWindow(cols, t * Y, W, learned ? null : w);
       [ox, oy, h, w] = [wx.offset, wy.offset, wx.length, wy.length];
       sizeScore = wx.logp + wy.logp;
     } else if (lay.rule === "learned") {

@@ -7,8 +7,8 @@ import type { Graph, Tensor } from "../../graph/graph.ts";
 import * as G from "../../graph/index.ts";
 import type { MultitensorConfig } from "./config.ts";
 import { directional } from "./directional.ts";
-import { cropReconstruction, lineValues } from "./crop.ts";
-import { colourCrossEntropy, colourLogits, sizeLogProbs } from "./heads.ts";
+import { cropReconstruction } from "./crop.ts";
+import { colourCrossEntropy, colourLogits, lineValues, sizeLogProbs } from "./heads.ts";
 import { NOISE, decodeLatents } from "./latent.ts";
 import type { TaskLayout } from "./layout.ts";
 import { AX, type Member, isSubset } from "./members.ts";
@@ -84,16 +84,14 @@ export function buildForward(a: ForwardArgs): ForwardParts {
   const logits = colourLogits(ctx, xs.get("ECXY")!);
   let recon = colourCrossEntropy(logits, a.batch.target, a.batch.cells);
   const parts: ForwardParts = { loss: kl, kl, reconstruction: recon, logits };
+  const ex = xs.get("EX");
+  const ey = xs.get("EY");
   if (layout.offsets) {
-    const ex = xs.get("EX");
-    const ey = xs.get("EY");
     if (!ex || !ey || !a.batch.cropTarget) throw new Error("multitensor: crop offsets need the EX and EY members");
     parts.rows = g.scope("head_size_x", () => lineValues(ctx, ex));
     parts.cols = g.scope("head_size_y", () => lineValues(ctx, ey));
     recon = G.add(recon, cropReconstruction(ctx, layout, logits, a.batch.cropTarget, parts.rows, parts.cols));
   } else if (layout.rule === "learned") {
-    const ex = xs.get("EX");
-    const ey = xs.get("EY");
     if (!ex || !ey || !a.batch.height || !a.batch.width) throw new Error("multitensor: the learned shape rule needs the EX and EY members");
     parts.heightLogp = sizeLogProbs(ctx, ex, AX.x);
     parts.widthLogp = sizeLogProbs(ctx, ey, AX.y);

@@ -27,12 +27,16 @@ export function colourCrossEntropy(logits: Tensor, target: Tensor, cells: Tensor
   });
 }
 
+/** [E, L] one value m per row (or column) from a member with one grid axis (EX or EY). */
+export function lineValues(ctx: Ctx, xs: Tensor): Tensor {
+  const bias = ctx.p.get("head_size_bias", [1, 1], { kind: "zeros" });
+  return G.reshape(G.add(linear(ctx, xs, "head_size", 1), bias), [ctx.sizes.E, -1]);
+}
+
 /** [E, L] log-probabilities of each length from a member with one grid axis (EX or EY). */
 export function sizeLogProbs(ctx: Ctx, xs: Tensor, axis: number): Tensor {
   return ctx.g.scope(`head_size_${axis === AX.x ? "x" : "y"}`, () => {
-    const { E } = ctx.sizes;
-    const bias = ctx.p.get("head_size_bias", [1, 1], { kind: "zeros" });
-    const m = G.reshape(G.add(linear(ctx, xs, "head_size", 1), bias), [E, -1]);
+    const m = lineValues(ctx, xs);
     const score = G.sub(G.mul(G.cumSum(m, 1), 2), G.reduceSum(m, [1], true));
     return G.logSoftmax(score, 1);
   });

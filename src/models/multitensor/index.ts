@@ -1,6 +1,6 @@
 // The multitensor model family (a per-task decoder learned from CompressARC's design): re-exports only.
 export { DEFAULT_CONFIG, resolveConfig, type MemberPreset, type MultitensorConfig } from "./config.ts";
-export { bestWindow, cropExamples, cropReconstruction, lineValues, windowLogProbs, windowNll, type CropExample } from "./crop.ts";
+export { bestWindow, cropExamples, cropReconstruction, regionOf, windowLogProbs, windowNll, type CropExample } from "./crop.ts";
 export { decodeCandidates, SCORE_SCALE } from "./decode.ts";
 export { chooseOutputFrame, frameAgreement, fromFrame, toFrame, FRAME_MARGIN, FRAME_MINIMUM } from "./frame.ts";
 export { D8, FLIP_X, FLIP_Y, KLEIN, ROTATE, TRANSPOSE, VECTORS, mixingClasses, mixingStrength } from "./directions.ts";

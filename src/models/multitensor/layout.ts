@@ -114,23 +114,20 @@ export function layoutArrays(task: Task, lay: TaskLayout): LayoutArrays {
   lay.shapes.forEach((s, e) => {
     for (const [h, w] of [s.input, s.output]) for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) mask[(e * X + r) * Y + c] = 1;
   });
-  const put = (g: Grid, slot: number, e: number) => {
-    for (let r = 0; r < g.height; r++) {
-      for (let c = 0; c < g.width; c++) {
-        const k = index.get(g.cells[r * g.width + c]!)!;
-        target[(((slot * E + e) * K + k) * X + r) * Y + c] = 1;
-        cells[((slot * E + e) * X + r) * Y + c] = 1;
-      }
-    }
+  /** Calls `f(colour index, row, column)` for every cell of `g`. */
+  const eachCell = (g: Grid, f: (k: number, r: number, c: number) => void) => {
+    for (let r = 0; r < g.height; r++) for (let c = 0; c < g.width; c++) f(index.get(g.cells[r * g.width + c]!)!, r, c);
   };
+  const put = (g: Grid, slot: number, e: number) =>
+    eachCell(g, (k, r, c) => {
+      target[(((slot * E + e) * K + k) * X + r) * Y + c] = 1;
+      cells[((slot * E + e) * X + r) * Y + c] = 1;
+    });
   task.train.forEach((p, e) => {
     put(p.input, 0, e);
-    if (lay.offsets) {
-      // the crop term (crop.ts) scores these outputs at every offset; the plain cross-entropy skips them
-      for (let r = 0; r < p.output.height; r++) {
-        for (let c = 0; c < p.output.width; c++) cropTarget[((e * K + index.get(p.output.cells[r * p.output.width + c]!)!) * X + r) * Y + c] = 1;
-      }
-    } else put(p.output, 1, e);
+    // with crop offsets, the crop term (crop.ts) scores the outputs at every window; the plain cross-entropy skips them
+    if (lay.offsets) eachCell(p.output, (k, r, c) => (cropTarget[((e * K + k) * X + r) * Y + c] = 1));
+    else put(p.output, 1, e);
     height[e * X + p.output.height - 1] = 1;
     width[e * Y + p.output.width - 1] = 1;
   });
