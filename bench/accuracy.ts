@@ -28,18 +28,24 @@ const data = resolve(a.data!);
 const split = a.sample!.startsWith("eval") ? "evaluation" : "training";
 const challengesPath = join(data, "arc-agi-1", `${split}_challenges.json`);
 if (!existsSync(challengesPath)) {
-  console.error(`bench/accuracy: ARC data not found at ${challengesPath} (pass --data <dir holding arc-agi-1/>); nothing measured`);
+  console.error(
+    `bench/accuracy: ARC data not found at ${challengesPath} (pass --data <dir holding arc-agi-1/>); nothing measured`,
+  );
   process.exit(0);
 }
 const challenges = JSON.parse(readFileSync(challengesPath, "utf8")) as Record<string, unknown>;
-const solutions = JSON.parse(readFileSync(join(data, "arc-agi-1", `${split}_solutions.json`), "utf8")) as Record<string, unknown>;
+const solutions = JSON.parse(
+  readFileSync(join(data, "arc-agi-1", `${split}_solutions.json`), "utf8"),
+) as Record<string, unknown>;
 const sampleFile = join(data, "samples", `${a.sample}.txt`);
 const ids = existsSync(sampleFile)
   ? readFileSync(sampleFile, "utf8").split(/\s+/).filter(Boolean)
   : Object.keys(challenges);
 
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-const runDir = resolve(a.summarise ?? a["run-dir"] ?? join(tmpdir(), `ttt-accuracy-${a.sample}-${a["time-per-task"]}s-${stamp}`));
+const runDir = resolve(
+  a.summarise ?? a["run-dir"] ?? join(tmpdir(), `ttt-accuracy-${a.sample}-${a["time-per-task"]}s-${stamp}`),
+);
 let wall: number;
 if (a.summarise) {
   const info = JSON.parse(readFileSync(join(runDir, "run", "report.json"), "utf8"));
@@ -53,32 +59,55 @@ if (a.summarise) {
   writeFileSync(subsetSolutions, JSON.stringify(Object.fromEntries(ids.map((id) => [id, solutions[id]]))));
 
   const args = [
-    "src/cli/main.ts", "solve", subsetChallenges,
-    "--solutions", subsetSolutions,
-    "--run-dir", join(runDir, "run"),
-    "-o", join(runDir, "submission.json"),
-    "--time-per-task", `${a["time-per-task"]}s`,
-    "--seed", a.seed!,
+    "src/cli/main.ts",
+    "solve",
+    subsetChallenges,
+    "--solutions",
+    subsetSolutions,
+    "--run-dir",
+    join(runDir, "run"),
+    "-o",
+    join(runDir, "submission.json"),
+    "--time-per-task",
+    `${a["time-per-task"]}s`,
+    "--seed",
+    a.seed!,
   ];
   if (a.workers) args.push("--workers", a.workers);
   const started = performance.now();
-  const proc = Bun.spawn(["bun", ...args], { cwd: resolve(import.meta.dir, ".."), stdout: "ignore", stderr: "inherit" });
+  const proc = Bun.spawn(["bun", ...args], {
+    cwd: resolve(import.meta.dir, ".."),
+    stdout: "ignore",
+    stderr: "inherit",
+  });
   await proc.exited;
   wall = (performance.now() - started) / 1000;
 }
 // The run's own report.json (stdout is not parsed: a piped report could be cut short by the process exit).
 const report = JSON.parse(readFileSync(join(runDir, "run", "report.json"), "utf8"));
 
-type Entry = { id: string; score?: number; seconds: number; steps: number; stepsPerSecond: number; confidences: number[][]; correct?: boolean[]; peakMemoryBytes?: number; status: string };
+type Entry = {
+  id: string;
+  score?: number;
+  seconds: number;
+  steps: number;
+  stepsPerSecond: number;
+  confidences: number[][];
+  correct?: boolean[];
+  peakMemoryBytes?: number;
+  status: string;
+};
 const tasks: Entry[] = report.tasks;
 const scored = tasks.filter((t) => t.correct);
 const perTask = scored.reduce((s, t) => s + (t.score ?? 0), 0) / Math.max(1, ids.length);
 const outputs = scored.flatMap((t) => t.correct!);
 const perOutput = outputs.filter(Boolean).length / Math.max(1, outputs.length);
 const secs = tasks.map((t) => t.seconds).sort((x, y) => x - y);
-const med = (xs: number[]) => (xs.length ? (xs.length % 2 ? xs[xs.length >> 1]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2) : 0);
+const med = (xs: number[]) =>
+  xs.length ? (xs.length % 2 ? xs[xs.length >> 1]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2) : 0;
 // Confidence split: tasks ranked by the mean confidence of their first attempts.
-const conf = (t: Entry) => (t.confidences.length ? t.confidences.reduce((s, c) => s + (c[0] ?? 0), 0) / t.confidences.length : 0);
+const conf = (t: Entry) =>
+  t.confidences.length ? t.confidences.reduce((s, c) => s + (c[0] ?? 0), 0) / t.confidences.length : 0;
 const ranked = [...scored].sort((x, y) => conf(y) - conf(x));
 const half = Math.ceil(ranked.length / 2);
 const acc = (xs: Entry[]) => (xs.length ? xs.reduce((s, t) => s + (t.score ?? 0), 0) / xs.length : 0);
@@ -107,11 +136,19 @@ const result = {
 if (a.json) console.log(JSON.stringify(result, null, 2));
 else {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  console.log(`bench/accuracy ${result.date} on ${result.machine}: ${result.sample} (${result.tasks} tasks), ${result.timePerTask} s/task, ${result.workers} workers`);
-  console.log(`pass@2            ${pct(perTask)} per task, ${pct(perOutput)} per output (${outputs.filter(Boolean).length}/${outputs.length})`);
-  console.log(`seconds per task  median ${result.medianSeconds.toFixed(1)}, max ${result.maxSeconds.toFixed(1)}; steps median ${result.medianSteps}; ${result.stepsPerSecond?.toFixed(1)} steps/s`);
+  console.log(
+    `bench/accuracy ${result.date} on ${result.machine}: ${result.sample} (${result.tasks} tasks), ${result.timePerTask} s/task, ${result.workers} workers`,
+  );
+  console.log(
+    `pass@2            ${pct(perTask)} per task, ${pct(perOutput)} per output (${outputs.filter(Boolean).length}/${outputs.length})`,
+  );
+  console.log(
+    `seconds per task  median ${result.medianSeconds.toFixed(1)}, max ${result.maxSeconds.toFixed(1)}; steps median ${result.medianSteps}; ${result.stepsPerSecond?.toFixed(1)} steps/s`,
+  );
   console.log(`peak RSS          ${result.peakRssMiB.toFixed(0)} MiB (per worker process)`);
-  console.log(`confidence split  more confident half ${pct(result.confidentHalf)}, less confident half ${pct(result.lessConfidentHalf)}`);
+  console.log(
+    `confidence split  more confident half ${pct(result.confidentHalf)}, less confident half ${pct(result.lessConfidentHalf)}`,
+  );
   console.log(`solved            ${result.solved.join(" ") || "none"}`);
   console.log(`wall              ${(wall / 60).toFixed(1)} min; run directory ${runDir}`);
 }

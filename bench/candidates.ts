@@ -39,37 +39,72 @@ async function record(): Promise<Record<string, TaskStream>> {
   const split = a.sample!.startsWith("eval") ? "evaluation" : "training";
   const file = join(data, "arc-agi-1", `${split}_challenges.json`);
   if (!existsSync(file)) {
-    console.error(`bench/candidates: ARC data not found at ${file} (pass --data <dir holding arc-agi-1/>); nothing measured`);
+    console.error(
+      `bench/candidates: ARC data not found at ${file} (pass --data <dir holding arc-agi-1/>); nothing measured`,
+    );
     process.exit(0);
   }
   const challenges = JSON.parse(readFileSync(file, "utf8"));
   const solutions = JSON.parse(readFileSync(join(data, "arc-agi-1", `${split}_solutions.json`), "utf8"));
-  const ids = a.tasks?.split(",") ?? readFileSync(join(data, "samples", `${a.sample}.txt`), "utf8").split(/\s+/).filter(Boolean);
+  const ids =
+    a.tasks?.split(",") ??
+    readFileSync(join(data, "samples", `${a.sample}.txt`), "utf8")
+      .split(/\s+/)
+      .filter(Boolean);
   const out: Record<string, TaskStream> = {};
   for (const id of ids) {
     const json = challenges[id];
-    const task = taskFromJson(id, { train: json.train, test: json.test.map((t: { input: number[][] }) => ({ input: t.input })) });
+    const task = taskFromJson(id, {
+      train: json.train,
+      test: json.test.map((t: { input: number[][] }) => ({ input: t.input })),
+    });
     const truths: Grid[] = (solutions[id] as number[][][]).map((g) => gridFromRows(g));
     const plan = planTask(task, { seed: 0, timeLimited: true });
     const model = multitensorFamily.build(task, { seed: plan.seed });
-    const trainer = await ortTrainerFactory(model, { ep: "cpu", threads: 1, chunk: plan.chunk, seed: plan.seed });
+    const trainer = await ortTrainerFactory(model, {
+      ep: "cpu",
+      threads: 1,
+      chunk: plan.chunk,
+      seed: plan.seed,
+    });
     const rows: Row[] = [];
     let step = 0;
     let source = 0;
     const decode = model.decode.bind(model);
     model.decode = (outputs) => {
       const cands = decode(outputs);
-      cands.forEach((c, test) => rows.push({ step, source, test, key: gridKey(c.grid), score: c.score, truth: gridsEqual(c.grid, truths[test]!) }));
+      cands.forEach((c, test) =>
+        rows.push({
+          step,
+          source,
+          test,
+          key: gridKey(c.grid),
+          score: c.score,
+          truth: gridsEqual(c.grid, truths[test]!),
+        }),
+      );
       source++;
       return cands;
     };
-    const counting = { ...trainer, step: async (k: number) => { const l = await trainer.step(k); step += k; source = 0; return l; } };
+    const counting = {
+      ...trainer,
+      step: async (k: number) => {
+        const l = await trainer.step(k);
+        step += k;
+        source = 0;
+        return l;
+      },
+    };
     // No early stop: the whole time is recorded, so a rule can be replayed on any prefix of it.
-    const r = await trainTask({ ...plan, patience: 0 }, model, counting, { timeLimit: Number(a["time-per-task"]) });
+    const r = await trainTask({ ...plan, patience: 0 }, model, counting, {
+      timeLimit: Number(a["time-per-task"]),
+    });
     await trainer.release();
     out[id] = { steps: r.steps, chunk: plan.chunk, tests: truths.length, rows };
     if (a.stream) writeFileSync(a.stream, JSON.stringify(out));
-    console.error(`[${Object.keys(out).length}/${ids.length}] ${id}: ${r.steps} steps, truth seen ${rows.filter((x) => x.truth).length} times in ${rows.length}`);
+    console.error(
+      `[${Object.keys(out).length}/${ids.length}] ${id}: ${r.steps} steps, truth seen ${rows.filter((x) => x.truth).length} times in ${rows.length}`,
+    );
   }
   return out;
 }
@@ -100,13 +135,18 @@ function passAt2(t: TaskStream, rule: Rule): number {
       const w = rule(row, t.chunk);
       if (w !== null) table.set(row.key, logAddExp(table.get(row.key) ?? -Infinity, w));
     }
-    const top = [...table.entries()].sort((x, y) => y[1] - x[1]).slice(0, 2).map(([k]) => k);
+    const top = [...table.entries()]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 2)
+      .map(([k]) => k);
     if (truthKey !== undefined && top.includes(truthKey)) right++;
   }
   return right / Math.max(1, t.tests);
 }
 
-const streams: Record<string, TaskStream> = a.replay ? JSON.parse(readFileSync(a.replay, "utf8")) : await record();
+const streams: Record<string, TaskStream> = a.replay
+  ? JSON.parse(readFileSync(a.replay, "utf8"))
+  : await record();
 const tasks = Object.entries(streams);
 const ever = tasks.filter(([, t]) => t.rows.some((r) => r.truth));
 console.log(`bench/candidates: ${tasks.length} tasks of ${a.sample}, ${a["time-per-task"]} s each`);
@@ -120,5 +160,7 @@ for (const [id, t] of ever) {
   if (passAt2(t, solver) === 1) continue;
   const hits = t.rows.filter((r) => r.truth);
   const distinct = new Set(t.rows.map((r) => `${r.test}:${r.key}`)).size;
-  console.log(`missed  ${id}: truth in ${hits.length} of ${t.rows.length} observations (${distinct} distinct grids), steps ${hits[0]!.step}-${hits[hits.length - 1]!.step} of ${t.steps}`);
+  console.log(
+    `missed  ${id}: truth in ${hits.length} of ${t.rows.length} observations (${distinct} distinct grids), steps ${hits[0]!.step}-${hits[hits.length - 1]!.step} of ${t.steps}`,
+  );
 }

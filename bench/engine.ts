@@ -33,7 +33,17 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { reps: 5, k: 50, torch: true, json: false, python: "/usr/bin/python3", opt: "all", threads: 1, spin: false, dtype: "float32" };
+  const a: Args = {
+    reps: 5,
+    k: 50,
+    torch: true,
+    json: false,
+    python: "/usr/bin/python3",
+    opt: "all",
+    threads: 1,
+    spin: false,
+    dtype: "float32",
+  };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i]!;
     const val = () => {
@@ -55,8 +65,10 @@ function parseArgs(argv: string[]): Args {
     else if (v === "--case-dir") a.caseDir = val();
     else if (v === "--dtype") a.dtype = val() === "float64" ? "float64" : "float32";
     else if (v === "--help" || v === "-h") {
-      console.log("bun bench/engine.ts [--reps 5] [--steps N] [--k 50] [--models mlp256,mlp1024,block128] [--no-torch] [--json]\n" +
-        "  profiling knobs: [--opt disabled|basic|extended|all] [--threads 1] [--spin] [--python /usr/bin/python3]");
+      console.log(
+        "bun bench/engine.ts [--reps 5] [--steps N] [--k 50] [--models mlp256,mlp1024,block128] [--no-torch] [--json]\n" +
+          "  profiling knobs: [--opt disabled|basic|extended|all] [--threads 1] [--spin] [--python /usr/bin/python3]",
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${v}`);
   }
@@ -93,10 +105,12 @@ function cpuPeak(): Peak {
   let why: string;
   if (vendor === "AuthenticAMD" && family === 23 && model < 0x30) {
     fpc = 16;
-    why = "Zen 1/Zen+ (family 23, model < 0x30): 2 x 128-bit FMA pipes = 2 x 4 lanes x 2 = 16 fp32 FLOP/cycle";
+    why =
+      "Zen 1/Zen+ (family 23, model < 0x30): 2 x 128-bit FMA pipes = 2 x 4 lanes x 2 = 16 fp32 FLOP/cycle";
   } else if (vendor === "AuthenticAMD" && (family === 23 || family === 25)) {
     fpc = 32;
-    why = `${family === 23 ? "Zen 2" : "Zen 3/Zen 4"} (family ${family}, model ${model}): 2 x 256-bit FMA pipes = 2 x 8 lanes x 2 = 32 fp32 FLOP/cycle` +
+    why =
+      `${family === 23 ? "Zen 2" : "Zen 3/Zen 4"} (family ${family}, model ${model}): 2 x 256-bit FMA pipes = 2 x 8 lanes x 2 = 32 fp32 FLOP/cycle` +
       (flags.has("avx512f") ? " (AVX-512 on Zen 4 is split into 256-bit halves: no higher peak)" : "");
   } else if (vendor === "AuthenticAMD" && family === 26) {
     fpc = flags.has("avx512f") ? 64 : 32;
@@ -122,7 +136,10 @@ function cpuPeak(): Peak {
   };
 }
 
-const loadNow = () => loadavg().map((x) => x.toFixed(2)).join(" ");
+const loadNow = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 
 // ---------- our engine ----------
 interface RunResult {
@@ -138,11 +155,26 @@ interface RunResult {
  * Train with the project's Trainer: K one-step runs per chunk (`oneStep`) or one Loop run of K steps.
  * Step s uses batch s mod K of the pool (the pool holds K batches), as the PyTorch peer does.
  */
-async function runOurs(c: BenchCase, loop: boolean, k: number, warmupSteps: number, reps: number, steps: number, a: Args): Promise<RunResult> {
+async function runOurs(
+  c: BenchCase,
+  loop: boolean,
+  k: number,
+  warmupSteps: number,
+  reps: number,
+  steps: number,
+  a: Args,
+): Promise<RunResult> {
   const trainer = await Trainer.create(c.spec, {
     optim: OPTIM,
     cacheDir: false,
-    session: { ep: "cpu", intraOpThreads: a.threads, interOpThreads: 1, spinning: a.spin, optLevel: a.opt, label: `bench:${c.id}` },
+    session: {
+      ep: "cpu",
+      intraOpThreads: a.threads,
+      interOpThreads: 1,
+      spinning: a.spin,
+      optLevel: a.opt,
+      label: `bench:${c.id}`,
+    },
   });
   try {
     const t0 = performance.now();
@@ -192,15 +224,32 @@ function writeCase(dir: string, c: BenchCase, warmup: number, reps: number, step
     offset += bytes.byteLength;
     return at;
   };
-  const dtypeOf = (d: BatchArray) => (d instanceof Float32Array ? "float32" : d instanceof Float64Array ? "float64" : d instanceof BigInt64Array ? "int64" : "unsupported");
+  const dtypeOf = (d: BatchArray) =>
+    d instanceof Float32Array
+      ? "float32"
+      : d instanceof Float64Array
+        ? "float64"
+        : d instanceof BigInt64Array
+          ? "int64"
+          : "unsupported";
   const opt = { ...defaults(OPTIM.kind), ...OPTIM };
   const meta = {
     model: c.model,
     dtype: c.spec.dtype ?? "float32",
     optimizer: { kind: opt.kind, lr: opt.lr, betas: opt.betas, eps: opt.eps, weightDecay: opt.weightDecay },
-    params: c.spec.params.map((p) => ({ name: p.name, dtype: dtypeOf(p.init), shape: p.shape, offset: add(p.init) })),
+    params: c.spec.params.map((p) => ({
+      name: p.name,
+      dtype: dtypeOf(p.init),
+      shape: p.shape,
+      offset: add(p.init),
+    })),
     poolSize: c.poolSize,
-    batches: c.spec.batch.map((b) => ({ name: b.name, dtype: dtypeOf(c.pool[b.name]!), shape: [c.poolSize, ...b.shape], offset: add(c.pool[b.name]!) })),
+    batches: c.spec.batch.map((b) => ({
+      name: b.name,
+      dtype: dtypeOf(c.pool[b.name]!),
+      shape: [c.poolSize, ...b.shape],
+      offset: add(c.pool[b.name]!),
+    })),
     schedule: { warmup, reps, steps },
   };
   const bin = new Uint8Array(offset);
@@ -222,7 +271,13 @@ function runTorch(a: Args, caseJson: string): TorchResult {
   try {
     p = Bun.spawnSync([a.python, script, caseJson], { env, stdout: "pipe", stderr: "pipe" });
   } catch (e) {
-    return { ok: false, error: `cannot start ${a.python}: ${(e as Error).message}`, repMsPerStep: [], repCpuMsPerStep: [], losses: [] };
+    return {
+      ok: false,
+      error: `cannot start ${a.python}: ${(e as Error).message}`,
+      repMsPerStep: [],
+      repCpuMsPerStep: [],
+      losses: [],
+    };
   }
   const out = p.stdout?.toString() ?? "";
   const err = p.stderr?.toString() ?? "";
@@ -233,7 +288,8 @@ function runTorch(a: Args, caseJson: string): TorchResult {
     // fall through
   }
   if (p.exitCode !== 0 || !parsed || parsed.error) {
-    const why = (parsed?.error as string) ?? (err.trim().split("\n").slice(-3).join(" | ") || `exit ${p.exitCode}`);
+    const why =
+      (parsed?.error as string) ?? (err.trim().split("\n").slice(-3).join(" | ") || `exit ${p.exitCode}`);
     return { ok: false, error: why, repMsPerStep: [], repCpuMsPerStep: [], losses: [] };
   }
   return {
@@ -319,8 +375,22 @@ interface CaseReport {
   reps: number;
   prepareMs: { oneStep: number; loop: number };
   ours1: { msPerStep: number; cpuMsPerStep: number; reps: number[]; gflops: number; pctPeak: number };
-  oursLoop: { k: number; msPerStep: number; cpuMsPerStep: number; reps: number[]; gflops: number; pctPeak: number };
-  torch: null | { msPerStep: number; cpuMsPerStep: number; reps: number[]; gflops: number; pctPeak: number; version?: string };
+  oursLoop: {
+    k: number;
+    msPerStep: number;
+    cpuMsPerStep: number;
+    reps: number[];
+    gflops: number;
+    pctPeak: number;
+  };
+  torch: null | {
+    msPerStep: number;
+    cpuMsPerStep: number;
+    reps: number[];
+    gflops: number;
+    pctPeak: number;
+    version?: string;
+  };
   /** PyTorch wall time / ours (medians). */
   speedup: null | { oneStep: number; loop: number };
   /** The same from CPU time (process CPU seconds per step): a cross-check when the machine is shared. */
@@ -350,17 +420,36 @@ async function main() {
   const dir = a.caseDir ?? mkdtempSync(join(tmpdir(), "ttt-bench-engine-"));
   if (a.caseDir) mkdirSync(a.caseDir, { recursive: true });
   const started = new Date();
-  log(`engine bench ${started.toISOString()} | ${peak.cpu} (family ${peak.family}, model ${peak.model}), ${cpus().length} vCPUs | load ${loadNow()}`);
-  log(`ours: onnxruntime-node ${ort.env.versions?.common ?? ""} on Bun ${Bun.version}, CPU EP, intra-op threads ${a.threads}, spinning ${a.spin ? "on" : "off"}, graph optimisation ${a.opt}`);
+  log(
+    `engine bench ${started.toISOString()} | ${peak.cpu} (family ${peak.family}, model ${peak.model}), ${cpus().length} vCPUs | load ${loadNow()}`,
+  );
+  log(
+    `ours: onnxruntime-node ${ort.env.versions?.common ?? ""} on Bun ${Bun.version}, CPU EP, intra-op threads ${a.threads}, spinning ${a.spin ? "on" : "off"}, graph optimisation ${a.opt}`,
+  );
   let torchProbe: TorchResult | null = null;
   if (a.torch) {
     try {
-      const p = Bun.spawnSync([a.python, "-c", "import torch, numpy; print(torch.__version__)"], { stdout: "pipe", stderr: "pipe" });
+      const p = Bun.spawnSync([a.python, "-c", "import torch, numpy; print(torch.__version__)"], {
+        stdout: "pipe",
+        stderr: "pipe",
+      });
       if (p.exitCode !== 0) {
-        torchProbe = { ok: false, error: (p.stderr?.toString() ?? "").trim().split("\n").pop(), repMsPerStep: [], repCpuMsPerStep: [], losses: [] };
+        torchProbe = {
+          ok: false,
+          error: (p.stderr?.toString() ?? "").trim().split("\n").pop(),
+          repMsPerStep: [],
+          repCpuMsPerStep: [],
+          losses: [],
+        };
       }
     } catch (e) {
-      torchProbe = { ok: false, error: `cannot run ${a.python}: ${(e as Error).message}`, repMsPerStep: [], repCpuMsPerStep: [], losses: [] };
+      torchProbe = {
+        ok: false,
+        error: `cannot run ${a.python}: ${(e as Error).message}`,
+        repMsPerStep: [],
+        repCpuMsPerStep: [],
+        losses: [],
+      };
     }
   }
   const torchMissing = a.torch && torchProbe && !torchProbe.ok;
@@ -370,7 +459,9 @@ async function main() {
   }
   const roofOrt = await ortGemmRoof(a);
   const roofTorch = a.torch && !torchMissing ? torchGemmRoof(a) : null;
-  log(`GEMM roof (1024^3 fp32, one thread, best of 7): ORT/MLAS ${roofOrt.toFixed(1)} GFLOP/s, PyTorch/OpenBLAS ${roofTorch === null ? "-" : roofTorch.toFixed(1)} GFLOP/s; nominal peak ${peak.gflops.toFixed(1)}`);
+  log(
+    `GEMM roof (1024^3 fp32, one thread, best of 7): ORT/MLAS ${roofOrt.toFixed(1)} GFLOP/s, PyTorch/OpenBLAS ${roofTorch === null ? "-" : roofTorch.toFixed(1)} GFLOP/s; nominal peak ${peak.gflops.toFixed(1)}`,
+  );
   const reports: CaseReport[] = [];
   const dumps: Record<string, { oneStep: number[]; loop: number[]; torch: number[] }> = {};
   try {
@@ -382,14 +473,21 @@ async function main() {
       const before = loadNow();
       log(`\n[${c.id}] ${c.title}: ${a.reps} reps x ${steps} steps after ${warmup} warm-up steps`);
       const one = await runOurs(c, false, k, warmup, a.reps, steps, a);
-      log(`  ours 1 step/run: ${median(one.repMsPerStep).toFixed(3)} ms/step  reps [${one.repMsPerStep.map((x) => x.toFixed(3)).join(", ")}]`);
+      log(
+        `  ours 1 step/run: ${median(one.repMsPerStep).toFixed(3)} ms/step  reps [${one.repMsPerStep.map((x) => x.toFixed(3)).join(", ")}]`,
+      );
       const lp = await runOurs(c, true, k, warmup, a.reps, steps, a);
-      log(`  ours Loop K=${k}:  ${median(lp.repMsPerStep).toFixed(3)} ms/step  reps [${lp.repMsPerStep.map((x) => x.toFixed(3)).join(", ")}]`);
+      log(
+        `  ours Loop K=${k}:  ${median(lp.repMsPerStep).toFixed(3)} ms/step  reps [${lp.repMsPerStep.map((x) => x.toFixed(3)).join(", ")}]`,
+      );
       let tr: TorchResult | null = null;
       if (a.torch && !torchMissing) {
         const file = writeCase(dir, c, warmup, a.reps, steps);
         tr = runTorch(a, file);
-        if (tr.ok) log(`  PyTorch:          ${median(tr.repMsPerStep).toFixed(3)} ms/step  reps [${tr.repMsPerStep.map((x) => x.toFixed(3)).join(", ")}]`);
+        if (tr.ok)
+          log(
+            `  PyTorch:          ${median(tr.repMsPerStep).toFixed(3)} ms/step  reps [${tr.repMsPerStep.map((x) => x.toFixed(3)).join(", ")}]`,
+          );
         else console.error(`  !!! PyTorch run failed for ${c.id}: ${tr.error}`);
       }
       if (a.dumpLosses) dumps[c.id] = { oneStep: one.losses, loop: lp.losses, torch: tr?.losses ?? [] };
@@ -410,14 +508,37 @@ async function main() {
         stepsPerRep: steps,
         reps: a.reps,
         prepareMs: { oneStep: one.prepareMs, loop: lp.prepareMs },
-        ours1: { msPerStep: m1, cpuMsPerStep: median(one.repCpuMsPerStep), reps: one.repMsPerStep, gflops: gf(m1), pctPeak: (100 * gf(m1)) / peak.gflops },
-        oursLoop: { k, msPerStep: mL, cpuMsPerStep: median(lp.repCpuMsPerStep), reps: lp.repMsPerStep, gflops: gf(mL), pctPeak: (100 * gf(mL)) / peak.gflops },
+        ours1: {
+          msPerStep: m1,
+          cpuMsPerStep: median(one.repCpuMsPerStep),
+          reps: one.repMsPerStep,
+          gflops: gf(m1),
+          pctPeak: (100 * gf(m1)) / peak.gflops,
+        },
+        oursLoop: {
+          k,
+          msPerStep: mL,
+          cpuMsPerStep: median(lp.repCpuMsPerStep),
+          reps: lp.repMsPerStep,
+          gflops: gf(mL),
+          pctPeak: (100 * gf(mL)) / peak.gflops,
+        },
         torch: torchOk
-          ? { msPerStep: mT, cpuMsPerStep: median(torchOk.repCpuMsPerStep), reps: torchOk.repMsPerStep, gflops: gf(mT), pctPeak: (100 * gf(mT)) / peak.gflops, version: torchOk.version }
+          ? {
+              msPerStep: mT,
+              cpuMsPerStep: median(torchOk.repCpuMsPerStep),
+              reps: torchOk.repMsPerStep,
+              gflops: gf(mT),
+              pctPeak: (100 * gf(mT)) / peak.gflops,
+              version: torchOk.version,
+            }
           : null,
         speedup: torchOk ? { oneStep: mT / m1, loop: mT / mL } : null,
         cpuSpeedup: torchOk
-          ? { oneStep: median(torchOk.repCpuMsPerStep) / median(one.repCpuMsPerStep), loop: median(torchOk.repCpuMsPerStep) / median(lp.repCpuMsPerStep) }
+          ? {
+              oneStep: median(torchOk.repCpuMsPerStep) / median(one.repCpuMsPerStep),
+              loop: median(torchOk.repCpuMsPerStep) / median(lp.repCpuMsPerStep),
+            }
           : null,
         loss: {
           first: one.losses[0]!,
@@ -438,11 +559,33 @@ async function main() {
 
   const result = {
     date: started.toISOString(),
-    machine: { cpu: peak.cpu, family: peak.family, model: peak.model, vcpus: cpus().length, mhz: peak.mhz, peakGflopsOneCore: peak.gflops, peakAssumption: peak.assumption },
+    machine: {
+      cpu: peak.cpu,
+      family: peak.family,
+      model: peak.model,
+      vcpus: cpus().length,
+      mhz: peak.mhz,
+      peakGflopsOneCore: peak.gflops,
+      peakAssumption: peak.assumption,
+    },
     gemmRoofGflops: { ortMlas: roofOrt, torchOpenblas: roofTorch, shape: "1024x1024x1024 fp32, one thread" },
-    ours: { runtime: `onnxruntime-node ${ort.env.versions?.common ?? "?"}`, bun: Bun.version, intraOpThreads: a.threads, spinning: a.spin, graphOptimizationLevel: a.opt },
-    torch: torchMissing ? { available: false, error: torchProbe?.error } : a.torch ? { available: true } : { available: false, error: "--no-torch" },
-    optimizer: { ...defaults(OPTIM.kind), ...OPTIM, semantics: "PyTorch (torch.optim.AdamW, single-tensor path)" },
+    ours: {
+      runtime: `onnxruntime-node ${ort.env.versions?.common ?? "?"}`,
+      bun: Bun.version,
+      intraOpThreads: a.threads,
+      spinning: a.spin,
+      graphOptimizationLevel: a.opt,
+    },
+    torch: torchMissing
+      ? { available: false, error: torchProbe?.error }
+      : a.torch
+        ? { available: true }
+        : { available: false, error: "--no-torch" },
+    optimizer: {
+      ...defaults(OPTIM.kind),
+      ...OPTIM,
+      semantics: "PyTorch (torch.optim.AdamW, single-tensor path)",
+    },
     flopsConvention: "forward = 2 x MACs, backward = 2 x forward: 6 x forward MACs per step",
     cases: reports,
     loadEnd: loadNow(),
@@ -455,16 +598,34 @@ async function main() {
 }
 
 function printTable(
-  r: { date: string; cases: CaseReport[]; loadEnd: string; torch: { available: boolean; error?: string }; gemmRoofGflops: { ortMlas: number; torchOpenblas: number | null } },
+  r: {
+    date: string;
+    cases: CaseReport[];
+    loadEnd: string;
+    torch: { available: boolean; error?: string };
+    gemmRoofGflops: { ortMlas: number; torchOpenblas: number | null };
+  },
   peak: Peak,
 ) {
-  const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || Number.isNaN(x) ? "-" : x.toFixed(d));
+  const f = (x: number | null | undefined, d = 3) =>
+    x === null || x === undefined || Number.isNaN(x) ? "-" : x.toFixed(d);
   const e = (x: number | null | undefined) => (x === null || x === undefined ? "-" : x.toExponential(1));
   // wall time well above CPU time: the process waited for the CPU (other load), so wall ratios are unreliable
   const busy = (c: CaseReport) =>
     [c.ours1, c.oursLoop, ...(c.torch ? [c.torch] : [])].some((x) => x.msPerStep > 1.1 * x.cpuMsPerStep);
   const rows = [
-    ["model", "ours 1-step", "ours Loop", "PyTorch", "speed-up 1-step", "speed-up Loop", "|dloss| max", "|dloss| 10", "GFLOP/s 1-step / Loop / torch", "% peak (Loop)"],
+    [
+      "model",
+      "ours 1-step",
+      "ours Loop",
+      "PyTorch",
+      "speed-up 1-step",
+      "speed-up Loop",
+      "|dloss| max",
+      "|dloss| 10",
+      "GFLOP/s 1-step / Loop / torch",
+      "% peak (Loop)",
+    ],
     ...r.cases.map((c) => [
       c.id,
       `${f(c.ours1.msPerStep)} ms`,
@@ -479,28 +640,49 @@ function printTable(
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join("  ");
-  console.log(`\n=== engine bench, ${r.date}: ms/step medians (warm), speed-up = PyTorch time / our time (> 1: we are faster) ===`);
+  const line = (row: string[]) =>
+    row.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join("  ");
+  console.log(
+    `\n=== engine bench, ${r.date}: ms/step medians (warm), speed-up = PyTorch time / our time (> 1: we are faster) ===`,
+  );
   console.log(line(rows[0]!));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const row of rows.slice(1)) console.log(line(row));
   console.log("");
   for (const c of r.cases) {
     const over = c.loss.vsTorchFirstStepOver1e4;
-    console.log(`${c.id}: ${c.title}; ${(c.flopsPerStep / 1e6).toFixed(1)} MFLOP/step (${(c.neededFlopsPerStep / 1e6).toFixed(1)} needed); loss ${c.loss.first.toFixed(4)} -> ${c.loss.last.toFixed(4)}; ` +
-      `Loop vs 1-step max |dloss| ${e(c.loss.oursLoopVsOneStepMaxAbs)}; ` +
-      (c.torch ? `|dloss| vs PyTorch ${over === null ? "<= 1e-4 at every step" : `first > 1e-4 at step ${over} of ${c.warmupSteps + c.reps * c.stepsPerRep}`}; ` : "") +
-      `prepare ${c.prepareMs.oneStep.toFixed(0)} / ${c.prepareMs.loop.toFixed(0)} ms; load ${c.load.before} -> ${c.load.after}`);
-    console.log(`  CPU ms/step: ours 1-step ${f(c.ours1.cpuMsPerStep)}, Loop ${f(c.oursLoop.cpuMsPerStep)}, PyTorch ${c.torch ? f(c.torch.cpuMsPerStep) : "-"}` +
-      (c.cpuSpeedup ? `; CPU-time speed-up 1-step ${f(c.cpuSpeedup.oneStep, 2)}x, Loop ${f(c.cpuSpeedup.loop, 2)}x` : ""));
+    console.log(
+      `${c.id}: ${c.title}; ${(c.flopsPerStep / 1e6).toFixed(1)} MFLOP/step (${(c.neededFlopsPerStep / 1e6).toFixed(1)} needed); loss ${c.loss.first.toFixed(4)} -> ${c.loss.last.toFixed(4)}; ` +
+        `Loop vs 1-step max |dloss| ${e(c.loss.oursLoopVsOneStepMaxAbs)}; ` +
+        (c.torch
+          ? `|dloss| vs PyTorch ${over === null ? "<= 1e-4 at every step" : `first > 1e-4 at step ${over} of ${c.warmupSteps + c.reps * c.stepsPerRep}`}; `
+          : "") +
+        `prepare ${c.prepareMs.oneStep.toFixed(0)} / ${c.prepareMs.loop.toFixed(0)} ms; load ${c.load.before} -> ${c.load.after}`,
+    );
+    console.log(
+      `  CPU ms/step: ours 1-step ${f(c.ours1.cpuMsPerStep)}, Loop ${f(c.oursLoop.cpuMsPerStep)}, PyTorch ${c.torch ? f(c.torch.cpuMsPerStep) : "-"}` +
+        (c.cpuSpeedup
+          ? `; CPU-time speed-up 1-step ${f(c.cpuSpeedup.oneStep, 2)}x, Loop ${f(c.cpuSpeedup.loop, 2)}x`
+          : ""),
+    );
   }
   if (r.cases.some(busy)) {
-    console.log(`* wall time exceeded CPU time by > 10% on this model: the machine was busy (see load); trust the CPU-time speed-ups below the table.`);
+    console.log(
+      `* wall time exceeded CPU time by > 10% on this model: the machine was busy (see load); trust the CPU-time speed-ups below the table.`,
+    );
   }
-  console.log(`|dloss| max: max |loss_ours - loss_torch| over the measured steps (1-step run; float32 both); |dloss| 10: over the first 10 steps.`);
-  console.log(`FLOPs: forward = 2 x MACs, backward = 2 x forward. Peak ${peak.gflops.toFixed(1)} GFLOP/s fp32: ${peak.assumption}.`);
-  console.log(`Measured GEMM roof (1024^3, one thread): ORT/MLAS ${r.gemmRoofGflops.ortMlas.toFixed(1)} GFLOP/s, PyTorch/OpenBLAS ${r.gemmRoofGflops.torchOpenblas?.toFixed(1) ?? "-"} GFLOP/s` +
-    (r.gemmRoofGflops.ortMlas > peak.gflops ? " (above the nominal peak: the core runs above its reported base clock)." : "."));
+  console.log(
+    `|dloss| max: max |loss_ours - loss_torch| over the measured steps (1-step run; float32 both); |dloss| 10: over the first 10 steps.`,
+  );
+  console.log(
+    `FLOPs: forward = 2 x MACs, backward = 2 x forward. Peak ${peak.gflops.toFixed(1)} GFLOP/s fp32: ${peak.assumption}.`,
+  );
+  console.log(
+    `Measured GEMM roof (1024^3, one thread): ORT/MLAS ${r.gemmRoofGflops.ortMlas.toFixed(1)} GFLOP/s, PyTorch/OpenBLAS ${r.gemmRoofGflops.torchOpenblas?.toFixed(1) ?? "-"} GFLOP/s` +
+      (r.gemmRoofGflops.ortMlas > peak.gflops
+        ? " (above the nominal peak: the core runs above its reported base clock)."
+        : "."),
+  );
   console.log(`Target: speed-up >= 1.5x on every model. Load average at the end: ${r.loadEnd}.`);
   if (!r.torch.available) console.log(`!!! PyTorch not measured: ${r.torch.error} !!!`);
 }

@@ -22,7 +22,16 @@ export interface BenchCase {
   stepsPerRep: number;
 }
 
-function mlpCase(id: string, inputs: number, hidden: number, classes: number, batch: number, pool: number, stepsPerRep: number, dtype: FloatDType): BenchCase {
+function mlpCase(
+  id: string,
+  inputs: number,
+  hidden: number,
+  classes: number,
+  batch: number,
+  pool: number,
+  stepsPerRep: number,
+  dtype: FloatDType,
+): BenchCase {
   const spec = mlpSpec({ inputs, hidden, classes, batch, seed: 0, dtype });
   const data = mlpToyData({ inputs, classes, dtype }, pool * batch, 1);
   const l1 = batch * inputs * hidden;
@@ -40,7 +49,16 @@ function mlpCase(id: string, inputs: number, hidden: number, classes: number, ba
   };
 }
 
-function blockCase(id: string, d: number, heads: number, seq: number, batch: number, pool: number, stepsPerRep: number, dtype: FloatDType): BenchCase {
+function blockCase(
+  id: string,
+  d: number,
+  heads: number,
+  seq: number,
+  batch: number,
+  pool: number,
+  stepsPerRep: number,
+  dtype: FloatDType,
+): BenchCase {
   const vocab = 10;
   const f = 4 * d;
   const spec = transformerBlockSpec({ d, heads, seq, batch, vocab, mlpRatio: 4, seed: 0, dtype });

@@ -8,7 +8,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng } from "../src/arc/index.ts";
-import { killResumeTrial, readResults, runSolve, solveArgs, type TrialResult } from "../test/helpers/kill-resume.ts";
+import {
+  killResumeTrial,
+  readResults,
+  runSolve,
+  solveArgs,
+  type TrialResult,
+} from "../test/helpers/kill-resume.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -48,7 +54,9 @@ for (const w of workerCounts) {
   refSeconds.set(w, (times[0]! + times[1]!) / 2);
 }
 const ref = readResults(refs[0]!);
-for (const dir of refs) if (JSON.stringify(readResults(dir)) !== JSON.stringify(ref)) throw new Error(`uninterrupted runs disagree (${dir}): the runs are not deterministic`);
+for (const dir of refs)
+  if (JSON.stringify(readResults(dir)) !== JSON.stringify(ref))
+    throw new Error(`uninterrupted runs disagree (${dir}): the runs are not deterministic`);
 
 const rng = new Rng(seed);
 const results: (TrialResult & { workers: number; kills: number; dir: string })[] = [];
@@ -61,13 +69,17 @@ for (let i = 1; i <= trials; i++) {
   const r = await killResumeTrial(dir, killAtMs, ref, { workers, kills });
   results.push({ ...r, workers, kills, dir });
   if (r.problems.length === 0) rmSync(dir, { recursive: true, force: true });
-  process.stderr.write(`trial ${i}/${trials}: kill at ${killAtMs} ms, ${workers} worker(s), ${kills} kill(s): ${r.category}; ${r.problems.length ? `PROBLEMS: ${r.problems.join(" | ")}` : "ok"}\n`);
+  process.stderr.write(
+    `trial ${i}/${trials}: kill at ${killAtMs} ms, ${workers} worker(s), ${kills} kill(s): ${r.category}; ${r.problems.length ? `PROBLEMS: ${r.problems.join(" | ")}` : "ok"}\n`,
+  );
 }
 
 const failed = results.filter((r) => r.problems.length > 0);
 const categories = new Map<string, number>();
 for (const r of results) categories.set(r.category, (categories.get(r.category) ?? 0) + 1);
-const overhead = results.filter((r) => r.kills === 1 && r.category !== "after the run ended").map((r) => r.killedRunSeconds + r.resumeSeconds - refSeconds.get(r.workers)!);
+const overhead = results
+  .filter((r) => r.kills === 1 && r.category !== "after the run ended")
+  .map((r) => r.killedRunSeconds + r.resumeSeconds - refSeconds.get(r.workers)!);
 const summary = {
   machine: `${cpu}, ${availableParallelism()} CPUs, load ${loadBefore.toFixed(2)} before / ${loadavg()[0]!.toFixed(2)} after`,
   trials: results.length,
@@ -78,8 +90,15 @@ const summary = {
   continuedFromCheckpoint: results.reduce((s, r) => s + r.fromCheckpoint, 0),
   submissionReads: results.reduce((s, r) => s + r.submissionReads, 0),
   uninterruptedSeconds: Object.fromEntries(refSeconds),
-  medianResumeSeconds: quantile(results.map((r) => r.resumeSeconds), 0.5),
-  resumeOverheadSeconds: { median: quantile(overhead, 0.5), p90: quantile(overhead, 0.9), max: quantile(overhead, 1) },
+  medianResumeSeconds: quantile(
+    results.map((r) => r.resumeSeconds),
+    0.5,
+  ),
+  resumeOverheadSeconds: {
+    median: quantile(overhead, 0.5),
+    p90: quantile(overhead, 0.9),
+    max: quantile(overhead, 1),
+  },
   wallSeconds: (performance.now() - started) / 1000,
 };
 if (failed.length === 0) rmSync(root, { recursive: true, force: true });
@@ -87,12 +106,20 @@ if (failed.length === 0) rmSync(root, { recursive: true, force: true });
 if (json) console.log(JSON.stringify(summary, null, 2));
 else {
   const s = (x: number) => `${x.toFixed(2)} s`;
-  console.log(`soak: ${summary.trials} kill -9 / --resume trials of ttt solve on the fixtures (colour-map, --steps 1000, 7 tasks), seed ${seed}`);
+  console.log(
+    `soak: ${summary.trials} kill -9 / --resume trials of ttt solve on the fixtures (colour-map, --steps 1000, 7 tasks), seed ${seed}`,
+  );
   console.log(`machine: ${summary.machine}`);
-  console.log(`outcome: ${summary.passed} passed, ${failed.length} failed${failed.length ? ` (kept for inspection: ${failed.map((r) => r.dir).join(", ")})` : ""}`);
+  console.log(
+    `outcome: ${summary.passed} passed, ${failed.length} failed${failed.length ? ` (kept for inspection: ${failed.map((r) => r.dir).join(", ")})` : ""}`,
+  );
   console.log(`killed: ${[...categories].map(([k, n]) => `${k} ${n}`).join(", ")}`);
-  console.log(`tasks finished before a kill and kept: ${summary.tasksKept}; tasks continued from a checkpoint: ${summary.continuedFromCheckpoint}; submission reads during the trials, all valid: ${summary.submissionReads}`);
-  console.log(`uninterrupted run ${[...refSeconds].map(([w, t]) => `${s(t)} (${w} worker${w > 1 ? "s" : ""})`).join(", ")}; resume run median ${s(summary.medianResumeSeconds)}; resume overhead (killed run + resume - uninterrupted, single kills) median ${s(summary.resumeOverheadSeconds.median)}, p90 ${s(summary.resumeOverheadSeconds.p90)}, max ${s(summary.resumeOverheadSeconds.max)}`);
+  console.log(
+    `tasks finished before a kill and kept: ${summary.tasksKept}; tasks continued from a checkpoint: ${summary.continuedFromCheckpoint}; submission reads during the trials, all valid: ${summary.submissionReads}`,
+  );
+  console.log(
+    `uninterrupted run ${[...refSeconds].map(([w, t]) => `${s(t)} (${w} worker${w > 1 ? "s" : ""})`).join(", ")}; resume run median ${s(summary.medianResumeSeconds)}; resume overhead (killed run + resume - uninterrupted, single kills) median ${s(summary.resumeOverheadSeconds.median)}, p90 ${s(summary.resumeOverheadSeconds.p90)}, max ${s(summary.resumeOverheadSeconds.max)}`,
+  );
   console.log(`wall time ${s(summary.wallSeconds)}`);
 }
 process.exit(failed.length > 0 ? 1 : 0);

@@ -4,7 +4,16 @@
 // Run: bun bench/sparse.ts [arc-dir]   (default ../shared/arc; reads <arc-dir>/arc-agi-1)
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fromSparse, gridsEqual, gridsOf, gridToBytes, gridToRows, loadTasks, sparseToBytes, toSparse } from "../src/arc/index.ts";
+import {
+  fromSparse,
+  gridsEqual,
+  gridsOf,
+  gridToBytes,
+  gridToRows,
+  loadTasks,
+  sparseToBytes,
+  toSparse,
+} from "../src/arc/index.ts";
 
 const arcDir = process.argv[2] ?? join(import.meta.dir, "..", "..", "shared", "arc");
 const dataDir = join(arcDir, "arc-agi-1");
@@ -26,7 +35,9 @@ interface Totals {
 }
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
-console.log(`${"set".padEnd(12)}${pad("grids", 7)}${pad("dense B", 10)}${pad("sparse B", 10)}${pad("JSON B", 10)}${pad("sp/dense", 10)}${pad("sp/JSON", 9)}${pad("sp<dense", 10)}${pad("best/dense", 12)}`);
+console.log(
+  `${"set".padEnd(12)}${pad("grids", 7)}${pad("dense B", 10)}${pad("sparse B", 10)}${pad("JSON B", 10)}${pad("sp/dense", 10)}${pad("sp/JSON", 9)}${pad("sp<dense", 10)}${pad("best/dense", 12)}`,
+);
 for (const set of ["training", "evaluation"]) {
   const t0 = performance.now();
   const loaded = await loadTasks(join(dataDir, `${set}_challenges.json`), { solutions: "auto" });
@@ -54,7 +65,11 @@ for (const set of ["training", "evaluation"]) {
   console.log(
     `${set.padEnd(12)}${pad(t.grids, 7)}${pad(t.dense, 10)}${pad(t.sparse, 10)}${pad(t.json, 10)}${pad(r(t.sparse, t.dense), 10)}${pad(r(t.sparse, t.json), 9)}${pad(`${((100 * t.sparseSmaller) / t.grids).toFixed(1)}%`, 10)}${pad(r(t.bestOf, t.dense), 12)}`,
   );
-  console.log(`${"".padEnd(12)}(${loaded.tasks.length} tasks, ${t.cells} cells, ${(performance.now() - t0).toFixed(0)} ms)`);
+  console.log(
+    `${"".padEnd(12)}(${loaded.tasks.length} tasks, ${t.cells} cells, ${(performance.now() - t0).toFixed(0)} ms)`,
+  );
 }
-console.log("dense = 2 header bytes + 1 byte per cell; sparse = 3 header bytes + 2 bytes per non-background cell;");
+console.log(
+  "dense = 2 header bytes + 1 byte per cell; sparse = 3 header bytes + 2 bytes per non-background cell;",
+);
 console.log("JSON = compact text of the rows; best = 1 flag byte + the smaller of the two.");

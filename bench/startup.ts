@@ -24,7 +24,10 @@ try {
   const given = opt("--binary");
   if (given) copyFileSync(resolve(given), bin);
   else {
-    const b = Bun.spawnSync([process.execPath, join(root, "scripts/build.ts"), "--outfile", bin, "--no-check"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+    const b = Bun.spawnSync(
+      [process.execPath, join(root, "scripts/build.ts"), "--outfile", bin, "--no-check"],
+      { cwd: root, stdout: "pipe", stderr: "pipe" },
+    );
     if (b.exitCode !== 0) throw new Error(`build failed: ${b.stderr.toString()}`);
   }
   const cwd = mkdtempSync(join(work, "cwd-"));
@@ -41,7 +44,8 @@ try {
     const s = [...xs].sort((a, b) => a - b);
     return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
   };
-  const fmt = (xs: number[]) => `${median(xs).toFixed(0).padStart(6)} ms  (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
+  const fmt = (xs: number[]) =>
+    `${median(xs).toFixed(0).padStart(6)} ms  (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
 
   const rows: [string, number[]][] = [];
   const extraction: number[] = [];
@@ -59,11 +63,13 @@ try {
       const coldCache = join(work, `cold-${label}-${i}`);
       const c = time([bin, ...cmdArgs], { ...baseEnv, TTT_CACHE_DIR: coldCache });
       cold.push(c.ms);
-      if (label === "doctor") extraction.push((JSON.parse(c.stdout) as { cache: { native: { ms: number } } }).cache.native.ms);
+      if (label === "doctor")
+        extraction.push((JSON.parse(c.stdout) as { cache: { native: { ms: number } } }).cache.native.ms);
       rmSync(coldCache, { recursive: true, force: true });
       const w = time([bin, ...cmdArgs], { ...baseEnv, TTT_CACHE_DIR: warmCache });
       warm.push(w.ms);
-      if (label === "doctor") warmCheck.push((JSON.parse(w.stdout) as { cache: { native: { ms: number } } }).cache.native.ms);
+      if (label === "doctor")
+        warmCheck.push((JSON.parse(w.stdout) as { cache: { native: { ms: number } } }).cache.native.ms);
     }
     rows.push([`ttt ${label}  cold`, cold], [`ttt ${label}  warm`, warm]);
   }
@@ -75,11 +81,14 @@ try {
     const xs: number[] = [];
     const env = { ...baseEnv, TTT_CACHE_DIR: join(work, "source-cache") };
     time([process.execPath, join(root, "src/cli/main.ts"), ...cmdArgs], env, root);
-    for (let i = 0; i < runs; i++) xs.push(time([process.execPath, join(root, "src/cli/main.ts"), ...cmdArgs], env, root).ms);
+    for (let i = 0; i < runs; i++)
+      xs.push(time([process.execPath, join(root, "src/cli/main.ts"), ...cmdArgs], env, root).ms);
     src.push([`bun src/cli/main.ts ${label}`, xs]);
   }
 
-  console.log(`binary    ${bin} (${(statSync(bin).size / 2 ** 20).toFixed(1)} MiB), ${runs} runs each, median (min, max) wall time`);
+  console.log(
+    `binary    ${bin} (${(statSync(bin).size / 2 ** 20).toFixed(1)} MiB), ${runs} runs each, median (min, max) wall time`,
+  );
   for (const [label, xs] of [...rows, ...src]) console.log(`${label.padEnd(32)}${fmt(xs)}`);
   console.log(`${"extraction inside doctor  cold".padEnd(32)}${fmt(extraction)}`);
   console.log(`${"size check inside doctor  warm".padEnd(32)}${median(warmCheck).toFixed(2).padStart(6)} ms`);

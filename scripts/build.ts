@@ -15,7 +15,9 @@ const outfile = resolve(at >= 0 && args[at + 1] ? args[at + 1]! : join(root, "di
 const check = !args.includes("--no-check");
 
 if (process.platform !== "linux" || process.arch !== "x64") {
-  console.error(`build: the binary embeds onnxruntime-node's linux-x64 library; this is ${process.platform}-${process.arch}`);
+  console.error(
+    `build: the binary embeds onnxruntime-node's linux-x64 library; this is ${process.platform}-${process.arch}`,
+  );
   process.exit(1);
 }
 const lib = join(root, "node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1");
@@ -26,10 +28,27 @@ if (!existsSync(lib)) {
 
 const started = performance.now();
 // --bytecode (ESM): the bundle is parsed ahead of time; `ttt --version` starts in ~30 ms instead of ~55.
-const cmd = [process.execPath, "build", "--compile", "--target=bun-linux-x64", "--minify-syntax", "--minify-whitespace", "--bytecode", "--format=esm", join(root, "src/runtime/native-entry.ts"), "--outfile", outfile];
+const cmd = [
+  process.execPath,
+  "build",
+  "--compile",
+  "--target=bun-linux-x64",
+  "--minify-syntax",
+  "--minify-whitespace",
+  "--bytecode",
+  "--format=esm",
+  join(root, "src/runtime/native-entry.ts"),
+  "--outfile",
+  outfile,
+];
 // Bun inlines process.env.NODE_ENV at build time from the environment (e.g. "test" under bun test,
 // which would quieten consola in the binary); a release binary is "production".
-const built = Bun.spawnSync(cmd, { cwd: root, env: { ...process.env, NODE_ENV: "production" }, stdout: "pipe", stderr: "pipe" });
+const built = Bun.spawnSync(cmd, {
+  cwd: root,
+  env: { ...process.env, NODE_ENV: "production" },
+  stdout: "pipe",
+  stderr: "pipe",
+});
 if (built.exitCode !== 0) {
   process.stderr.write(built.stdout.toString() + built.stderr.toString());
   console.error(`build: bun build failed (exit ${built.exitCode})`);
@@ -41,14 +60,23 @@ const mb = statSync(outfile).size / 2 ** 20;
 if (check) {
   const cache = mkdtempSync(join(tmpdir(), "ttt-build-check-"));
   try {
-    const run = Bun.spawnSync([outfile, "--version"], { cwd: tmpdir(), env: { ...process.env, TTT_CACHE_DIR: cache }, stdout: "pipe", stderr: "pipe" });
+    const run = Bun.spawnSync([outfile, "--version"], {
+      cwd: tmpdir(),
+      env: { ...process.env, TTT_CACHE_DIR: cache },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const out = run.stdout.toString().trim();
     if (run.exitCode !== 0 || out !== pkg.version) {
-      console.error(`build: ${outfile} --version gave exit ${run.exitCode}, "${out}" ${run.stderr.toString().trim()}`);
+      console.error(
+        `build: ${outfile} --version gave exit ${run.exitCode}, "${out}" ${run.stderr.toString().trim()}`,
+      );
       process.exit(1);
     }
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }
 }
-console.log(`built ${outfile} (ttt ${pkg.version}, linux-x64, ${mb.toFixed(1)} MiB) in ${seconds.toFixed(1)}s`);
+console.log(
+  `built ${outfile} (ttt ${pkg.version}, linux-x64, ${mb.toFixed(1)} MiB) in ${seconds.toFixed(1)}s`,
+);

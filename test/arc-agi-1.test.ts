@@ -32,12 +32,15 @@ const nearMiss = (g: Grid): Grid => {
 };
 
 describe.skipIf(!present)("ARC-AGI-1", () => {
-  test.each([["training"], ["evaluation"]])("all 400 %s tasks load and validate with their solutions", async (set) => {
-    const r = await loadTasks(join(ARC_AGI_1, `${set}_challenges.json`), { solutions: "auto" });
-    expect(r.errors.map(String)).toEqual([]);
-    expect(r.tasks).toHaveLength(400);
-    expect(r.tasks.every((t) => testOutputsOf(t) !== undefined)).toBe(true);
-  });
+  test.each([["training"], ["evaluation"]])(
+    "all 400 %s tasks load and validate with their solutions",
+    async (set) => {
+      const r = await loadTasks(join(ARC_AGI_1, `${set}_challenges.json`), { solutions: "auto" });
+      expect(r.errors.map(String)).toEqual([]);
+      expect(r.tasks).toHaveLength(400);
+      expect(r.tasks.every((t) => testOutputsOf(t) !== undefined)).toBe(true);
+    },
+  );
 
   test("the folder loads all 800 tasks", async () => {
     const r = await loadTasks(ARC_AGI_1);
@@ -74,11 +77,23 @@ describe.skipIf(!present)("ARC-AGI-1", () => {
 
     test("ttt score on a written submission (attempt_2 right)", () => {
       const path = join(tmp, "submission.json");
-      writeSubmission(path, buildSubmission(tasks, answersFrom((t) => [nearMiss(t), t])));
+      writeSubmission(
+        path,
+        buildSubmission(
+          tasks,
+          answersFrom((t) => [nearMiss(t), t]),
+        ),
+      );
       const r = runTtt(["score", path, join(ARC_AGI_1, "evaluation_solutions.json"), "--json"]);
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout);
-      expect([out.score, out.tasks, out.outputsCorrect, out.outputsTotal, out.failed]).toEqual([1, 400, 419, 419, []]);
+      expect([out.score, out.tasks, out.outputsCorrect, out.outputsTotal, out.failed]).toEqual([
+        1,
+        400,
+        419,
+        419,
+        [],
+      ]);
     });
   });
 });

@@ -24,29 +24,91 @@ import {
 } from "../src/arc/index.ts";
 import { randomGrid, randomTask } from "./helpers/random-data.ts";
 
-const G = gridFromRows([[1, 2, 3], [4, 5, 6]]);
+const G = gridFromRows([
+  [1, 2, 3],
+  [4, 5, 6],
+]);
 const dihedral = (name: (typeof DIHEDRAL_NAMES)[number]): Augmentation => ({ kind: "dihedral", name });
 
 const tasksEqual = (a: Task, b: Task) =>
   a.id === b.id &&
   a.train.length === b.train.length &&
   a.test.length === b.test.length &&
-  a.train.every((p, i) => gridsEqual(p.input, b.train[i]!.input) && gridsEqual(p.output, b.train[i]!.output)) &&
+  a.train.every(
+    (p, i) => gridsEqual(p.input, b.train[i]!.input) && gridsEqual(p.output, b.train[i]!.output),
+  ) &&
   a.test.every((p, i) => {
     const q = b.test[i]!;
-    return gridsEqual(p.input, q.input) && (p.output === undefined ? q.output === undefined : q.output !== undefined && gridsEqual(p.output, q.output));
+    return (
+      gridsEqual(p.input, q.input) &&
+      (p.output === undefined
+        ? q.output === undefined
+        : q.output !== undefined && gridsEqual(p.output, q.output))
+    );
   });
 
 describe("dihedral transforms on a 2x3 grid", () => {
   test.each([
-    ["id", [[1, 2, 3], [4, 5, 6]]],
-    ["rot90", [[4, 1], [5, 2], [6, 3]]],
-    ["rot180", [[6, 5, 4], [3, 2, 1]]],
-    ["rot270", [[3, 6], [2, 5], [1, 4]]],
-    ["flipH", [[3, 2, 1], [6, 5, 4]]],
-    ["flipV", [[4, 5, 6], [1, 2, 3]]],
-    ["flipT", [[1, 4], [2, 5], [3, 6]]],
-    ["flipA", [[6, 3], [5, 2], [4, 1]]],
+    [
+      "id",
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    ],
+    [
+      "rot90",
+      [
+        [4, 1],
+        [5, 2],
+        [6, 3],
+      ],
+    ],
+    [
+      "rot180",
+      [
+        [6, 5, 4],
+        [3, 2, 1],
+      ],
+    ],
+    [
+      "rot270",
+      [
+        [3, 6],
+        [2, 5],
+        [1, 4],
+      ],
+    ],
+    [
+      "flipH",
+      [
+        [3, 2, 1],
+        [6, 5, 4],
+      ],
+    ],
+    [
+      "flipV",
+      [
+        [4, 5, 6],
+        [1, 2, 3],
+      ],
+    ],
+    [
+      "flipT",
+      [
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ],
+    ],
+    [
+      "flipA",
+      [
+        [6, 3],
+        [5, 2],
+        [4, 1],
+      ],
+    ],
   ] as const)("%s", (name, rows) => {
     expect(gridToRows(augmentGrid(dihedral(name), G))).toEqual(rows as unknown as number[][]);
   });
@@ -81,10 +143,16 @@ describe("keys", () => {
     expect(parseChain("")).toEqual([]);
   });
 
-  test.each([["rot45"], ["perm:0123"], ["perm:0123456788"], ["perm:a123456789"], ["order:0,0"], ["order:1,2"], ["order:"], ["order:0,x"]])(
-    "bad key %s throws",
-    (key) => expect(() => parseAugmentation(key)).toThrow(RangeError),
-  );
+  test.each([
+    ["rot45"],
+    ["perm:0123"],
+    ["perm:0123456788"],
+    ["perm:a123456789"],
+    ["order:0,0"],
+    ["order:1,2"],
+    ["order:"],
+    ["order:0,x"],
+  ])("bad key %s throws", (key) => expect(() => parseAugmentation(key)).toThrow(RangeError));
 
   test("augmentations are plain serialisable values", () => {
     const rng = new Rng(3);
@@ -103,7 +171,11 @@ describe("property: inverse(apply(x)) = x", () => {
     const inv = invertAugmentation(aug);
     for (const g of grids) {
       const y = augmentGrid(aug, g);
-      expect([y.height, y.width]).toEqual(["rot90", "rot270", "flipT", "flipA"].includes(name) ? [g.height, g.width].reverse() : [g.height, g.width]);
+      expect([y.height, y.width]).toEqual(
+        ["rot90", "rot270", "flipT", "flipA"].includes(name)
+          ? [g.height, g.width].reverse()
+          : [g.height, g.width],
+      );
       expect(gridsEqual(augmentGrid(inv, y), g)).toBe(true);
     }
     for (const t of tasks) expect(tasksEqual(augmentTask(inv, augmentTask(aug, t)), t)).toBe(true);
@@ -142,6 +214,8 @@ describe("property: inverse(apply(x)) = x", () => {
   });
 
   test("order must match the number of train pairs", () => {
-    expect(() => augmentTask({ kind: "order", order: [0] }, tasks.find((t) => t.train.length > 1)!)).toThrow(RangeError);
+    expect(() => augmentTask({ kind: "order", order: [0] }, tasks.find((t) => t.train.length > 1)!)).toThrow(
+      RangeError,
+    );
   });
 });

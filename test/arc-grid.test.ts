@@ -1,5 +1,17 @@
 import { describe, expect, test } from "bun:test";
-import { cellAt, colourMask, gridFromRows, gridHash, gridKey, gridsEqual, gridToRows, gridToText, makeGrid, Rng, sameShape } from "../src/arc/index.ts";
+import {
+  cellAt,
+  colourMask,
+  gridFromRows,
+  gridHash,
+  gridKey,
+  gridsEqual,
+  gridToRows,
+  gridToText,
+  makeGrid,
+  Rng,
+  sameShape,
+} from "../src/arc/index.ts";
 import { randomGrid } from "./helpers/random-data.ts";
 
 /** Reference FNV-1a 64 with BigInt, to check the limb arithmetic. */
@@ -11,7 +23,10 @@ function fnv1a64(bytes: number[]): string {
 
 describe("grid", () => {
   test("rows round trip and cell access", () => {
-    const rows = [[1, 2, 3], [4, 5, 6]];
+    const rows = [
+      [1, 2, 3],
+      [4, 5, 6],
+    ];
     const g = gridFromRows(rows);
     expect([g.height, g.width]).toEqual([2, 3]);
     expect(g.cells).toEqual(new Uint8Array([1, 2, 3, 4, 5, 6]));
@@ -22,9 +37,39 @@ describe("grid", () => {
   });
 
   test.each([
-    ["equal", [[1, 2], [3, 4]], [[1, 2], [3, 4]], true],
-    ["one cell differs", [[1, 2], [3, 4]], [[1, 2], [3, 5]], false],
-    ["same cells, other shape", [[1, 2, 3, 4]], [[1, 2], [3, 4]], false],
+    [
+      "equal",
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      true,
+    ],
+    [
+      "one cell differs",
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [
+        [1, 2],
+        [3, 5],
+      ],
+      false,
+    ],
+    [
+      "same cells, other shape",
+      [[1, 2, 3, 4]],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      false,
+    ],
     ["transposed shape", [[1], [2]], [[1, 2]], false],
   ])("gridsEqual: %s", (_, a, b, equal) => {
     expect(gridsEqual(gridFromRows(a), gridFromRows(b))).toBe(equal);
@@ -42,17 +87,42 @@ describe("grid", () => {
   });
 
   test("hash is stable across runs (pinned value)", () => {
-    expect(gridHash(gridFromRows([[1, 2], [3, 4]]))).toBe(fnv1a64([2, 2, 1, 2, 3, 4]));
-    expect(gridHash(gridFromRows([[1, 2], [3, 4]]))).toBe("1bc473acb3b736dd");
+    expect(
+      gridHash(
+        gridFromRows([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toBe(fnv1a64([2, 2, 1, 2, 3, 4]));
+    expect(
+      gridHash(
+        gridFromRows([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toBe("1bc473acb3b736dd");
   });
 
   test("key", () => {
-    expect(gridKey(gridFromRows([[1, 2, 3], [4, 5, 6]]))).toBe("2x3:123456");
+    expect(
+      gridKey(
+        gridFromRows([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+      ),
+    ).toBe("2x3:123456");
   });
 
   test("makeGrid and sameShape", () => {
     const g = makeGrid(3, 4, 7);
-    expect(gridToRows(g)).toEqual([[7, 7, 7, 7], [7, 7, 7, 7], [7, 7, 7, 7]]);
+    expect(gridToRows(g)).toEqual([
+      [7, 7, 7, 7],
+      [7, 7, 7, 7],
+      [7, 7, 7, 7],
+    ]);
     expect(sameShape(g, makeGrid(3, 4))).toBe(true);
     expect(sameShape(g, makeGrid(4, 3))).toBe(false);
   });

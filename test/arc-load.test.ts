@@ -17,7 +17,15 @@ import {
 import { PROJECT_ROOT } from "./helpers/cli.ts";
 
 const FIX = join(PROJECT_ROOT, "fixtures");
-const IDS = ["flip-horizontal", "recolour-1-to-2", "fill-enclosed", "crop-object", "transpose", "swap-colours", "scale-2x"];
+const IDS = [
+  "flip-horizontal",
+  "recolour-1-to-2",
+  "fill-enclosed",
+  "crop-object",
+  "transpose",
+  "swap-colours",
+  "scale-2x",
+];
 const tmp = mkdtempSync(join(tmpdir(), "ttt-load-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -26,7 +34,9 @@ const sameTasks = (a: Task[], b: Task[]) => {
   a.forEach((t, i) => {
     const u = b[i]!;
     expect(t.train.length).toBe(u.train.length);
-    t.train.forEach((p, j) => expect(gridsEqual(p.input, u.train[j]!.input) && gridsEqual(p.output, u.train[j]!.output)).toBe(true));
+    t.train.forEach((p, j) =>
+      expect(gridsEqual(p.input, u.train[j]!.input) && gridsEqual(p.output, u.train[j]!.output)).toBe(true),
+    );
     t.test.forEach((p, j) => expect(gridsEqual(p.input, u.test[j]!.input)).toBe(true));
   });
 };
@@ -48,7 +58,9 @@ describe("layouts", () => {
   });
 
   test("Kaggle challenges with an explicit solutions file", async () => {
-    const r = await loadTasks(join(FIX, "tasks_challenges.json"), { solutions: join(FIX, "tasks_solutions.json") });
+    const r = await loadTasks(join(FIX, "tasks_challenges.json"), {
+      solutions: join(FIX, "tasks_solutions.json"),
+    });
     expect(r.errors).toEqual([]);
     expect(r.tasks.every((t) => testOutputsOf(t) !== undefined)).toBe(true);
   });
@@ -91,7 +103,8 @@ describe("layouts", () => {
   test("a folder pairs *_challenges.json with *_solutions.json", async () => {
     const dir = join(tmp, "kaggle-folder");
     mkdirSync(dir);
-    for (const f of ["tasks_challenges.json", "tasks_solutions.json"]) writeFileSync(join(dir, f), readFileSync(join(FIX, f)));
+    for (const f of ["tasks_challenges.json", "tasks_solutions.json"])
+      writeFileSync(join(dir, f), readFileSync(join(FIX, f)));
     const without = await loadTasks(dir);
     expect(without.errors).toEqual([]);
     expect(without.tasks.map((t) => t.id)).toEqual(IDS);
@@ -115,10 +128,18 @@ describe("problems while loading", () => {
 
   test.each([
     ["missing file", "nope.json", "nope.json: cannot read: no such file or folder"],
-    ["top-level list", "[]", "f.json: expected a task ({train, test}) or an object of tasks by id, got a list"],
+    [
+      "top-level list",
+      "[]",
+      "f.json: expected a task ({train, test}) or an object of tasks by id, got a list",
+    ],
     ["top-level number", "3", "f.json: expected a task ({train, test}) or an object of tasks by id, got 3"],
     ["empty object", "{}", "f.json: no tasks in the file"],
-    ["solutions file given as tasks", '{"a": [[[1]]]}', "f.json: this is a solutions file ({id: [grid]}); load it with its challenges file"],
+    [
+      "solutions file given as tasks",
+      '{"a": [[[1]]]}',
+      "f.json: this is a solutions file ({id: [grid]}); load it with its challenges file",
+    ],
   ])("%s", async (_, content, message) => {
     if (content === "nope.json") {
       const r = await loadTasks("nope.json");
@@ -138,7 +159,10 @@ describe("problems while loading", () => {
     const ok = [[1]];
     const task = { train: [{ input: ok, output: ok }], test: [{ input: ok }] };
     writeFileSync(join(dir, "x_challenges.json"), JSON.stringify({ a: task, b: task, c: task }));
-    writeFileSync(join(dir, "x_solutions.json"), JSON.stringify({ a: [ok, ok], b: [[[1, 2], [3]]], c: [ok], zz: [ok] }));
+    writeFileSync(
+      join(dir, "x_solutions.json"),
+      JSON.stringify({ a: [ok, ok], b: [[[1, 2], [3]]], c: [ok], zz: [ok] }),
+    );
     const r = await loadTasks(join(dir, "x_challenges.json"), { solutions: "auto" });
     const sol = join(dir, "x_solutions.json");
     expect(r.tasks.map((t) => t.id)).toEqual(["a", "b", "c"]);
@@ -157,7 +181,10 @@ describe("problems while loading", () => {
     const ok = [[1]];
     const task = { train: [{ input: ok, output: ok }], test: [{ input: ok }] };
     const ids = ["ffff0000", "13713586", "00576224", "42"];
-    writeFileSync(join(dir, "o_challenges.json"), `{${ids.map((id) => `"${id}": ${JSON.stringify(task)}`).join(",")}}`);
+    writeFileSync(
+      join(dir, "o_challenges.json"),
+      `{${ids.map((id) => `"${id}": ${JSON.stringify(task)}`).join(",")}}`,
+    );
     writeFileSync(join(dir, "o_solutions.json"), `{${ids.map((id) => `"${id}": [[[1]]]`).join(",")}}`);
     const r = await loadTasks(join(dir, "o_challenges.json"), { solutions: "auto" });
     expect(r.errors).toEqual([]);
@@ -188,7 +215,9 @@ describe("problems while loading", () => {
 
 describe("solutions", () => {
   test("naming: *_challenges.json -> *_solutions.json", () => {
-    expect(solutionsPathFor("data/arc-agi_evaluation_challenges.json")).toBe("data/arc-agi_evaluation_solutions.json");
+    expect(solutionsPathFor("data/arc-agi_evaluation_challenges.json")).toBe(
+      "data/arc-agi_evaluation_solutions.json",
+    );
     expect(solutionsPathFor("tasks.json")).toBeUndefined();
     expect(findSolutionsFile(join(FIX, "tasks_challenges.json"))).toBe(join(FIX, "tasks_solutions.json"));
     expect(findSolutionsFile(join(FIX, "bad_challenges.json"))).toBeUndefined();
@@ -208,7 +237,10 @@ describe("solutions", () => {
 
   test("loadSolutions from tasks without outputs names the missing output", async () => {
     const file = join(tmp, "nosol.json");
-    writeFileSync(file, JSON.stringify({ train: [{ input: [[1]], output: [[1]] }], test: [{ input: [[1]] }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ train: [{ input: [[1]], output: [[1]] }], test: [{ input: [[1]] }] }),
+    );
     const r = await loadSolutions(file);
     expect(r.errors.map(String)).toEqual([`${file}: task nosol test[0].output: unknown (no solution given)`]);
   });

@@ -15,10 +15,16 @@ import { randomGrid } from "./helpers/random-data.ts";
 
 describe("sparse grids", () => {
   test("a small grid: background and the other cells", () => {
-    const g = gridFromRows([[0, 0, 3], [0, 5, 0]]);
+    const g = gridFromRows([
+      [0, 0, 3],
+      [0, 5, 0],
+    ]);
     const s = toSparse(g);
     expect(s.background).toBe(0);
-    expect([...s.entries].map((e) => [e >> 4, e & 15])).toEqual([[2, 3], [4, 5]]);
+    expect([...s.entries].map((e) => [e >> 4, e & 15])).toEqual([
+      [2, 3],
+      [4, 5],
+    ]);
     expect([...sparseToBytes(s)]).toEqual([2, 3, 0, 0x23, 0x00, 0x45, 0x00]);
   });
 
@@ -43,7 +49,9 @@ describe("sparse grids", () => {
   });
 
   test("a 30x30 grid with every cell off background still fits 16-bit entries", () => {
-    const rows = Array.from({ length: 30 }, (_, r) => Array.from({ length: 30 }, (_, c) => ((r + c) % 9) + 1));
+    const rows = Array.from({ length: 30 }, (_, r) =>
+      Array.from({ length: 30 }, (_, c) => ((r + c) % 9) + 1),
+    );
     const g = gridFromRows(rows);
     expect(gridsEqual(fromSparse(sparseFromBytes(sparseToBytes(toSparse(g)))), g)).toBe(true);
   });

@@ -3,7 +3,14 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildSubmission, gridFromRows, NO_ANSWER, readSubmission, writeFileAtomic, writeSubmission } from "../src/arc/index.ts";
+import {
+  buildSubmission,
+  gridFromRows,
+  NO_ANSWER,
+  readSubmission,
+  writeFileAtomic,
+  writeSubmission,
+} from "../src/arc/index.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "ttt-sub-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -79,7 +86,8 @@ describe("atomic writes", () => {
       console.log(JSON.stringify({ reads, torn }));`;
     const child = Bun.spawn([process.execPath, "-e", reader], { stdout: "pipe" });
     await Bun.sleep(50);
-    for (let i = 0; i < 60; i++) writeFileAtomic(path, JSON.stringify({ i, pad: "x".repeat(50_000 + i * 1000) }));
+    for (let i = 0; i < 60; i++)
+      writeFileAtomic(path, JSON.stringify({ i, pad: "x".repeat(50_000 + i * 1000) }));
     writeFileSync(stop, "");
     const result = JSON.parse(await new Response(child.stdout).text());
     await child.exited;

@@ -37,7 +37,10 @@ describe("autodiff driver", () => {
     // the contributions are added under x's own scope, then named x_grad
     expect(nodes.some((n) => n.opType === "Add" && n.name.startsWith("x_Grad/"))).toBe(true);
     const r = await run(g, { x: f64([2, 3], X) });
-    close(r.x_grad!.data, X.map((v) => 2 * v + (1 - Math.tanh(v) ** 2) + 1));
+    close(
+      r.x_grad!.data,
+      X.map((v) => 2 * v + (1 - Math.tanh(v) ** 2) + 1),
+    );
   });
 
   test("Gather indices and Where conditions get no gradient; integer/bool producers are not walked", async () => {
@@ -79,7 +82,9 @@ describe("autodiff driver", () => {
     const grad = nodes.map((n) => n.name);
     expect(grad.some((n) => n.startsWith("Tanh_Grad/"))).toBe(true);
     expect(grad.filter((n) => /^(Exp|Sigmoid|Cosh)/.test(n))).toEqual([]);
-    expect(nodes.flatMap((n) => n.outputs).filter((o) => /^(Exp|Sigmoid|Cosh)_out.*_grad$|^c_grad$/.test(o))).toEqual([]);
+    expect(
+      nodes.flatMap((n) => n.outputs).filter((o) => /^(Exp|Sigmoid|Cosh)_out.*_grad$|^c_grad$/.test(o)),
+    ).toEqual([]);
   });
 
   test("an op without a rule on a branch that does not reach the loss is not an error", () => {
@@ -93,7 +98,9 @@ describe("autodiff driver", () => {
     const g = new Graph("norule");
     const x = g.input("x", "float64", [3]);
     const s = g.scope("block", () => g.node("Cosh", [x], [{ dtype: "float64", shape: [3] }])[0]!);
-    expect(() => gradients(G.reduceSum(s), [x])).toThrow("autodiff: no gradient rule for Cosh (node block/Cosh)");
+    expect(() => gradients(G.reduceSum(s), [x])).toThrow(
+      "autodiff: no gradient rule for Cosh (node block/Cosh)",
+    );
   });
 
   test("`stop` treats a tensor as a constant", async () => {
@@ -106,7 +113,10 @@ describe("autodiff driver", () => {
     g.output(free!, "free");
     g.output(stopped!, "stopped");
     const r = await run(g, { x: f64([2, 3], X) });
-    close(r.free!.data, X.map((v) => Math.tanh(v) + v * (1 - Math.tanh(v) ** 2)));
+    close(
+      r.free!.data,
+      X.map((v) => Math.tanh(v) + v * (1 - Math.tanh(v) ** 2)),
+    );
     close(r.stopped!.data, X.map(Math.tanh));
   });
 
@@ -125,8 +135,13 @@ describe("autodiff driver", () => {
     expect(g.get(`${h.name}_grad`).shape).toEqual([2, 4]);
     for (const n of nodes) {
       const m = /^(.+?)_Grad\//.exec(n.name);
-      const ok = m ? forward.has(m[1]!) || tensors.has(m[1]!) : n.opType === "Identity" && n.outputs[0]!.endsWith("_grad");
-      if (!ok) throw new Error(`gradient node ${n.name} (${n.opType}) is not named <node>_Grad/... or <tensor>_grad`);
+      const ok = m
+        ? forward.has(m[1]!) || tensors.has(m[1]!)
+        : n.opType === "Identity" && n.outputs[0]!.endsWith("_grad");
+      if (!ok)
+        throw new Error(
+          `gradient node ${n.name} (${n.opType}) is not named <node>_Grad/... or <tensor>_grad`,
+        );
     }
     expect(nodes.some((n) => n.name.startsWith("MatMul_Grad/"))).toBe(true);
     expect(nodes.some((n) => n.name.startsWith("Sigmoid_Grad/"))).toBe(true);

@@ -29,9 +29,26 @@ describe("gradient check (central differences, ORT CPU)", () => {
 });
 
 // Where the derivative does not exist, finite differences cannot judge; these pin the conventions.
-const KINKS: { name: string; a: number[]; b?: number[]; f: (a: Tensor, b: Tensor) => Tensor; da: number[]; db?: number[] }[] = [
-  { name: "ReduceMax shares the gradient among ties", a: [1, 3, 3, 2, 2, 0], f: (a) => G.reduceMax(G.reshape(a, [2, 3]), [1]), da: [0, 0.5, 0.5, 0.5, 0.5, 0] },
-  { name: "ReduceMin shares the gradient among ties", a: [1, 3, 1, 2, 2, 2], f: (a) => G.reduceMin(G.reshape(a, [2, 3]), [1]), da: [0.5, 0, 0.5, 1 / 3, 1 / 3, 1 / 3] },
+const KINKS: {
+  name: string;
+  a: number[];
+  b?: number[];
+  f: (a: Tensor, b: Tensor) => Tensor;
+  da: number[];
+  db?: number[];
+}[] = [
+  {
+    name: "ReduceMax shares the gradient among ties",
+    a: [1, 3, 3, 2, 2, 0],
+    f: (a) => G.reduceMax(G.reshape(a, [2, 3]), [1]),
+    da: [0, 0.5, 0.5, 0.5, 0.5, 0],
+  },
+  {
+    name: "ReduceMin shares the gradient among ties",
+    a: [1, 3, 1, 2, 2, 2],
+    f: (a) => G.reduceMin(G.reshape(a, [2, 3]), [1]),
+    da: [0.5, 0, 0.5, 1 / 3, 1 / 3, 1 / 3],
+  },
   { name: "Max: a tie goes to A", a: [1, 2, 3], b: [1, 5, 0], f: G.max, da: [1, 0, 1], db: [0, 1, 0] },
   { name: "Min: a tie goes to A", a: [1, 2, 3], b: [1, 5, 0], f: G.min, da: [1, 1, 0], db: [0, 0, 1] },
   { name: "Relu'(0) = 0", a: [-1, 0, 2], f: (a) => G.relu(a), da: [0, 0, 1] },
@@ -64,7 +81,10 @@ describe("coverage", () => {
     expect(unknown).toEqual([]);
     for (const c of CASES) {
       const { builtOps } = buildCase(c);
-      if (!builtOps.has(c.op)) throw new Error(`case "${c.name}" declares ${c.op} but builds only ${[...builtOps].join(", ") || "nothing"}`);
+      if (!builtOps.has(c.op))
+        throw new Error(
+          `case "${c.name}" declares ${c.op} but builds only ${[...builtOps].join(", ") || "nothing"}`,
+        );
     }
   });
   test("case names are unique", () => {
@@ -82,6 +102,12 @@ afterAll(() => {
     e.worst = Math.max(e.worst, r.worst);
     byOp.set(key, e);
   }
-  const lines = [...byOp].sort(([a], [b]) => a.localeCompare(b)).map(([op, e]) => `  ${op.padEnd(28)} ${String(e.n).padStart(3)} cases  worst ${e.worst.toExponential(1)}`);
-  console.error(`[gradcheck] ${results.length} cases; worst error (see test/support/gradcheck.ts) by op\n${lines.join("\n")}`);
+  const lines = [...byOp]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(
+      ([op, e]) => `  ${op.padEnd(28)} ${String(e.n).padStart(3)} cases  worst ${e.worst.toExponential(1)}`,
+    );
+  console.error(
+    `[gradcheck] ${results.length} cases; worst error (see test/support/gradcheck.ts) by op\n${lines.join("\n")}`,
+  );
 });

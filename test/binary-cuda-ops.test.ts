@@ -28,7 +28,21 @@ const OPSET = 17;
 // Element-type sets as OperatorKernels.md writes them (double = float64, float = float32).
 const FLOAT3 = ["float64", "float32", "float16"];
 const FLOAT4 = [...FLOAT3, "bfloat16"];
-const ALL = ["bfloat16", "bool", "float64", "float32", "float16", "int16", "int32", "int64", "int8", "uint16", "uint32", "uint64", "uint8"];
+const ALL = [
+  "bfloat16",
+  "bool",
+  "float64",
+  "float32",
+  "float16",
+  "int16",
+  "int32",
+  "int64",
+  "int8",
+  "uint16",
+  "uint32",
+  "uint64",
+  "uint8",
+];
 const NUMERIC = ALL.filter((t) => t !== "bool");
 const COMPARE = ["float64", "float32", "float16", "int32", "int64", "uint32", "uint64"];
 const MINMAX = ["bfloat16", ...COMPARE];
@@ -48,7 +62,9 @@ interface Kernel {
 }
 
 const reductionCaveat = (attrs: Record<string, string>) =>
-  attrs.reduction && attrs.reduction !== "none" ? `reduction="${attrs.reduction}": CUDA support for reductions is not in OperatorKernels.md; check on a GPU` : null;
+  attrs.reduction && attrs.reduction !== "none"
+    ? `reduction="${attrs.reduction}": CUDA support for reductions is not in OperatorKernels.md; check on a GPU`
+    : null;
 
 /** CUDA kernels (ai.onnx) for opset 17; see the header for the source. */
 const CUDA_KERNELS: Record<string, Kernel> = {
@@ -70,7 +86,12 @@ const CUDA_KERNELS: Record<string, Kernel> = {
   Sin: { inputs: [FLOAT3] },
   CumSum: { inputs: [["float64", "float32", "float16", "int32", "int64", "uint32", "uint64"], IND] },
   Einsum: { inputs: [FLOAT3], variadic: true },
-  Equal: { inputs: [["bool", ...COMPARE], ["bool", ...COMPARE]] },
+  Equal: {
+    inputs: [
+      ["bool", ...COMPARE],
+      ["bool", ...COMPARE],
+    ],
+  },
   Erf: { inputs: [FLOAT4] },
   Exp: { inputs: [FLOAT4] },
   Expand: { inputs: [ALL, I64] },
@@ -95,9 +116,17 @@ const CUDA_KERNELS: Record<string, Kernel> = {
   OneHot: { inputs: [IND, IND, ["float32", "float16", "int64"]] },
   Pad: {
     inputs: [["bool", "float64", "float32", "float16"], I64, ["bool", "float64", "float32", "float16"]], // [13, 17]
-    caveat: (a) => (a.mode && !["constant", "reflect", "edge"].includes(a.mode) ? `mode="${a.mode}" is not a CUDA Pad mode` : null),
+    caveat: (a) =>
+      a.mode && !["constant", "reflect", "edge"].includes(a.mode)
+        ? `mode="${a.mode}" is not a CUDA Pad mode`
+        : null,
   },
-  Pow: { inputs: [["bfloat16", "float64", "float32", "float16", "int32", "int64"], ["bfloat16", "float64", "float32", "float16", "int32", "int64"]] },
+  Pow: {
+    inputs: [
+      ["bfloat16", "float64", "float32", "float16", "int32", "int64"],
+      ["bfloat16", "float64", "float32", "float16", "int32", "int64"],
+    ],
+  },
   Reciprocal: { inputs: [FLOAT3] },
   ReduceLogSumExp: { inputs: [FLOAT3] }, // [1, 17]
   ReduceMax: { inputs: [["float64", "float32", "float16", "int32", "int64"]] },
@@ -122,7 +151,13 @@ const CUDA_KERNELS: Record<string, Kernel> = {
   Tile: { inputs: [["bfloat16", "float64", "float32", "float16", "int32", "int64"], I64] },
   Transpose: { inputs: [ALL] }, // [13, 20]
   Unsqueeze: { inputs: [ALL, I64] }, // [13, 20]
-  Where: { inputs: [BOOL, ["bfloat16", "float64", "float32", "float16", "int32", "int64", "uint8"], ["bfloat16", "float64", "float32", "float16", "int32", "int64", "uint8"]] }, // 16+
+  Where: {
+    inputs: [
+      BOOL,
+      ["bfloat16", "float64", "float32", "float16", "int32", "int64", "uint8"],
+      ["bfloat16", "float64", "float32", "float16", "int32", "int64", "uint8"],
+    ],
+  }, // 16+
 };
 
 interface Finding {
@@ -132,7 +167,10 @@ interface Finding {
 }
 
 /** Every node of `g` and of its subgraphs that the CUDA provider cannot run as built. */
-export function cudaFindings(g: Graph, label: string): { findings: Finding[]; ops: Map<string, Set<string>> } {
+export function cudaFindings(
+  g: Graph,
+  label: string,
+): { findings: Finding[]; ops: Map<string, Set<string>> } {
   const findings: Finding[] = [];
   const ops = new Map<string, Set<string>>();
   const walk = (x: Graph) => {
@@ -144,19 +182,29 @@ export function cudaFindings(g: Graph, label: string): { findings: Finding[]; op
       const seen = ops.get(n.opType) ?? new Set<string>();
       seen.add(sig);
       ops.set(n.opType, seen);
-      const report = (problem: string) => findings.push({ graph: label, op: n.opType, problem: `${problem} (node ${n.name}: ${sig})` });
-      if (n.domain && n.domain !== "ai.onnx") report(`domain ${n.domain} is not checked against the CUDA kernels`);
+      const report = (problem: string) =>
+        findings.push({ graph: label, op: n.opType, problem: `${problem} (node ${n.name}: ${sig})` });
+      if (n.domain && n.domain !== "ai.onnx")
+        report(`domain ${n.domain} is not checked against the CUDA kernels`);
       const k = CUDA_KERNELS[n.opType];
       if (!k) report("no CUDA kernel listed for this op (or not yet transcribed: see OperatorKernels.md)");
       else {
-        const check = (types: (string | null)[], specs: (string[] | null)[], variadic: boolean, what: string) =>
+        const check = (
+          types: (string | null)[],
+          specs: (string[] | null)[],
+          variadic: boolean,
+          what: string,
+        ) =>
           types.forEach((t, i) => {
             const spec = i < specs.length ? specs[i] : variadic ? specs[specs.length - 1] : null;
-            if (t && spec && !spec.includes(t)) report(`${what} ${i} is ${t}; CUDA supports ${spec.join(", ")}`);
+            if (t && spec && !spec.includes(t))
+              report(`${what} ${i} is ${t}; CUDA supports ${spec.join(", ")}`);
           });
         check(ins, k.inputs, k.variadic ?? false, "input");
         if (k.outputs) check(outs, k.outputs, false, "output");
-        const strAttrs = Object.fromEntries(Object.entries(n.attrs).flatMap(([key, v]) => (v.kind === "string" ? [[key, v.value]] : [])));
+        const strAttrs = Object.fromEntries(
+          Object.entries(n.attrs).flatMap(([key, v]) => (v.kind === "string" ? [[key, v.value]] : [])),
+        );
         const caveat = k.caveat?.(strAttrs);
         if (caveat) report(caveat);
       }
@@ -171,7 +219,10 @@ const toyOptim = { kind: "adamw" as const, lr: 1e-3, clipNorm: 1 };
 
 /** The graphs of `kinds` (a Loop body holds the same step as the "train" graph). */
 function graphsOf(spec: ModelSpec, label: string, optim: object, kinds: GraphKind[]): [string, Graph][] {
-  return kinds.map((kind) => [`${label} ${kind}`, buildGraph({ spec, kind, steps: 3, optim: optim as typeof toyOptim })]);
+  return kinds.map((kind) => [
+    `${label} ${kind}`,
+    buildGraph({ spec, kind, steps: 3, optim: optim as typeof toyOptim }),
+  ]);
 }
 
 /** Small tasks, one per output-shape rule: same shape as the input, one fixed shape, learned shapes. */
@@ -180,10 +231,38 @@ async function smallTasks(): Promise<Task[]> {
   const byId = (id: string) => tasks.find((t) => t.id === id)!;
   const fixed = taskFromJson("corner-2x2", {
     train: [
-      { input: [[1, 2, 0], [3, 4, 0], [0, 0, 5]], output: [[1, 2], [3, 4]] },
-      { input: [[5, 0, 0, 1], [0, 5, 0, 0], [1, 0, 5, 0]], output: [[5, 0], [0, 5]] },
+      {
+        input: [
+          [1, 2, 0],
+          [3, 4, 0],
+          [0, 0, 5],
+        ],
+        output: [
+          [1, 2],
+          [3, 4],
+        ],
+      },
+      {
+        input: [
+          [5, 0, 0, 1],
+          [0, 5, 0, 0],
+          [1, 0, 5, 0],
+        ],
+        output: [
+          [5, 0],
+          [0, 5],
+        ],
+      },
     ],
-    test: [{ input: [[2, 2, 0], [0, 3, 3], [4, 0, 4]] }],
+    test: [
+      {
+        input: [
+          [2, 2, 0],
+          [0, 3, 3],
+          [4, 0, 4],
+        ],
+      },
+    ],
   });
   return [byId("recolour-1-to-2"), fixed, byId("transpose")];
 }
@@ -192,7 +271,12 @@ async function solverGraphs(): Promise<[string, Graph][]> {
   const all: GraphKind[] = ["train", "loop", "infer"];
   const out: [string, Graph][] = [
     ...graphsOf(mlpSpec({ inputs: 8, hidden: 16, classes: 3, batch: 4 }), "toy mlp", toyOptim, all),
-    ...graphsOf(transformerBlockSpec({ d: 16, heads: 2, seq: 8, batch: 2, vocab: 10 }), "toy transformer", toyOptim, all),
+    ...graphsOf(
+      transformerBlockSpec({ d: 16, heads: 2, seq: 8, batch: 2, vocab: 10 }),
+      "toy transformer",
+      toyOptim,
+      all,
+    ),
   ];
   const tasks = await smallTasks();
   for (const name of Object.keys(FAMILIES)) {
@@ -204,7 +288,8 @@ async function solverGraphs(): Promise<[string, Graph][]> {
       } catch {
         continue; // a task this family does not take (the solver skips it too)
       }
-      const optim = (model as { optim?: object }).optim ?? (model.spec as { optim?: object }).optim ?? DEFAULT_OPTIM;
+      const optim =
+        (model as { optim?: object }).optim ?? (model.spec as { optim?: object }).optim ?? DEFAULT_OPTIM;
       out.push(...graphsOf(model.spec, `${name} ${task.id}`, optim, ["loop", "infer"]));
     }
   }
@@ -227,11 +312,20 @@ describe("CUDA provider covers our training graphs", () => {
     for (const [label, g] of graphs) {
       const r = cudaFindings(g, label);
       all.push(...r.findings);
-      for (const [op, sigs] of r.ops) for (const s of sigs) (ops.get(op) ?? ops.set(op, new Set()).get(op)!).add(s);
+      for (const [op, sigs] of r.ops)
+        for (const s of sigs) (ops.get(op) ?? ops.set(op, new Set()).get(op)!).add(s);
     }
-    const distinct = [...new Map(all.map((f) => [`${f.op}: ${f.problem.replace(/\(node [^:]+:/, "(")}`, f])).values()];
-    if (distinct.length) console.error(`CUDA coverage: ${distinct.length} problem(s)\n${distinct.map((f) => `  ${f.graph}: ${f.op}: ${f.problem}`).join("\n")}`);
-    else if (process.env.TTT_TEST_VERBOSE) console.error(`CUDA coverage: ${ops.size} op types in ${graphs.length} graphs, all covered: ${[...ops.keys()].sort().join(", ")}`);
+    const distinct = [
+      ...new Map(all.map((f) => [`${f.op}: ${f.problem.replace(/\(node [^:]+:/, "(")}`, f])).values(),
+    ];
+    if (distinct.length)
+      console.error(
+        `CUDA coverage: ${distinct.length} problem(s)\n${distinct.map((f) => `  ${f.graph}: ${f.op}: ${f.problem}`).join("\n")}`,
+      );
+    else if (process.env.TTT_TEST_VERBOSE)
+      console.error(
+        `CUDA coverage: ${ops.size} op types in ${graphs.length} graphs, all covered: ${[...ops.keys()].sort().join(", ")}`,
+      );
     expect(distinct.map((f) => `${f.op}: ${f.problem}`)).toEqual([]);
     expect(ops.has("Loop")).toBe(true);
   }, 120_000);
@@ -241,17 +335,41 @@ describe("CUDA provider covers our training graphs", () => {
     const x = g.input("x", "float32", [4]);
     const idx = g.input("i", "int64", [2, 1]);
     const upd = g.input("u", "float32", [2]);
-    g.output(g.node("ScatterND", [x, idx, upd], [{ dtype: "float32", shape: [4], name: "s" }], { reduction: G.attr.string("add") })[0]!, "s");
+    g.output(
+      g.node("ScatterND", [x, idx, upd], [{ dtype: "float32", shape: [4], name: "s" }], {
+        reduction: G.attr.string("add"),
+      })[0]!,
+      "s",
+    );
     const b = g.input("b", "bool", [4]);
     g.output(g.node("Where", [b, b, b], [{ dtype: "bool", shape: [4], name: "w" }])[0]!, "w");
-    g.output(g.node("SoftmaxCrossEntropyLoss", [g.input("l", "float32", [2, 3]), g.input("t", "int64", [2])], [{ dtype: "float32", shape: [], name: "loss" }])[0]!, "loss");
+    g.output(
+      g.node(
+        "SoftmaxCrossEntropyLoss",
+        [g.input("l", "float32", [2, 3]), g.input("t", "int64", [2])],
+        [{ dtype: "float32", shape: [], name: "loss" }],
+      )[0]!,
+      "loss",
+    );
     const d = g.input("d", "float64", [2, 3]);
-    g.output(g.node("LayerNormalization", [d, g.input("sc", "float64", [3])], [{ dtype: "float64", shape: [2, 3], name: "ln" }, { dtype: "float64", shape: [2, 1], name: "mean" }])[0]!, "ln");
+    g.output(
+      g.node(
+        "LayerNormalization",
+        [d, g.input("sc", "float64", [3])],
+        [
+          { dtype: "float64", shape: [2, 3], name: "ln" },
+          { dtype: "float64", shape: [2, 1], name: "mean" },
+        ],
+      )[0]!,
+      "ln",
+    );
     const problems = cudaFindings(g, "flags").findings.map((f) => `${f.op}: ${f.problem}`);
-    expect(problems.some((p) => p.startsWith("ScatterND: reduction=\"add\""))).toBe(true);
+    expect(problems.some((p) => p.startsWith('ScatterND: reduction="add"'))).toBe(true);
     expect(problems.some((p) => p.startsWith("Where: input 1 is bool"))).toBe(true);
     expect(problems.some((p) => p.startsWith("SoftmaxCrossEntropyLoss: no CUDA kernel"))).toBe(true);
     expect(problems.some((p) => p.startsWith("LayerNormalization: output 1 is float64"))).toBe(true);
-    expect(new Set(problems.map((p) => p.split(":")[0]))).toEqual(new Set(["ScatterND", "Where", "SoftmaxCrossEntropyLoss", "LayerNormalization"]));
+    expect(new Set(problems.map((p) => p.split(":")[0]))).toEqual(
+      new Set(["ScatterND", "Where", "SoftmaxCrossEntropyLoss", "LayerNormalization"]),
+    );
   });
 });

@@ -5,7 +5,19 @@
 // starting at the same moment, TTT_ORT_PROVIDERS_DIR joined in an overlay, and a fixture solve with
 // worker processes. TTT_KEEP=1 keeps the temp folder for a look.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, lstatSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  lstatSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
@@ -23,7 +35,10 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "ttt-binary-test-"));
   mkdirSync(join(work, "bin"));
   bin = join(work, "bin", "ttt");
-  const r = Bun.spawnSync([process.execPath, join(PROJECT_ROOT, "scripts/build.ts"), "--outfile", bin, "--no-check"], { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync(
+    [process.execPath, join(PROJECT_ROOT, "scripts/build.ts"), "--outfile", bin, "--no-check"],
+    { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" },
+  );
   if (r.exitCode !== 0) throw new Error(`build failed: ${r.stdout.toString()}${r.stderr.toString()}`);
 });
 
@@ -39,7 +54,11 @@ interface Run {
 
 /** A clean environment: only PATH and what the test sets (no TTT_* or cache settings from outside). */
 function env(extra: Record<string, string | undefined>): Record<string, string> {
-  const e: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1", FORCE_COLOR: "0" };
+  const e: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+  };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) e[k] = v;
   return e;
 }
@@ -49,9 +68,17 @@ function run(args: string[], cwd: string, extra: Record<string, string | undefin
   return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
-async function runAsync(args: string[], cwd: string, extra: Record<string, string | undefined>): Promise<Run> {
+async function runAsync(
+  args: string[],
+  cwd: string,
+  extra: Record<string, string | undefined>,
+): Promise<Run> {
   const p = Bun.spawn([bin, ...args], { cwd, env: env(extra), stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
   return { code, stdout, stderr };
 }
 
@@ -68,7 +95,12 @@ interface Doctor {
   ttt: { version: string; compiled: boolean };
   onnxruntime: { version: string; libraryDir: string | null };
   providers: { name: string; available: boolean; reason: string }[];
-  cache: { root: string | null; source: string | null; native: { dir: string; baseDir: string; extractedNow: boolean } | null; notes: string[] };
+  cache: {
+    root: string | null;
+    source: string | null;
+    native: { dir: string; baseDir: string; extractedNow: boolean } | null;
+    notes: string[];
+  };
 }
 
 function doctor(cwd: string, extra: Record<string, string | undefined>): Doctor {
@@ -94,7 +126,8 @@ function cacheContents(root: string): { versions: string[]; temps: string[] } {
 
 /** Both extracted files present with the sizes of onnxruntime-node's own. */
 function expectComplete(dir: string): void {
-  for (const f of ["libonnxruntime.so.1", "onnxruntime_binding.node"]) expect(statSync(join(dir, f)).size).toBe(statSync(join(ORT_DIR, f)).size);
+  for (const f of ["libonnxruntime.so.1", "onnxruntime_binding.node"])
+    expect(statSync(join(dir, f)).size).toBe(statSync(join(ORT_DIR, f)).size);
 }
 
 describe.skipIf(!supported)("compiled binary", () => {
@@ -142,11 +175,29 @@ describe.skipIf(!supported)("compiled binary", () => {
       writeFileSync(join(d, "package.json"), JSON.stringify({ name, version, main: "index.js" }));
       writeFileSync(join(d, "index.js"), `throw new Error("FAKE ${name} ${version} loaded");\n`);
     };
-    for (const [n, v] of [["onnxruntime-node", "0.0.1"], ["onnxruntime-common", "0.0.1"], ["long", "1.0.0"], ["citty", "0.0.1"], ["consola", "0.0.1"], ["valibot", "0.0.1"], ["protobufjs", "1.0.0"]] as const) fake(n, v);
+    for (const [n, v] of [
+      ["onnxruntime-node", "0.0.1"],
+      ["onnxruntime-common", "0.0.1"],
+      ["long", "1.0.0"],
+      ["citty", "0.0.1"],
+      ["consola", "0.0.1"],
+      ["valibot", "0.0.1"],
+      ["protobufjs", "1.0.0"],
+    ] as const)
+      fake(n, v);
     const native = join(here, "node_modules/onnxruntime-node/bin/napi-v6/linux/x64");
     mkdirSync(native, { recursive: true });
-    for (const f of ["libonnxruntime.so.1", "onnxruntime_binding.node", "libonnxruntime_providers_shared.so", "libonnxruntime_providers_cuda.so"]) writeFileSync(join(native, f), "not a library\n");
-    writeFileSync(join(here, "package.json"), JSON.stringify({ name: "someone-else", type: "module", dependencies: { "onnxruntime-node": "0.0.1" } }));
+    for (const f of [
+      "libonnxruntime.so.1",
+      "onnxruntime_binding.node",
+      "libonnxruntime_providers_shared.so",
+      "libonnxruntime_providers_cuda.so",
+    ])
+      writeFileSync(join(native, f), "not a library\n");
+    writeFileSync(
+      join(here, "package.json"),
+      JSON.stringify({ name: "someone-else", type: "module", dependencies: { "onnxruntime-node": "0.0.1" } }),
+    );
     const cache = join(work, "cache-foreign");
     const extra = { HOME: work, TTT_CACHE_DIR: cache };
 
@@ -162,11 +213,27 @@ describe.skipIf(!supported)("compiled binary", () => {
     expect(inspect.code).toBe(0);
 
     const sub = join(here, "submission.json");
-    const solve = run(["solve", FIXTURES, "--tasks", "recolour-1-to-2", "--steps", "3", "--run-dir", join(here, "run"), "-o", sub], here, extra);
+    const solve = run(
+      [
+        "solve",
+        FIXTURES,
+        "--tasks",
+        "recolour-1-to-2",
+        "--steps",
+        "3",
+        "--run-dir",
+        join(here, "run"),
+        "-o",
+        sub,
+      ],
+      here,
+      extra,
+    );
     expect(`${solve.code} ${solve.stderr}`).toBe(`0 ${solve.stderr}`);
     const answers = JSON.parse(readFileSync(sub, "utf8")) as Record<string, { attempt_1: number[][] }[]>;
     expect(answers["recolour-1-to-2"]?.[0]?.attempt_1.length).toBeGreaterThan(0);
-    for (const out of [d, inspect.stdout, inspect.stderr, solve.stdout, solve.stderr]) expect(JSON.stringify(out)).not.toContain("FAKE");
+    for (const out of [d, inspect.stdout, inspect.stderr, solve.stdout, solve.stderr])
+      expect(JSON.stringify(out)).not.toContain("FAKE");
   }, 120_000);
 
   test("HOME unusable: the cache falls back to a private folder in the temp directory", () => {
@@ -184,20 +251,25 @@ describe.skipIf(!supported)("compiled binary", () => {
     expectComplete(d.cache.native!.baseDir);
   });
 
-  test.skipIf(process.getuid?.() !== 0)("a temp-folder cache owned by another user is refused (doctor exits 1 and says why)", () => {
-    const base = fresh("hijacked-tmp");
-    const home = join(base, "home-is-a-file");
-    writeFileSync(home, "");
-    const planted = join(base, "tmp", "ttt-0");
-    mkdirSync(planted, { recursive: true });
-    chownSync(planted, 65534, 65534);
-    const r = run(["doctor", "--json"], tmpdir(), { HOME: home, TMPDIR: join(base, "tmp") });
-    expect(r.code).toBe(1);
-    const d = JSON.parse(r.stdout) as Doctor;
-    expect(d.ok).toBe(false);
-    expect(d.providers.find((p) => p.name === "cpu")?.reason).toContain(`${planted} belongs to another user (uid 65534)`);
-    expect(readdirSync(planted)).not.toContainEqual(expect.stringMatching(/^ort-/));
-  });
+  test.skipIf(process.getuid?.() !== 0)(
+    "a temp-folder cache owned by another user is refused (doctor exits 1 and says why)",
+    () => {
+      const base = fresh("hijacked-tmp");
+      const home = join(base, "home-is-a-file");
+      writeFileSync(home, "");
+      const planted = join(base, "tmp", "ttt-0");
+      mkdirSync(planted, { recursive: true });
+      chownSync(planted, 65534, 65534);
+      const r = run(["doctor", "--json"], tmpdir(), { HOME: home, TMPDIR: join(base, "tmp") });
+      expect(r.code).toBe(1);
+      const d = JSON.parse(r.stdout) as Doctor;
+      expect(d.ok).toBe(false);
+      expect(d.providers.find((p) => p.name === "cpu")?.reason).toContain(
+        `${planted} belongs to another user (uid 65534)`,
+      );
+      expect(readdirSync(planted)).not.toContainEqual(expect.stringMatching(/^ort-/));
+    },
+  );
 
   test("TTT_CACHE_DIR that cannot be a folder falls back to HOME with a note", () => {
     const base = fresh("bad-cache-dir");
@@ -213,7 +285,11 @@ describe.skipIf(!supported)("compiled binary", () => {
     for (let round = 0; round < 2; round++) {
       const cache = join(work, `cache-race-${round}`);
       rmSync(cache, { recursive: true, force: true });
-      const runs = await Promise.all(Array.from({ length: 6 }, () => runAsync(["doctor", "--json"], tmpdir(), { HOME: work, TTT_CACHE_DIR: cache })));
+      const runs = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          runAsync(["doctor", "--json"], tmpdir(), { HOME: work, TTT_CACHE_DIR: cache }),
+        ),
+      );
       for (const r of runs) {
         expect(`${r.code} ${r.stderr}`).toBe(`0 ${r.stderr}`);
         expect((JSON.parse(r.stdout) as Doctor).ok).toBe(true);
@@ -229,7 +305,12 @@ describe.skipIf(!supported)("compiled binary", () => {
     const base = fresh("providers");
     const providers = join(base, "cuda-libs");
     mkdirSync(providers);
-    for (const f of ["libonnxruntime_providers_shared.so", "libonnxruntime_providers_cuda.so", "libcudnn.so.9"]) writeFileSync(join(providers, f), "not a library\n");
+    for (const f of [
+      "libonnxruntime_providers_shared.so",
+      "libonnxruntime_providers_cuda.so",
+      "libcudnn.so.9",
+    ])
+      writeFileSync(join(providers, f), "not a library\n");
     const cache = join(base, "cache");
     const d = doctor(tmpdir(), { HOME: base, TTT_CACHE_DIR: cache, TTT_ORT_PROVIDERS_DIR: providers });
     expect(d.ok).toBe(true);
@@ -244,47 +325,79 @@ describe.skipIf(!supported)("compiled binary", () => {
     expect(cuda.reason).toMatch(/CUDA provider failed|libonnxruntime_providers/);
 
     // A second start reuses the overlay; without the variable the plain folder is used again.
-    expect(doctor(tmpdir(), { HOME: base, TTT_CACHE_DIR: cache, TTT_ORT_PROVIDERS_DIR: providers }).onnxruntime.libraryDir).toBe(overlay);
-    expect(doctor(tmpdir(), { HOME: base, TTT_CACHE_DIR: cache }).onnxruntime.libraryDir).toBe(d.cache.native!.baseDir);
+    expect(
+      doctor(tmpdir(), { HOME: base, TTT_CACHE_DIR: cache, TTT_ORT_PROVIDERS_DIR: providers }).onnxruntime
+        .libraryDir,
+    ).toBe(overlay);
+    expect(doctor(tmpdir(), { HOME: base, TTT_CACHE_DIR: cache }).onnxruntime.libraryDir).toBe(
+      d.cache.native!.baseDir,
+    );
     expect(cacheContents(cache).temps).toEqual([]);
   });
 
   // Real shared libraries standing in for the CUDA provider: the cuda one needs libcudnn.so.9 (a stub
   // that only LD_LIBRARY_PATH can reveal) and lacks what ORT looks for in a provider.
   const gcc = Bun.which("gcc") ?? Bun.which("cc");
-  test.skipIf(!gcc)("a CUDA provider whose cuDNN is missing is named in the reason; once found, ORT's own failure is; the CPU runs either way", () => {
-    const base = fresh("fake-cuda");
-    const providers = join(base, "providers");
-    const stubs = join(base, "stubs");
-    mkdirSync(providers);
-    mkdirSync(stubs);
-    const c = join(base, "empty.c");
-    writeFileSync(c, "int ttt_fake_symbol(void) { return 0; }\n");
-    const cc = (args: string[]) => {
-      const r = Bun.spawnSync([gcc!, "-shared", "-fPIC", ...args], { stdout: "pipe", stderr: "pipe" });
-      if (r.exitCode !== 0) throw new Error(`gcc: ${r.stderr.toString()}`);
-    };
-    cc(["-Wl,-soname,libcudnn.so.9", "-o", join(stubs, "libcudnn.so.9"), c]);
-    cc(["-o", join(providers, "libonnxruntime_providers_shared.so"), c]);
-    cc(["-o", join(providers, "libonnxruntime_providers_cuda.so"), c, "-Wl,--no-as-needed", join(stubs, "libcudnn.so.9")]);
-    const cache = join(base, "cache");
-    const extra = { HOME: base, TTT_CACHE_DIR: cache, TTT_ORT_PROVIDERS_DIR: providers };
+  test.skipIf(!gcc)(
+    "a CUDA provider whose cuDNN is missing is named in the reason; once found, ORT's own failure is; the CPU runs either way",
+    () => {
+      const base = fresh("fake-cuda");
+      const providers = join(base, "providers");
+      const stubs = join(base, "stubs");
+      mkdirSync(providers);
+      mkdirSync(stubs);
+      const c = join(base, "empty.c");
+      writeFileSync(c, "int ttt_fake_symbol(void) { return 0; }\n");
+      const cc = (args: string[]) => {
+        const r = Bun.spawnSync([gcc!, "-shared", "-fPIC", ...args], { stdout: "pipe", stderr: "pipe" });
+        if (r.exitCode !== 0) throw new Error(`gcc: ${r.stderr.toString()}`);
+      };
+      cc(["-Wl,-soname,libcudnn.so.9", "-o", join(stubs, "libcudnn.so.9"), c]);
+      cc(["-o", join(providers, "libonnxruntime_providers_shared.so"), c]);
+      cc([
+        "-o",
+        join(providers, "libonnxruntime_providers_cuda.so"),
+        c,
+        "-Wl,--no-as-needed",
+        join(stubs, "libcudnn.so.9"),
+      ]);
+      const cache = join(base, "cache");
+      const extra = { HOME: base, TTT_CACHE_DIR: cache, TTT_ORT_PROVIDERS_DIR: providers };
 
-    const missing = doctor(tmpdir(), extra).providers.find((p) => p.name === "cuda")!;
-    expect(missing.available).toBe(false);
-    expect(missing.reason).toContain("the loader cannot find libcudnn.so.9 (CUDA 12 / cuDNN 9 runtime");
+      const missing = doctor(tmpdir(), extra).providers.find((p) => p.name === "cuda")!;
+      expect(missing.available).toBe(false);
+      expect(missing.reason).toContain("the loader cannot find libcudnn.so.9 (CUDA 12 / cuDNN 9 runtime");
 
-    const tried = doctor(tmpdir(), { ...extra, LD_LIBRARY_PATH: stubs });
-    expect(tried.ok).toBe(true);
-    const cuda = tried.providers.find((p) => p.name === "cuda")!;
-    expect(cuda.available).toBe(false);
-    expect(cuda.reason).toStartWith("ep=cuda: CUDA provider failed:");
+      const tried = doctor(tmpdir(), { ...extra, LD_LIBRARY_PATH: stubs });
+      expect(tried.ok).toBe(true);
+      const cuda = tried.providers.find((p) => p.name === "cuda")!;
+      expect(cuda.available).toBe(false);
+      expect(cuda.reason).toStartWith("ep=cuda: CUDA provider failed:");
 
-    // --ep auto in a solve: one line saying why the CPU was chosen, and an answer anyway.
-    const solve = run(["solve", FIXTURES, "--tasks", "recolour-1-to-2", "--steps", "2", "--ep", "auto", "--run-dir", join(base, "run"), "-o", join(base, "sub.json")], base, extra);
-    expect(`${solve.code} ${solve.stderr}`).toBe(`0 ${solve.stderr}`);
-    const lines = solve.stderr.split("\n").filter((l) => l.includes("execution provider: cpu (ep=auto:"));
-    expect(lines.length).toBeGreaterThan(0);
-    expect(lines[0]).toContain("libcudnn.so.9");
-  }, 60_000);
+      // --ep auto in a solve: one line saying why the CPU was chosen, and an answer anyway.
+      const solve = run(
+        [
+          "solve",
+          FIXTURES,
+          "--tasks",
+          "recolour-1-to-2",
+          "--steps",
+          "2",
+          "--ep",
+          "auto",
+          "--run-dir",
+          join(base, "run"),
+          "-o",
+          join(base, "sub.json"),
+        ],
+        base,
+        extra,
+      );
+      expect(`${solve.code} ${solve.stderr}`).toBe(`0 ${solve.stderr}`);
+      const lines = solve.stderr.split("\n").filter((l) => l.includes("execution provider: cpu (ep=auto:"));
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines[0]).toContain("libcudnn.so.9");
+    },
+    60_000,
+  );
 });

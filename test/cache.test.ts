@@ -1,7 +1,15 @@
 // Graph cache: content keys, a second request is a hit (build counter and file mtime unchanged), the
 // HOME fallback, and reuse of ORT's optimised model.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mlpSpec, mlpToyData } from "../src/models/toy.ts";
@@ -36,7 +44,14 @@ describe("graph cache", () => {
     const sub = mkdtempSync(join(dir, "damage-"));
     const fresh = getGraph(req, { cacheDir: sub });
     const damages: [string, (p: string) => void][] = [
-      ["flipped byte", (p) => { const b = readFileSync(p); b[b.length >> 1]! ^= 0x40; writeFileSync(p, b); }],
+      [
+        "flipped byte",
+        (p) => {
+          const b = readFileSync(p);
+          b[b.length >> 1]! ^= 0x40;
+          writeFileSync(p, b);
+        },
+      ],
       ["cut short", (p) => truncateSync(p, 100)],
       ["not a model", (p) => writeFileSync(p, "not an ONNX model")],
       ["checksum missing", (p) => unlinkSync(`${p}.sha256`)],
@@ -45,7 +60,12 @@ describe("graph cache", () => {
       damage(fresh.path!);
       const [builds, damaged] = [graphCacheStats.builds, graphCacheStats.damaged];
       const again = getGraph(req, { cacheDir: sub });
-      expect({ name, hit: again.hit, rebuilt: graphCacheStats.builds - builds, damaged: graphCacheStats.damaged - damaged }).toEqual({ name, hit: false, rebuilt: 1, damaged: 1 });
+      expect({
+        name,
+        hit: again.hit,
+        rebuilt: graphCacheStats.builds - builds,
+        damaged: graphCacheStats.damaged - damaged,
+      }).toEqual({ name, hit: false, rebuilt: 1, damaged: 1 });
       expect(again.bytes).toEqual(fresh.bytes);
       // rewritten whole: the next request is a hit again
       expect(getGraph(req, { cacheDir: sub }).hit).toBe(true);
@@ -65,7 +85,9 @@ describe("graph cache", () => {
     ].map((r) => graphKey(r).key);
     expect(new Set([k, ...others]).size).toBe(others.length + 1);
     // the optimizer does not shape the inference graph
-    expect(graphKey({ ...base, kind: "infer" }).key).toBe(graphKey({ ...base, kind: "infer", optim: { ...optim, lr: 5 } }).key);
+    expect(graphKey({ ...base, kind: "infer" }).key).toBe(
+      graphKey({ ...base, kind: "infer", optim: { ...optim, lr: 5 } }).key,
+    );
   });
 
   test("folder: <TTT_CACHE_DIR>/graphs, else ~/.cache/ttt/graphs, else a private temp folder when HOME is unwritable", () => {
@@ -94,7 +116,12 @@ describe("graph cache", () => {
     const spec = mlpSpec({ ...o, fixed: true });
     const data = mlpToyData(o, o.batch, 2);
     const run = async () => {
-      const t = await Trainer.create(spec, { optim, cacheDir: dir, reuseOptimized: true, session: { ep: "cpu", intraOpThreads: 1 } });
+      const t = await Trainer.create(spec, {
+        optim,
+        cacheDir: dir,
+        reuseOptimized: true,
+        session: { ep: "cpu", intraOpThreads: 1 },
+      });
       t.setBatch(data);
       const losses = await t.step(5);
       await t.release();

@@ -25,7 +25,16 @@ async function capture(args: string[]) {
 
 test("ttt graph transformer --kind loop writes a loadable graph and prints size and node count", async () => {
   const out = join(dir, "t.onnx");
-  const { code, lines } = await capture(["graph", "transformer", "--out", out, "--kind", "loop", "--steps", "3"]);
+  const { code, lines } = await capture([
+    "graph",
+    "transformer",
+    "--out",
+    out,
+    "--kind",
+    "loop",
+    "--steps",
+    "3",
+  ]);
   expect(code).toBe(0);
   expect(statSync(out).size).toBeGreaterThan(10000);
   expect(lines.join("\n")).toMatch(/transformer loop K=3, [\d.]+ KiB, \d+ nodes \(\d+ with the Loop body\)/);
@@ -48,7 +57,9 @@ test("unknown model or kind: usage error, exit 2", async () => {
   expect(b.code).toBe(2);
 });
 
-const hasOnnx = Bun.spawnSync(["/usr/bin/python3", "-c", "import onnx"], { stderr: "ignore", stdout: "ignore" }).exitCode === 0;
+const hasOnnx =
+  Bun.spawnSync(["/usr/bin/python3", "-c", "import onnx"], { stderr: "ignore", stdout: "ignore" })
+    .exitCode === 0;
 if (!hasOnnx) console.error("[cli-graph] python3-onnx missing: the ONNX checker test skips");
 
 test.skipIf(!hasOnnx)("onnx.checker (full check) accepts every graph kind of both toy models", async () => {
@@ -56,11 +67,14 @@ test.skipIf(!hasOnnx)("onnx.checker (full check) accepts every graph kind of bot
   for (const model of ["mlp", "transformer"]) {
     for (const kind of ["train", "loop", "infer"]) {
       const out = join(dir, `${model}-${kind}.onnx`);
-      expect((await capture(["graph", model, "--out", out, "--kind", kind, "--steps", "2", "--batch", "4"])).code).toBe(0);
+      expect(
+        (await capture(["graph", model, "--out", out, "--kind", kind, "--steps", "2", "--batch", "4"])).code,
+      ).toBe(0);
       files.push(out);
     }
   }
-  const script = "import onnx, sys\nfor f in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(f), full_check=True)\nprint('ok', len(sys.argv) - 1)";
+  const script =
+    "import onnx, sys\nfor f in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(f), full_check=True)\nprint('ok', len(sys.argv) - 1)";
   const r = Bun.spawnSync(["/usr/bin/python3", "-c", script, ...files]);
   expect(r.stderr.toString()).toBe("");
   expect(r.stdout.toString().trim()).toBe("ok 6");

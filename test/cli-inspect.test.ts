@@ -20,8 +20,23 @@ describe("ttt inspect", () => {
     const r = runTtt(["inspect", "fixtures/tasks", "--json"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ source: "fixtures/tasks", layout: "folder", tasks: 7, trainPairs: 23, testInputs: 8, testOutputsKnown: 8, errors: [] });
-    expect(out.gridSize.buckets).toEqual({ "1-5": 22, "6-10": 40, "11-15": 0, "16-20": 0, "21-25": 0, "26-30": 0 });
+    expect(out).toMatchObject({
+      source: "fixtures/tasks",
+      layout: "folder",
+      tasks: 7,
+      trainPairs: 23,
+      testInputs: 8,
+      testOutputsKnown: 8,
+      errors: [],
+    });
+    expect(out.gridSize.buckets).toEqual({
+      "1-5": 22,
+      "6-10": 40,
+      "11-15": 0,
+      "16-20": 0,
+      "21-25": 0,
+      "26-30": 0,
+    });
     expect(out.colours.tasksUsing).toHaveLength(10);
     expect(out.colours.tasksUsing[0]).toBe(7);
   });
@@ -31,11 +46,18 @@ describe("ttt inspect", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^tasks\s+2$/m);
     expect(r.stdout).toContain("4 problems:");
-    expect(r.stdout).toContain("fixtures/bad_tasks.json: task ragged-row train[1].output row 2: 5 cells, expected 6");
+    expect(r.stdout).toContain(
+      "fixtures/bad_tasks.json: task ragged-row train[1].output row 2: 5 cells, expected 6",
+    );
     expect(r.stdout).toContain("fixtures/bad_tasks.json: task missing-test-input test[0].input: missing");
     const j = runTtt(["inspect", "fixtures/bad_tasks.json", "--json"]);
     expect(j.code).toBe(1);
-    expect(JSON.parse(j.stdout).errors.map((e: { taskId: string }) => e.taskId)).toEqual(["ragged-row", "colour-ten", "no-train-pairs", "missing-test-input"]);
+    expect(JSON.parse(j.stdout).errors.map((e: { taskId: string }) => e.taskId)).toEqual([
+      "ragged-row",
+      "colour-ten",
+      "no-train-pairs",
+      "missing-test-input",
+    ]);
   });
 
   test("stdin: a single task, and malformed JSON with line and column", () => {
@@ -45,7 +67,9 @@ describe("ttt inspect", () => {
     expect(ok.stdout).toContain("<stdin> (single task file)");
     const bad = runTtt(["inspect", "-", "--json"], '{"train": [\n  {"input": [[1]], "output": [[1]]},\n]}');
     expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout).errors[0].text).toBe("<stdin>: invalid JSON at line 3 column 1: unexpected ']', expected a value");
+    expect(JSON.parse(bad.stdout).errors[0].text).toBe(
+      "<stdin>: invalid JSON at line 3 column 1: unexpected ']', expected a value",
+    );
   });
 
   test("a missing file is a failure (exit 1)", () => {
@@ -56,7 +80,11 @@ describe("ttt inspect", () => {
 
   test.each([
     ["no tasks argument", ["inspect"], "Missing required positional argument: TASKS"],
-    ["two tasks arguments", ["inspect", "a.json", "b.json"], "inspect takes one tasks source, got also: b.json"],
+    [
+      "two tasks arguments",
+      ["inspect", "a.json", "b.json"],
+      "inspect takes one tasks source, got also: b.json",
+    ],
   ])("bad usage (%s): usage and exit 2", (_, args, message) => {
     const r = runTtt(args);
     expect(r.code).toBe(2);

@@ -8,9 +8,14 @@ import { PROJECT_ROOT, runTtt } from "./helpers/cli.ts";
 const tmp = mkdtempSync(join(tmpdir(), "ttt-score-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const SOLUTIONS = "fixtures/tasks_solutions.json";
-const solutions: Record<string, number[][][]> = JSON.parse(readFileSync(join(PROJECT_ROOT, SOLUTIONS), "utf8"));
+const solutions: Record<string, number[][][]> = JSON.parse(
+  readFileSync(join(PROJECT_ROOT, SOLUTIONS), "utf8"),
+);
 
-function submission(name: string, pick: (truth: number[][], id: string, i: number) => { attempt_1: unknown; attempt_2: unknown }) {
+function submission(
+  name: string,
+  pick: (truth: number[][], id: string, i: number) => { attempt_1: unknown; attempt_2: unknown },
+) {
   const sub: Record<string, unknown[]> = {};
   for (const [id, outs] of Object.entries(solutions)) sub[id] = outs.map((truth, i) => pick(truth, id, i));
   const path = join(tmp, name);
@@ -21,7 +26,11 @@ function submission(name: string, pick: (truth: number[][], id: string, i: numbe
 const perfect = submission("perfect.json", (t) => ({ attempt_1: t, attempt_2: [[0]] }));
 const second = submission("second.json", (t) => ({ attempt_1: [[0]], attempt_2: t }));
 const zeros = submission("zeros.json", () => ({ attempt_1: [[0]], attempt_2: [[0]] }));
-const partial = submission("partial.json", (t, id, i) => (id === "recolour-1-to-2" && i === 1 ? { attempt_1: [[0]], attempt_2: [[0]] } : { attempt_1: t, attempt_2: t }));
+const partial = submission("partial.json", (t, id, i) =>
+  id === "recolour-1-to-2" && i === 1
+    ? { attempt_1: [[0]], attempt_2: [[0]] }
+    : { attempt_1: t, attempt_2: t },
+);
 
 describe("ttt score", () => {
   test.each([
@@ -59,10 +68,22 @@ describe("ttt score", () => {
   });
 
   test.each([
-    ["missing attempt key", { "scale-2x": [{ attempt_1: [[0]] }] }, "task scale-2x test[0].attempt_2: missing"],
-    ["bad grid", { "scale-2x": [{ attempt_1: [[0, 1], [2]], attempt_2: [[0]] }] }, "task scale-2x test[0].attempt_1 row 1: 1 cells, expected 2"],
+    [
+      "missing attempt key",
+      { "scale-2x": [{ attempt_1: [[0]] }] },
+      "task scale-2x test[0].attempt_2: missing",
+    ],
+    [
+      "bad grid",
+      { "scale-2x": [{ attempt_1: [[0, 1], [2]], attempt_2: [[0]] }] },
+      "task scale-2x test[0].attempt_1 row 1: 1 cells, expected 2",
+    ],
     ["missing task id", {}, "task transpose: missing (the solutions have 1 test output)"],
-    ["too few entries", { "recolour-1-to-2": [{ attempt_1: [[0]], attempt_2: [[0]] }] }, "task recolour-1-to-2: 1 entries, expected 2 (one per test input)"],
+    [
+      "too few entries",
+      { "recolour-1-to-2": [{ attempt_1: [[0]], attempt_2: [[0]] }] },
+      "task recolour-1-to-2: 1 entries, expected 2 (one per test input)",
+    ],
   ])("invalid submission (%s): exit 1, error names file, task and field", (name, patch, message) => {
     const base = JSON.parse(readFileSync(zeros, "utf8"));
     if (name === "missing task id") delete base.transpose;
@@ -79,7 +100,9 @@ describe("ttt score", () => {
     writeFileSync(path, '{\n  "a": [\n    {"attempt_1": [[1]] "attempt_2": [[0]]}\n  ]\n}');
     const r = runTtt(["score", path, SOLUTIONS]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${path}: invalid JSON at line 3 column 25: unexpected '"', expected ',' or '}'`);
+    expect(r.stderr).toContain(
+      `${path}: invalid JSON at line 3 column 25: unexpected '"', expected ',' or '}'`,
+    );
   });
 
   test("invalid solutions: exit 1", () => {
@@ -91,7 +114,11 @@ describe("ttt score", () => {
   test.each([
     ["no arguments", ["score"], "Missing required positional argument: SUBMISSION"],
     ["one argument", ["score", "sub.json"], "Missing required positional argument: SOLUTIONS"],
-    ["three arguments", ["score", "a", "b", "c"], "score takes a submission and a solutions source, got also: c"],
+    [
+      "three arguments",
+      ["score", "a", "b", "c"],
+      "score takes a submission and a solutions source, got also: c",
+    ],
   ])("bad usage (%s): exit 2", (_, args, message) => {
     const r = runTtt(args);
     expect(r.code).toBe(2);

@@ -10,7 +10,11 @@ describe("ttt doctor", () => {
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout) as DoctorReport;
     expect(d.ok).toBe(true);
-    expect(d.ttt).toMatchObject({ version: "0.1.0", compiled: false, platform: `${process.platform}-${process.arch}` });
+    expect(d.ttt).toMatchObject({
+      version: "0.1.0",
+      compiled: false,
+      platform: `${process.platform}-${process.arch}`,
+    });
     expect(d.onnxruntime.version).toBe("1.30.0");
     const cpu = d.providers.find((p) => p.name === "cpu")!;
     expect(cpu).toMatchObject({ available: true, usedByTtt: true });
@@ -34,7 +38,8 @@ describe("ttt doctor", () => {
     expect(lines[1]).toMatch(/^onnxruntime\s+1\.30\.0/);
     expect(lines.some((l) => /^ {2}cpu\s+available \(tiny session [\d.]+ ms\)$/.test(l))).toBe(true);
     expect(lines.some((l) => /^ {2}cuda\s+(available|not available: .+)$/.test(l))).toBe(true);
-    for (const key of ["gpu", "threads", "cache", "memory", "disk"]) expect(lines.some((l) => l.startsWith(key))).toBe(true);
+    for (const key of ["gpu", "threads", "cache", "memory", "disk"])
+      expect(lines.some((l) => l.startsWith(key))).toBe(true);
     expect(lines.at(-1)).toMatch(/^verdict\s+ok: ttt runs here on /);
   }, 60_000);
 
@@ -51,12 +56,43 @@ describe("ttt doctor", () => {
       ttt: { version: "0.1.0", bun: "1.4.5", executable: "/x/ttt", compiled: true, platform: "linux-x64" },
       onnxruntime: { version: "1.30.0", libraryDir: null },
       providers: [
-        { name: "cpu", available: false, usedByTtt: true, reason: "ONNX Runtime cannot load: libonnxruntime.so.1: cannot open shared object file" },
-        { name: "cuda", available: false, usedByTtt: true, reason: "CUDA provider library libonnxruntime_providers_cuda.so not found in /c" },
+        {
+          name: "cpu",
+          available: false,
+          usedByTtt: true,
+          reason: "ONNX Runtime cannot load: libonnxruntime.so.1: cannot open shared object file",
+        },
+        {
+          name: "cuda",
+          available: false,
+          usedByTtt: true,
+          reason: "CUDA provider library libonnxruntime_providers_cuda.so not found in /c",
+        },
       ],
-      cuda: { gpus: [{ name: "NVIDIA H100", memoryTotalMiB: 81559, memoryFreeMiB: 80000, driver: "550.54" }], nvidiaSmi: "/usr/bin/nvidia-smi", providerDir: "/c", missingLibraries: ["libonnxruntime_providers_cuda.so"], missingDependencies: [], providersDirEnv: null },
-      threads: { logical: 16, physical: 8, cgroupCpus: null, model: "CPU", ortIntraOpDefault: "one per physical core", solveWorkers: 8, solveThreadsPerWorker: 1 },
-      cache: { root: "/h/.cache/ttt", source: "HOME", graphs: null, native: null, notes: ["cache: TTT_CACHE_DIR /ro not usable (EROFS); using /h/.cache/ttt"] },
+      cuda: {
+        gpus: [{ name: "NVIDIA H100", memoryTotalMiB: 81559, memoryFreeMiB: 80000, driver: "550.54" }],
+        nvidiaSmi: "/usr/bin/nvidia-smi",
+        providerDir: "/c",
+        missingLibraries: ["libonnxruntime_providers_cuda.so"],
+        missingDependencies: [],
+        providersDirEnv: null,
+      },
+      threads: {
+        logical: 16,
+        physical: 8,
+        cgroupCpus: null,
+        model: "CPU",
+        ortIntraOpDefault: "one per physical core",
+        solveWorkers: 8,
+        solveThreadsPerWorker: 1,
+      },
+      cache: {
+        root: "/h/.cache/ttt",
+        source: "HOME",
+        graphs: null,
+        native: null,
+        notes: ["cache: TTT_CACHE_DIR /ro not usable (EROFS); using /h/.cache/ttt"],
+      },
       memory: { totalBytes: 2 ** 34, availableBytes: 2 ** 33, cgroupLimitBytes: null },
       disk: [],
     };

@@ -26,7 +26,9 @@ const RULES: Record<string, (input: Grid) => number[][]> = {
     const [h, w] = [rs.length, rs[0]!.length];
     const seen = rs.map((r) => r.map(() => false));
     const stack: [number, number][] = [];
-    for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) if ((i === 0 || j === 0 || i === h - 1 || j === w - 1) && rs[i]![j] === 0) stack.push([i, j]);
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++)
+        if ((i === 0 || j === 0 || i === h - 1 || j === w - 1) && rs[i]![j] === 0) stack.push([i, j]);
     while (stack.length) {
       const [i, j] = stack.pop()!;
       if (i < 0 || j < 0 || i >= h || j >= w || seen[i]![j] || rs[i]![j] !== 0) continue;
@@ -41,20 +43,27 @@ describe("fixtures", () => {
   test("committed files equal the generator's output (deterministic)", () => {
     const files = fixtureFiles();
     expect(files.size).toBe(10);
-    for (const [name, text] of files) expect(readFileSync(join(PROJECT_ROOT, "fixtures", name), "utf8")).toBe(text);
+    for (const [name, text] of files)
+      expect(readFileSync(join(PROJECT_ROOT, "fixtures", name), "utf8")).toBe(text);
   });
 
-  test.each(fixtureTasks().map((t) => [t.id, t] as [string, Task]))("%s follows its rule; sizes and counts as promised", (id, task) => {
-    const rule = RULES[id]!;
-    expect(task.train.length).toBeGreaterThanOrEqual(3);
-    expect(task.train.length).toBeLessThanOrEqual(4);
-    expect(task.test.length).toBe(id === "recolour-1-to-2" ? 2 : 1);
-    for (const p of [...task.train, ...task.test]) {
-      expect(rows(p.output!)).toEqual(rule(p.input));
-      for (const g of [p.input, p.output!]) expect(Math.min(g.height, g.width) >= 3 && Math.max(g.height, g.width) <= 10).toBe(true);
-    }
-    // Demonstrations differ from each other.
-    expect(new Set(task.train.map((p) => JSON.stringify(rows(p.input)))).size).toBe(task.train.length);
-    expect(task.train.some((p) => !gridsEqual(p.input, p.output) || p.input.height !== p.output.height)).toBe(true);
-  });
+  test.each(fixtureTasks().map((t) => [t.id, t] as [string, Task]))(
+    "%s follows its rule; sizes and counts as promised",
+    (id, task) => {
+      const rule = RULES[id]!;
+      expect(task.train.length).toBeGreaterThanOrEqual(3);
+      expect(task.train.length).toBeLessThanOrEqual(4);
+      expect(task.test.length).toBe(id === "recolour-1-to-2" ? 2 : 1);
+      for (const p of [...task.train, ...task.test]) {
+        expect(rows(p.output!)).toEqual(rule(p.input));
+        for (const g of [p.input, p.output!])
+          expect(Math.min(g.height, g.width) >= 3 && Math.max(g.height, g.width) <= 10).toBe(true);
+      }
+      // Demonstrations differ from each other.
+      expect(new Set(task.train.map((p) => JSON.stringify(rows(p.input)))).size).toBe(task.train.length);
+      expect(
+        task.train.some((p) => !gridsEqual(p.input, p.output) || p.input.height !== p.output.height),
+      ).toBe(true);
+    },
+  );
 });

@@ -18,11 +18,33 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const clone = (x: Json): Json => JSON.parse(JSON.stringify(x));
 
 // Values that are not colours; RAW:... is written into the text as is (JSON.stringify cannot make it).
-const BAD_CELLS: Json[] = [10, -1, 1.5, 1e308, -1e308, "RAW:1e400", "RAW:-0.0001", 99, "NaN", "Infinity", "nan", "3", "", null, true, false, {}, [], [3], { v: 1 }];
+const BAD_CELLS: Json[] = [
+  10,
+  -1,
+  1.5,
+  1e308,
+  -1e308,
+  "RAW:1e400",
+  "RAW:-0.0001",
+  99,
+  "NaN",
+  "Infinity",
+  "nan",
+  "3",
+  "",
+  null,
+  true,
+  false,
+  {},
+  [],
+  [3],
+  { v: 1 },
+];
 const BAD_THINGS: Json[] = [null, 5, -3.5, "abc", "NaN", true, {}, { rows: [[1]] }, "RAW:1e400"];
 const nested = (rng: Rng): Json => {
   let x: Json = rng.pick([1, "x", null, 1e308, {}]);
-  for (let d = rng.between(1, 60); d > 0; d--) x = rng.chance(0.5) ? [x, rng.int(12)] : { [rng.pick(["a", "input", "train"])]: x };
+  for (let d = rng.between(1, 60); d > 0; d--)
+    x = rng.chance(0.5) ? [x, rng.int(12)] : { [rng.pick(["a", "input", "train"])]: x };
   return x;
 };
 
@@ -89,7 +111,14 @@ function breakTask(rng: Rng, task: Json): Case {
       else (grid[r] as Json[])[c] = nested(rng);
       return { value: t, path: at };
     case 10: // the whole task replaced
-      return { value: rng.pick([...BAD_THINGS.filter((x) => x === null || typeof x !== "object" || Array.isArray(x)), [t], nested(rng)]), path: "" };
+      return {
+        value: rng.pick([
+          ...BAD_THINGS.filter((x) => x === null || typeof x !== "object" || Array.isArray(x)),
+          [t],
+          nested(rng),
+        ]),
+        path: "",
+      };
     case 11: // a huge or fractional number somewhere in a grid, and extra keys that must be tolerated
       t.name = "extra keys are fine";
       t[section][i].note = { anything: [1, 2] };
@@ -110,7 +139,10 @@ function breakText(rng: Rng, text: string): string {
     const broken = rng.pick([
       () => text.slice(0, k),
       () => text.slice(0, k) + text.slice(k + 1),
-      () => text.slice(0, k) + rng.pick([",", "]", "}", "{", "[", ":", '"', "x", "NaN", "'", "\u0001", ",,", "undefined"]) + text.slice(k),
+      () =>
+        text.slice(0, k) +
+        rng.pick([",", "]", "}", "{", "[", ":", '"', "x", "NaN", "'", "\u0001", ",,", "undefined"]) +
+        text.slice(k),
       () => text.replace(/\]\]/, "],]"),
       () => text.replace(/\}$/, ",}"),
       () => text.replace(/"train"/, "train"),
@@ -164,7 +196,8 @@ describe("fuzz: malformed task files", () => {
       expect(result.errors).toHaveLength(1);
       const [error] = result.errors;
       expect(error!.file).toBe(file);
-      const isObject = typeof broken.value === "object" && broken.value !== null && !Array.isArray(broken.value);
+      const isObject =
+        typeof broken.value === "object" && broken.value !== null && !Array.isArray(broken.value);
       if (isObject && ("train" in broken.value || "test" in broken.value)) {
         expect(error!.taskId).toBe(`task-${n}`);
         expect(error!.path ?? "").toStartWith(broken.path);
@@ -178,7 +211,9 @@ describe("fuzz: malformed task files", () => {
   test("300 files of broken JSON: line and column, no tasks, no crash", async () => {
     for (let n = 0; n < 300; n++) {
       const [id, task] = rng.pick(BASE);
-      const text = rng.chance(0.5) ? JSON.stringify({ [id]: task }, null, rng.pick([0, 1, 2])) : JSON.stringify(task, null, 2);
+      const text = rng.chance(0.5)
+        ? JSON.stringify({ [id]: task }, null, rng.pick([0, 1, 2]))
+        : JSON.stringify(task, null, 2);
       const broken = breakText(rng, text);
       const file = join(tmp, `broken-${n}.json`);
       writeFileSync(file, broken);
@@ -187,7 +222,11 @@ describe("fuzz: malformed task files", () => {
       expect(result.errors).toHaveLength(1);
       const [error] = result.errors;
       expect(error!.taskId).toBeUndefined();
-      expect(error!.toString()).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: invalid JSON at line \\d+ column \\d+: \\S`));
+      expect(error!.toString()).toMatch(
+        new RegExp(
+          `^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: invalid JSON at line \\d+ column \\d+: \\S`,
+        ),
+      );
       const lines = broken.split("\n");
       expect(error!.line!).toBeLessThanOrEqual(lines.length);
       expect(error!.column!).toBeLessThanOrEqual(lines[error!.line! - 1]!.length + 1);

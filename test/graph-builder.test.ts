@@ -33,44 +33,164 @@ describe("static shape and dtype inference", () => {
 
 // Each error must be raised while building, and its message must name the op and the shapes involved.
 const SHAPE_ERRORS: { name: string; build: (g: Graph) => unknown; says: string[] }[] = [
-  { name: "Add [2,3] vs [4]", build: (g) => G.add(inp(g, [2, 3]), inp(g, [4])), says: ["Add", "[2,3]", "[4]"] },
-  { name: "Where cond [2] vs a [3]", build: (g) => G.where(inp(g, [2], "bool"), inp(g, [3]), 0), says: ["Where", "[2]", "[3]"] },
-  { name: "MatMul inner dimensions", build: (g) => G.matmul(inp(g, [2, 3]), inp(g, [4, 5])), says: ["MatMul", "[2,3]", "[4,5]"] },
-  { name: "MatMul batch dimensions", build: (g) => G.matmul(inp(g, [2, 2, 3]), inp(g, [3, 3, 4])), says: ["MatMul", "[2]", "[3]"] },
-  { name: "MatMul rank 1", build: (g) => G.matmul(inp(g, [3]), inp(g, [3, 4])), says: ["MatMul", "[3]", "[3,4]"] },
-  { name: "Gemm inner dimensions (transB)", build: (g) => G.gemm(inp(g, [2, 3]), inp(g, [3, 4]), undefined, { transB: true }), says: ["Gemm", "[2,3]", "[3,4]"] },
-  { name: "Gemm C does not broadcast", build: (g) => G.gemm(inp(g, [2, 3]), inp(g, [3, 4]), inp(g, [3])), says: ["Gemm", "[3]", "[2,4]"] },
-  { name: "Einsum letter sizes differ", build: (g) => G.einsum("ij,jk->ik", inp(g, [2, 3]), inp(g, [4, 5])), says: ["Einsum", "letter j", "3", "4"] },
-  { name: "Einsum term rank", build: (g) => G.einsum("ij->i", inp(g, [2, 3, 4])), says: ["Einsum", "ij", "[2,3,4]"] },
-  { name: "Concat mismatch outside the axis", build: (g) => G.concat([inp(g, [2, 3]), inp(g, [3, 3])], 1), says: ["Concat", "[2,3]", "[3,3]"] },
-  { name: "Reshape size mismatch", build: (g) => G.reshape(inp(g, [2, 3]), [4, 2]), says: ["Reshape", "[2,3]", "[4,2]"] },
+  {
+    name: "Add [2,3] vs [4]",
+    build: (g) => G.add(inp(g, [2, 3]), inp(g, [4])),
+    says: ["Add", "[2,3]", "[4]"],
+  },
+  {
+    name: "Where cond [2] vs a [3]",
+    build: (g) => G.where(inp(g, [2], "bool"), inp(g, [3]), 0),
+    says: ["Where", "[2]", "[3]"],
+  },
+  {
+    name: "MatMul inner dimensions",
+    build: (g) => G.matmul(inp(g, [2, 3]), inp(g, [4, 5])),
+    says: ["MatMul", "[2,3]", "[4,5]"],
+  },
+  {
+    name: "MatMul batch dimensions",
+    build: (g) => G.matmul(inp(g, [2, 2, 3]), inp(g, [3, 3, 4])),
+    says: ["MatMul", "[2]", "[3]"],
+  },
+  {
+    name: "MatMul rank 1",
+    build: (g) => G.matmul(inp(g, [3]), inp(g, [3, 4])),
+    says: ["MatMul", "[3]", "[3,4]"],
+  },
+  {
+    name: "Gemm inner dimensions (transB)",
+    build: (g) => G.gemm(inp(g, [2, 3]), inp(g, [3, 4]), undefined, { transB: true }),
+    says: ["Gemm", "[2,3]", "[3,4]"],
+  },
+  {
+    name: "Gemm C does not broadcast",
+    build: (g) => G.gemm(inp(g, [2, 3]), inp(g, [3, 4]), inp(g, [3])),
+    says: ["Gemm", "[3]", "[2,4]"],
+  },
+  {
+    name: "Einsum letter sizes differ",
+    build: (g) => G.einsum("ij,jk->ik", inp(g, [2, 3]), inp(g, [4, 5])),
+    says: ["Einsum", "letter j", "3", "4"],
+  },
+  {
+    name: "Einsum term rank",
+    build: (g) => G.einsum("ij->i", inp(g, [2, 3, 4])),
+    says: ["Einsum", "ij", "[2,3,4]"],
+  },
+  {
+    name: "Concat mismatch outside the axis",
+    build: (g) => G.concat([inp(g, [2, 3]), inp(g, [3, 3])], 1),
+    says: ["Concat", "[2,3]", "[3,3]"],
+  },
+  {
+    name: "Reshape size mismatch",
+    build: (g) => G.reshape(inp(g, [2, 3]), [4, 2]),
+    says: ["Reshape", "[2,3]", "[4,2]"],
+  },
   { name: "Reshape two -1", build: (g) => G.reshape(inp(g, [2, 3]), [-1, -1]), says: ["Reshape", "[-1,-1]"] },
-  { name: "Expand incompatible", build: (g) => G.expand(inp(g, [3]), [2, 4]), says: ["Expand", "[3]", "[2,4]"] },
-  { name: "Squeeze a dimension that is not 1", build: (g) => G.squeeze(inp(g, [2, 3]), [1]), says: ["Squeeze", "[2,3]"] },
-  { name: "Transpose perm not a permutation", build: (g) => G.transpose(inp(g, [2, 3]), [0, 0]), says: ["Transpose", "[2,3]"] },
-  { name: "Softmax axis out of range", build: (g) => G.softmax(inp(g, [2, 3]), 2), says: ["Softmax", "axis 2", "rank 2"] },
-  { name: "ReduceSum repeated axis", build: (g) => G.reduceSum(inp(g, [2, 3]), [1, -1]), says: ["ReduceSum", "repeated"] },
+  {
+    name: "Expand incompatible",
+    build: (g) => G.expand(inp(g, [3]), [2, 4]),
+    says: ["Expand", "[3]", "[2,4]"],
+  },
+  {
+    name: "Squeeze a dimension that is not 1",
+    build: (g) => G.squeeze(inp(g, [2, 3]), [1]),
+    says: ["Squeeze", "[2,3]"],
+  },
+  {
+    name: "Transpose perm not a permutation",
+    build: (g) => G.transpose(inp(g, [2, 3]), [0, 0]),
+    says: ["Transpose", "[2,3]"],
+  },
+  {
+    name: "Softmax axis out of range",
+    build: (g) => G.softmax(inp(g, [2, 3]), 2),
+    says: ["Softmax", "axis 2", "rank 2"],
+  },
+  {
+    name: "ReduceSum repeated axis",
+    build: (g) => G.reduceSum(inp(g, [2, 3]), [1, -1]),
+    says: ["ReduceSum", "repeated"],
+  },
   { name: "Pad wrong pads length", build: (g) => G.pad(inp(g, [2, 3]), [1, 1]), says: ["Pad", "[2,3]"] },
-  { name: "Pad crops below zero", build: (g) => G.pad(inp(g, [2, 3]), [-3, 0, 0, 0]), says: ["Pad", "[2,3]"] },
-  { name: "Slice step 0", build: (g) => G.slice(inp(g, [2, 3]), [0], [1], [0], [0]), says: ["Slice", "[2,3]"] },
+  {
+    name: "Pad crops below zero",
+    build: (g) => G.pad(inp(g, [2, 3]), [-3, 0, 0, 0]),
+    says: ["Pad", "[2,3]"],
+  },
+  {
+    name: "Slice step 0",
+    build: (g) => G.slice(inp(g, [2, 3]), [0], [1], [0], [0]),
+    says: ["Slice", "[2,3]"],
+  },
   { name: "Tile repeats count", build: (g) => G.tile(inp(g, [2, 3]), [2]), says: ["Tile", "[2,3]"] },
-  { name: "LayerNormalization scale misfit", build: (g) => G.layerNorm(inp(g, [2, 3, 4]), inp(g, [3]), null), says: ["LayerNormalization", "[3]", "[4]"] },
-  { name: "Loop body changes a carried shape", build: (g) => G.loop(g, 2, [inp(g, [2])], (_i, [h]) => ({ carried: [G.concat([h!, h!], 0)] })), says: ["Loop", "[2]", "[4]"] },
+  {
+    name: "LayerNormalization scale misfit",
+    build: (g) => G.layerNorm(inp(g, [2, 3, 4]), inp(g, [3]), null),
+    says: ["LayerNormalization", "[3]", "[4]"],
+  },
+  {
+    name: "Loop body changes a carried shape",
+    build: (g) => G.loop(g, 2, [inp(g, [2])], (_i, [h]) => ({ carried: [G.concat([h!, h!], 0)] })),
+    says: ["Loop", "[2]", "[4]"],
+  },
 ];
 
 const DTYPE_ERRORS: { name: string; build: (g: Graph) => unknown; says: string[] }[] = [
-  { name: "Add float32 + float64", build: (g) => G.add(inp(g, [2]), inp(g, [2], "float64")), says: ["Add", "float32", "float64"] },
-  { name: "MatMul float32 @ float64", build: (g) => G.matmul(inp(g, [2, 2]), inp(g, [2, 2], "float64")), says: ["MatMul", "float32", "float64"] },
-  { name: "Gemm float32 x float64", build: (g) => G.gemm(inp(g, [2, 2]), inp(g, [2, 2], "float64")), says: ["Gemm", "float32", "float64"] },
-  { name: "Gemm C float64", build: (g) => G.gemm(inp(g, [2, 2]), inp(g, [2, 2]), inp(g, [2], "float64")), says: ["Gemm", "float32", "float64"] },
-  { name: "Einsum float32 and float64", build: (g) => G.einsum("ij,jk->ik", inp(g, [2, 2]), inp(g, [2, 2], "float64")), says: ["Einsum", "float32", "float64"] },
-  { name: "LayerNormalization scale float64", build: (g) => G.layerNorm(inp(g, [2, 4]), inp(g, [4], "float64"), null), says: ["LayerNormalization", "float32", "float64"] },
-  { name: "Concat float32 with int64", build: (g) => G.concat([inp(g, [2]), inp(g, [2], "int64")], 0), says: ["Concat", "float32", "int64"] },
+  {
+    name: "Add float32 + float64",
+    build: (g) => G.add(inp(g, [2]), inp(g, [2], "float64")),
+    says: ["Add", "float32", "float64"],
+  },
+  {
+    name: "MatMul float32 @ float64",
+    build: (g) => G.matmul(inp(g, [2, 2]), inp(g, [2, 2], "float64")),
+    says: ["MatMul", "float32", "float64"],
+  },
+  {
+    name: "Gemm float32 x float64",
+    build: (g) => G.gemm(inp(g, [2, 2]), inp(g, [2, 2], "float64")),
+    says: ["Gemm", "float32", "float64"],
+  },
+  {
+    name: "Gemm C float64",
+    build: (g) => G.gemm(inp(g, [2, 2]), inp(g, [2, 2]), inp(g, [2], "float64")),
+    says: ["Gemm", "float32", "float64"],
+  },
+  {
+    name: "Einsum float32 and float64",
+    build: (g) => G.einsum("ij,jk->ik", inp(g, [2, 2]), inp(g, [2, 2], "float64")),
+    says: ["Einsum", "float32", "float64"],
+  },
+  {
+    name: "LayerNormalization scale float64",
+    build: (g) => G.layerNorm(inp(g, [2, 4]), inp(g, [4], "float64"), null),
+    says: ["LayerNormalization", "float32", "float64"],
+  },
+  {
+    name: "Concat float32 with int64",
+    build: (g) => G.concat([inp(g, [2]), inp(g, [2], "int64")], 0),
+    says: ["Concat", "float32", "int64"],
+  },
   { name: "Exp of int64", build: (g) => G.exp(inp(g, [2], "int64")), says: ["Exp", "int64"] },
-  { name: "Where with a float condition", build: (g) => G.where(inp(g, [2]), inp(g, [2]), 0), says: ["Where", "bool", "float32"] },
+  {
+    name: "Where with a float condition",
+    build: (g) => G.where(inp(g, [2]), inp(g, [2]), 0),
+    says: ["Where", "bool", "float32"],
+  },
   { name: "Not of float32", build: (g) => G.not(inp(g, [2])), says: ["Not", "bool", "float32"] },
-  { name: "Gather with float indices", build: (g) => G.gather(inp(g, [3]), inp(g, [2])), says: ["Gather", "float32"] },
-  { name: "Loop body changes a carried dtype", build: (g) => G.loop(g, 2, [inp(g, [2])], (_i, [h]) => ({ carried: [G.cast(h!, "float64")] })), says: ["Loop", "float32", "float64"] },
+  {
+    name: "Gather with float indices",
+    build: (g) => G.gather(inp(g, [3]), inp(g, [2])),
+    says: ["Gather", "float32"],
+  },
+  {
+    name: "Loop body changes a carried dtype",
+    build: (g) => G.loop(g, 2, [inp(g, [2])], (_i, [h]) => ({ carried: [G.cast(h!, "float64")] })),
+    says: ["Loop", "float32", "float64"],
+  },
 ];
 
 describe("build-time errors", () => {
@@ -84,7 +204,8 @@ describe("build-time errors", () => {
       message = (e as Error).message;
     }
     expect(message).not.toBe("");
-    for (const s of c.says) if (!message.includes(s)) throw new Error(`message "${message}" does not mention ${s}`);
+    for (const s of c.says)
+      if (!message.includes(s)) throw new Error(`message "${message}" does not mention ${s}`);
   });
 });
 
@@ -130,7 +251,9 @@ describe("Loop in ORT", () => {
 test("a tensor of an unrelated graph is refused", () => {
   const a = new Graph("a");
   const b = new Graph("b");
-  expect(() => G.add(a.input("x", "float32", [2]), b.input("y", "float32", [2]))).toThrow("Add: input y belongs to another graph");
+  expect(() => G.add(a.input("x", "float32", [2]), b.input("y", "float32", [2]))).toThrow(
+    "Add: input y belongs to another graph",
+  );
 });
 
 describe("ONNX serialisation", () => {
@@ -138,7 +261,9 @@ describe("ONNX serialisation", () => {
 
   function compareGraph(read: GraphRead, g: Graph): void {
     expect(read.name).toBe(g.name);
-    expect(read.nodes.map((n) => [n.name, n.opType, n.inputs, n.outputs])).toEqual(g.nodes.map((n) => [n.name, n.opType, n.inputs, n.outputs]));
+    expect(read.nodes.map((n) => [n.name, n.opType, n.inputs, n.outputs])).toEqual(
+      g.nodes.map((n) => [n.name, n.opType, n.inputs, n.outputs]),
+    );
     g.nodes.forEach((n, k) => {
       const got = read.nodes[k]!.attrs;
       expect(Object.keys(got).sort()).toEqual(Object.keys(n.attrs).sort());
@@ -152,7 +277,9 @@ describe("ONNX serialisation", () => {
         else if (a.kind === "graph") compareGraph(r.g!, a.value);
       }
     });
-    expect(read.initializers.map((c) => [c.name, c.dims, c.dataType])).toEqual(g.initializers.map((c) => [c.name, c.shape, ELEM[c.dtype]]));
+    expect(read.initializers.map((c) => [c.name, c.dims, c.dataType])).toEqual(
+      g.initializers.map((c) => [c.name, c.shape, ELEM[c.dtype]]),
+    );
     read.initializers.forEach((c, i) => {
       const d = g.initializers[i]!.data;
       expect(Buffer.from(c.raw).equals(Buffer.from(d.buffer, d.byteOffset, d.byteLength))).toBe(true);
@@ -165,7 +292,9 @@ describe("ONNX serialisation", () => {
     const inits = new Set(g.initializers.map((c) => c.name));
     const intermediates = [...g.values.values()].filter((t) => !io.has(t.name) && !inits.has(t.name));
     expect(intermediates.length).toBeGreaterThan(0);
-    expect(read.valueInfo.sort((a, b) => a.name.localeCompare(b.name))).toEqual(intermediates.map(vi).sort((a, b) => a.name.localeCompare(b.name)));
+    expect(read.valueInfo.sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      intermediates.map(vi).sort((a, b) => a.name.localeCompare(b.name)),
+    );
   }
 
   test("round trip: IR 8, opset 17, nodes, attributes, initializers, inputs, outputs, value_info (Loop body too)", () => {
@@ -195,7 +324,9 @@ describe("ONNX serialisation", () => {
     const g2 = new Graph("bits");
     const c = g2.constant("float64", [3], [Math.PI, 1e-300, -0.1]);
     g2.output(G.add(c, g2.input("z", "float64", [3])), "y");
-    const r2 = await runPlain(await cpuSession(G.toModelBytes(g2), "bits"), { z: { dtype: "float64", shape: [3], data: [0, 0, 0] } });
+    const r2 = await runPlain(await cpuSession(G.toModelBytes(g2), "bits"), {
+      z: { dtype: "float64", shape: [3], data: [0, 0, 0] },
+    });
     expect(r2.y!.data).toEqual([Math.PI, 1e-300, -0.1]);
   });
 });

@@ -13,7 +13,9 @@ import { Trainer, buildGraph, getGraph } from "../src/train/index.ts";
 import { ARC_AGI_1, hasArcAgi1 } from "./helpers/arc-data.ts";
 
 const on = process.env.TTT_BENCH === "1" && hasArcAgi1("models-multitensor-bench");
-const TASKS = (process.env.TTT_BENCH_TASKS ?? "training:0d3d703e,training:007bbfb7,training:95990924,training:3631a71a").split(",");
+const TASKS = (
+  process.env.TTT_BENCH_TASKS ?? "training:0d3d703e,training:007bbfb7,training:95990924,training:3631a71a"
+).split(",");
 const CONFIG = process.env.TTT_BENCH_CONFIG ? JSON.parse(process.env.TTT_BENCH_CONFIG) : {};
 const K = Number(process.env.TTT_BENCH_K ?? 10);
 const ROUNDS = Number(process.env.TTT_BENCH_ROUNDS ?? 3);
@@ -26,7 +28,8 @@ test.skipIf(!on)(
     const splits = new Map<string, Record<string, unknown>>();
     for (const spec of TASKS) {
       const [split, id] = spec.split(":") as [string, string];
-      if (!splits.has(split)) splits.set(split, JSON.parse(readFileSync(join(ARC_AGI_1, `${split}_challenges.json`), "utf8")));
+      if (!splits.has(split))
+        splits.set(split, JSON.parse(readFileSync(join(ARC_AGI_1, `${split}_challenges.json`), "utf8")));
       const task = withoutTestOutputs(taskFromJson(id, splits.get(split)![id] as never));
       Bun.gc(true);
       const rss0 = process.memoryUsage.rss();
@@ -38,7 +41,11 @@ test.skipIf(!on)(
       const tGraph = performance.now() - t;
       const step = buildGraph({ spec: model.spec, kind: "train", optim });
       const identities = step.nodes.filter((n) => n.opType === "Identity").length;
-      const tr = await Trainer.create(model.spec, { optim, session: { ep: "cpu", intraOpThreads: 1 }, cacheDir: false });
+      const tr = await Trainer.create(model.spec, {
+        optim,
+        session: { ep: "cpu", intraOpThreads: 1 },
+        cacheDir: false,
+      });
       tr.setBatch(Object.fromEntries(Object.entries(model.fixed).map(([k, f]) => [k, f.data])));
       t = performance.now();
       await tr.prepare([{ kind: "loop", steps: K }]);

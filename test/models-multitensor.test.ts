@@ -9,7 +9,21 @@ import type { Task } from "../src/arc/task.ts";
 import { applyDihedral } from "../src/arc/dihedral.ts";
 import * as G from "../src/graph/index.ts";
 import { Graph, type Tensor, toModelBytes } from "../src/graph/index.ts";
-import { chooseOutputFrame, frameAgreement, fromFrame, toFrame, NOISE, TRANSPOSE, buildMultitensor, memberFromName, multitensorFamily, OUTPUT, type MultitensorModel, shapeOf, transposed } from "../src/models/multitensor/index.ts";
+import {
+  chooseOutputFrame,
+  frameAgreement,
+  fromFrame,
+  toFrame,
+  NOISE,
+  TRANSPOSE,
+  buildMultitensor,
+  memberFromName,
+  multitensorFamily,
+  OUTPUT,
+  type MultitensorModel,
+  shapeOf,
+  transposed,
+} from "../src/models/multitensor/index.ts";
 import { registerSession } from "../src/runtime/registry.ts";
 import { Rng, fillNoise } from "../src/train/rng.ts";
 import { gaussianNoise } from "../src/models/multitensor/latent.ts";
@@ -26,7 +40,12 @@ const g = gridFromRows;
 
 /** Outputs = inputs with 1 -> 2 (shape rule "input"). */
 function recolourTask(): { task: Task; answer: Grid } {
-  const sizes: [number, number][] = [[3, 3], [4, 4], [3, 5], [5, 4]];
+  const sizes: [number, number][] = [
+    [3, 3],
+    [4, 4],
+    [3, 5],
+    [5, 4],
+  ];
   const train = sizes.map(([h, w], i) => {
     const r = rows(h, w, i + 1, [0, 1, 3]);
     return { input: g(r), output: g(recolour(r)) };
@@ -39,36 +58,57 @@ function recolourTask(): { task: Task; answer: Grid } {
 function cornerTask(): Task {
   const corner = (r: number[][]) => r.slice(0, 2).map((row) => row.slice(0, 2));
   const ins = [rows(3, 4, 11, [0, 4, 5]), rows(5, 3, 12, [0, 4, 5]), rows(4, 4, 13, [0, 4])];
-  return { id: "corner", train: ins.map((r) => ({ input: g(r), output: g(corner(r)) })), test: [{ input: g(rows(3, 3, 14, [0, 5])) }, { input: g(rows(4, 2, 15, [0, 4, 5])) }] };
+  return {
+    id: "corner",
+    train: ins.map((r) => ({ input: g(r), output: g(corner(r)) })),
+    test: [{ input: g(rows(3, 3, 14, [0, 5])) }, { input: g(rows(4, 2, 15, [0, 4, 5])) }],
+  };
 }
 
 /** Output = input's first row (rule "learned": the output shapes vary and differ from the inputs). */
 function firstRowTask(): Task {
   const ins = [rows(2, 3, 21, [0, 6, 7]), rows(3, 4, 22, [0, 6]), rows(2, 2, 23, [0, 7])];
-  return { id: "first-row", train: ins.map((r) => ({ input: g(r), output: g(r.slice(0, 1)) })), test: [{ input: g(rows(3, 3, 24, [0, 6, 7])) }] };
+  return {
+    id: "first-row",
+    train: ins.map((r) => ({ input: g(r), output: g(r.slice(0, 1)) })),
+    test: [{ input: g(rows(3, 3, 24, [0, 6, 7])) }],
+  };
 }
 
 /** Output = input with a row of 8 below it (rule "learned", outputs larger than inputs: no crop offsets). */
 function growTask(): Task {
   const grow = (r: number[][]) => [...r, r[0]!.map(() => 8)];
   const ins = [rows(2, 3, 31, [0, 6, 7]), rows(3, 4, 32, [0, 6]), rows(2, 2, 33, [0, 7])];
-  return { id: "grow", train: ins.map((r) => ({ input: g(r), output: g(grow(r)) })), test: [{ input: g(rows(3, 3, 34, [0, 6, 7])) }] };
+  return {
+    id: "grow",
+    train: ins.map((r) => ({ input: g(r), output: g(grow(r)) })),
+    test: [{ input: g(rows(3, 3, 34, [0, 6, 7])) }],
+  };
 }
 
 const transposeTask = (t: Task): Task => ({
   id: `${t.id}-T`,
-  train: t.train.map((p) => ({ input: g(transposeRows(toRows(p.input))), output: g(transposeRows(toRows(p.output))) })),
+  train: t.train.map((p) => ({
+    input: g(transposeRows(toRows(p.input))),
+    output: g(transposeRows(toRows(p.output))),
+  })),
   test: t.test.map((p) => ({ input: g(transposeRows(toRows(p.input))) })),
 });
 function toRows(grid: Grid): number[][] {
-  return Array.from({ length: grid.height }, (_, r) => Array.from(grid.cells.subarray(r * grid.width, (r + 1) * grid.width)));
+  return Array.from({ length: grid.height }, (_, r) =>
+    Array.from(grid.cells.subarray(r * grid.width, (r + 1) * grid.width)),
+  );
 }
 
 // ---- running graphs ------------------------------------------------------------------------------
 type Arr = Float32Array | Float64Array;
 
 async function session(graph: Graph, level: "basic" | "extended" = "basic") {
-  const s = await ort.InferenceSession.create(toModelBytes(graph), { executionProviders: ["cpu"], intraOpNumThreads: 1, graphOptimizationLevel: level });
+  const s = await ort.InferenceSession.create(toModelBytes(graph), {
+    executionProviders: ["cpu"],
+    intraOpNumThreads: 1,
+    graphOptimizationLevel: level,
+  });
   registerSession(s, "models-multitensor", "cpu");
   return s;
 }
@@ -82,13 +122,17 @@ function noiseOf(model: MultitensorModel, seed: number, scale = 1): Record<strin
   const n = model.spec.noise![0]!;
   const half = n.shape.reduce((a, b) => a * b, 1) / 2;
   // u0 near 1 - exp(-scale^2 / 2) keeps the radius sqrt(-2 ln(1 - u0)) around `scale`
-  const data = Float64Array.from({ length: 2 * half }, (_, i) => (i < half ? 1 - Math.exp(-(scale * scale * (0.5 + rng.uniform())) / 2) : rng.uniform()));
+  const data = Float64Array.from({ length: 2 * half }, (_, i) =>
+    i < half ? 1 - Math.exp(-(scale * scale * (0.5 + rng.uniform())) / 2) : rng.uniform(),
+  );
   return { [n.name]: data };
 }
 
 /** All parameters of the spec, concatenated in spec order (the layout of model.paramEntries). */
-const initialVector = (model: MultitensorModel): Float64Array => Float64Array.from(model.spec.params.flatMap((p) => Array.from(p.init)));
-const vectorLength = (model: MultitensorModel): number => model.spec.params.reduce((s, p) => s + p.init.length, 0);
+const initialVector = (model: MultitensorModel): Float64Array =>
+  Float64Array.from(model.spec.params.flatMap((p) => Array.from(p.init)));
+const vectorLength = (model: MultitensorModel): number =>
+  model.spec.params.reduce((s, p) => s + p.init.length, 0);
 
 /** A graph with the model's forward in "train" (loss and its gradient, concatenated) or "infer" mode. */
 function forwardGraph(model: MultitensorModel, mode: "train" | "infer"): { graph: Graph; names: string[] } {
@@ -98,18 +142,34 @@ function forwardGraph(model: MultitensorModel, mode: "train" | "infer"): { graph
   const params = spec.params.map((p) => graph.input(p.name, dtype, p.shape));
   const batch = Object.fromEntries(spec.batch.map((b) => [b.name, graph.input(b.name, b.dtype, b.shape)]));
   const noise = Object.fromEntries(spec.noise!.map((n) => [n.name, graph.input(n.name, dtype, n.shape)]));
-  const r = spec.forward(graph, Object.fromEntries(spec.params.map((p, i) => [p.name, params[i]!])), batch, noise, mode);
+  const r = spec.forward(
+    graph,
+    Object.fromEntries(spec.params.map((p, i) => [p.name, params[i]!])),
+    batch,
+    noise,
+    mode,
+  );
   if (mode === "train") {
     const grads = gradients(r.loss!, params);
     graph.output(r.loss!, "loss");
-    graph.output(G.concat(grads.map((gr) => G.reshape(gr, [-1])), 0), "grad");
+    graph.output(
+      G.concat(
+        grads.map((gr) => G.reshape(gr, [-1])),
+        0,
+      ),
+      "grad",
+    );
     return { graph, names: ["loss", "grad"] };
   }
   for (const [name, t] of Object.entries(r.outputs!)) graph.output(t as Tensor, name);
   return { graph, names: Object.keys(r.outputs!) };
 }
 
-function feedsOf(model: MultitensorModel, vector: ArrayLike<number>, noise: Record<string, ArrayLike<number>>): Record<string, ort.Tensor> {
+function feedsOf(
+  model: MultitensorModel,
+  vector: ArrayLike<number>,
+  noise: Record<string, ArrayLike<number>>,
+): Record<string, ort.Tensor> {
   const dtype = model.spec.dtype ?? "float32";
   const feeds: Record<string, ort.Tensor> = {};
   let at = 0;
@@ -122,7 +182,8 @@ function feedsOf(model: MultitensorModel, vector: ArrayLike<number>, noise: Reco
   return feeds;
 }
 
-const asNumbers = (r: Record<string, ort.Tensor>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.data as Arr]));
+const asNumbers = (r: Record<string, ort.Tensor>) =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.data as Arr]));
 
 // ---- tests ---------------------------------------------------------------------------------------
 describe("multitensor: building", () => {
@@ -136,7 +197,10 @@ describe("multitensor: building", () => {
 
     const cor = buildMultitensor(cornerTask(), { seed: 1 });
     expect(cor.layout.rule).toBe("fixed");
-    expect(cor.layout.shapes.slice(3).map((s) => s.output)).toEqual([[2, 2], [2, 2]]);
+    expect(cor.layout.shapes.slice(3).map((s) => s.output)).toEqual([
+      [2, 2],
+      [2, 2],
+    ]);
     expect(cor.layout.sizes).toEqual({ E: 5, C: 2, X: 5, Y: 4 });
 
     const fr = buildMultitensor(firstRowTask(), { seed: 1 });
@@ -162,13 +226,22 @@ describe("multitensor: building", () => {
   });
 
   test("a task needing shapes the member set cannot learn is refused", () => {
-    expect(() => buildMultitensor(firstRowTask(), { seed: 1, config: { members: ["C", "EC", "ECXY"] } })).toThrow(/EX and EY/);
-    expect(() => buildMultitensor(recolourTask().task, { seed: 1, config: { members: ["EC", "EXY"] } })).toThrow(/ECXY/);
+    expect(() =>
+      buildMultitensor(firstRowTask(), { seed: 1, config: { members: ["C", "EC", "ECXY"] } }),
+    ).toThrow(/EX and EY/);
+    expect(() =>
+      buildMultitensor(recolourTask().task, { seed: 1, config: { members: ["EC", "EXY"] } }),
+    ).toThrow(/ECXY/);
   });
 });
 
 describe("multitensor: forward and decode", () => {
-  for (const [name, make] of [["input", () => recolourTask().task], ["fixed", cornerTask], ["learned", firstRowTask], ["learned", growTask]] as const) {
+  for (const [name, make] of [
+    ["input", () => recolourTask().task],
+    ["fixed", cornerTask],
+    ["learned", firstRowTask],
+    ["learned", growTask],
+  ] as const) {
     test(`forward outputs and decoded grids (rule ${name}, ${make().id})`, async () => {
       const task = make();
       const model = buildMultitensor(task, { seed: 3 });
@@ -215,7 +288,11 @@ describe("multitensor: forward and decode", () => {
     width[2] = -0.2; // width 3
     const [c] = model.decode({ [OUTPUT.logits]: logits, [OUTPUT.height]: height, [OUTPUT.width]: width });
     expect([c!.grid.height, c!.grid.width]).toEqual([1, 3]);
-    expect(Array.from(c!.grid.cells)).toEqual([model.layout.colours[2]!, model.layout.colours[2]!, model.layout.colours[2]!]);
+    expect(Array.from(c!.grid.cells)).toEqual([
+      model.layout.colours[2]!,
+      model.layout.colours[2]!,
+      model.layout.colours[2]!,
+    ]);
     expect(c!.score).toBeCloseTo(-0.3, 5);
   });
 
@@ -255,7 +332,8 @@ describe("multitensor: noise", () => {
     expect(Math.abs(variance - 1)).toBeLessThan(0.03);
     expect(Math.abs(kurtosis - 3)).toBeLessThan(0.15);
     // zero noise (the inference default) gives exactly zero
-    const zero = (await s.run({ u: new ort.Tensor("float32", new Float32Array(data.length), [2, 4, 5000]) })).z!.data as Float32Array;
+    const zero = (await s.run({ u: new ort.Tensor("float32", new Float32Array(data.length), [2, 4, 5000]) }))
+      .z!.data as Float32Array;
     expect(zero.every((v) => v === 0)).toBe(true);
   });
 });
@@ -293,7 +371,20 @@ describe("multitensor: gradients", () => {
       const dir = Float64Array.from(w0, () => rng.normal());
       expect((await check(dir)).rel).toBeLessThan(1e-5);
     }
-    for (const prefix of ["latent_mean", "latent_capacity", "latent_level", "latent_EX_decode", "b0_shareup_in8_EDXY", "b0_shareup_in_EX", "b1_sharedown_in_ECXY", "b1_directional_in_EDXY", "b1_mix_EDX", "b0_softmax_out_EXY", "head_size", "head_colour_bias"]) {
+    for (const prefix of [
+      "latent_mean",
+      "latent_capacity",
+      "latent_level",
+      "latent_EX_decode",
+      "b0_shareup_in8_EDXY",
+      "b0_shareup_in_EX",
+      "b1_sharedown_in_ECXY",
+      "b1_directional_in_EDXY",
+      "b1_mix_EDX",
+      "b0_softmax_out_EXY",
+      "head_size",
+      "head_colour_bias",
+    ]) {
       const e = model.paramEntries.find((p) => p.name === prefix)!;
       const dir = new Float64Array(w0.length);
       for (let i = e.offset; i < e.offset + e.size; i++) dir[i] = rng.normal();
@@ -328,7 +419,10 @@ function transposeWeights(a: MultitensorModel, b: MultitensorModel, wa: ArrayLik
     const src = byName.get(e.name)!;
     expect(src.size).toBe(e.size);
     const data = Array.from({ length: src.size }, (_, i) => wa[src.offset + i]!);
-    out.set(e.name === "latent_mean" || e.name === "latent_capacity" ? transposeLatent(a, b, data) : data, e.offset);
+    out.set(
+      e.name === "latent_mean" || e.name === "latent_capacity" ? transposeLatent(a, b, data) : data,
+      e.offset,
+    );
   }
   return out;
 }
@@ -363,9 +457,16 @@ describe("multitensor: equivariance", () => {
     const wa = initialVector(a).map((v) => v + 0.05 * rng.normal());
     const na = noiseOf(a, 3, 0.5);
     const half = na[NOISE]!.length / 2;
-    const nb = { [NOISE]: Float64Array.from([...transposeLatent(a, b, na[NOISE]!.subarray(0, half)), ...transposeLatent(a, b, na[NOISE]!.subarray(half))]) };
+    const nb = {
+      [NOISE]: Float64Array.from([
+        ...transposeLatent(a, b, na[NOISE]!.subarray(0, half)),
+        ...transposeLatent(a, b, na[NOISE]!.subarray(half)),
+      ]),
+    };
     const outA = asNumbers(await (await session(forwardGraph(a, "infer").graph)).run(feedsOf(a, wa, na)));
-    const outB = asNumbers(await (await session(forwardGraph(b, "infer").graph)).run(feedsOf(b, transposeWeights(a, b, wa), nb)));
+    const outB = asNumbers(
+      await (await session(forwardGraph(b, "infer").graph)).run(feedsOf(b, transposeWeights(a, b, wa), nb)),
+    );
     expect(outB[OUTPUT.kl]![0]!).toBeCloseTo(outA[OUTPUT.kl]![0]!, 6);
     expect(outB[OUTPUT.reconstruction]![0]!).toBeCloseTo(outA[OUTPUT.reconstruction]![0]!, 6);
     const { X, Y } = a.layout.sizes;
@@ -373,10 +474,16 @@ describe("multitensor: equivariance", () => {
     let worst = 0;
     for (let k = 0; k < K; k++)
       for (let x = 0; x < X; x++)
-        for (let y = 0; y < Y; y++) worst = Math.max(worst, Math.abs(outA[OUTPUT.logits]![(k * X + x) * Y + y]! - outB[OUTPUT.logits]![(k * Y + y) * X + x]!));
+        for (let y = 0; y < Y; y++)
+          worst = Math.max(
+            worst,
+            Math.abs(outA[OUTPUT.logits]![(k * X + x) * Y + y]! - outB[OUTPUT.logits]![(k * Y + y) * X + x]!),
+          );
     expect(worst).toBeLessThan(1e-8);
     // the row values of the transposed task are the column values of the task
-    expect(Array.from(outB[OUTPUT.rows]!)).toEqual(Array.from(outA[OUTPUT.cols]!).map((v) => expect.closeTo(v, 8)) as unknown as number[]);
+    expect(Array.from(outB[OUTPUT.rows]!)).toEqual(
+      Array.from(outA[OUTPUT.cols]!).map((v) => expect.closeTo(v, 8)) as unknown as number[],
+    );
   });
 });
 
@@ -384,7 +491,12 @@ describe("multitensor: training", () => {
   test("an easy recolouring task: the loss falls and the answer is found", async () => {
     const { task, answer } = recolourTask();
     const model = buildMultitensor(task, { seed: 0 });
-    const tr = await Trainer.create(model.spec, { optim: { kind: "adam", lr: 0.01, betas: [0.5, 0.9] }, seed: 0, session: { ep: "cpu", intraOpThreads: 1 }, cacheDir: false });
+    const tr = await Trainer.create(model.spec, {
+      optim: { kind: "adam", lr: 0.01, betas: [0.5, 0.9] },
+      seed: 0,
+      session: { ep: "cpu", intraOpThreads: 1 },
+      cacheDir: false,
+    });
     tr.setBatch(Object.fromEntries(Object.entries(model.fixed).map(([k, f]) => [k, f.data])));
     const losses: number[] = [];
     let solvedAt = -1;
@@ -405,7 +517,12 @@ describe("multitensor: training", () => {
 describe("multitensor: output frame", () => {
   const flipTask = (): Task => {
     const rng = new Rng(3, 1);
-    const grid = (h: number, w: number) => gridFromRows(Array.from({ length: h }, () => Array.from({ length: w }, () => (rng.uniform() < 0.4 ? 1 + Math.floor(rng.uniform() * 3) : 0))));
+    const grid = (h: number, w: number) =>
+      gridFromRows(
+        Array.from({ length: h }, () =>
+          Array.from({ length: w }, () => (rng.uniform() < 0.4 ? 1 + Math.floor(rng.uniform() * 3) : 0)),
+        ),
+      );
     const pair = (h: number, w: number) => {
       const input = grid(h, w);
       return { input, output: applyDihedral("rot90", input) };
@@ -432,13 +549,20 @@ describe("multitensor: output frame", () => {
     const model = buildMultitensor(task, { seed: 0 });
     expect(model.frame).toBe("rot270");
     expect(model.layout.rule).toBe("input"); // in the frame every output has its input's shape
-    const tr = await Trainer.create(model.spec, { optim: { kind: "adam", lr: 0.01, betas: [0.5, 0.9] }, seed: 0, session: { ep: "cpu", intraOpThreads: 1 }, cacheDir: false });
+    const tr = await Trainer.create(model.spec, {
+      optim: { kind: "adam", lr: 0.01, betas: [0.5, 0.9] },
+      seed: 0,
+      session: { ep: "cpu", intraOpThreads: 1 },
+      cacheDir: false,
+    });
     tr.setBatch(Object.fromEntries(Object.entries(model.fixed).map(([k, f]) => [k, f.data])));
     const answer = applyDihedral("rot90", task.test[0]!.input);
     let solvedAt = -1;
     for (let chunk = 0; chunk < 8 && solvedAt < 0; chunk++) {
       await tr.step(50);
-      const [c] = model.decode(asNumbers(await tr.infer(undefined, { noise: "zeros" })) as Record<string, Float32Array>);
+      const [c] = model.decode(
+        asNumbers(await tr.infer(undefined, { noise: "zeros" })) as Record<string, Float32Array>,
+      );
       expect([c!.grid.height, c!.grid.width]).toEqual([6, 4]);
       if (gridsEqual(c!.grid, answer)) solvedAt = tr.steps;
     }

@@ -19,7 +19,9 @@ const SCRIPT = join(import.meta.dir, "support", "onnx_check.py");
 
 function onnxImportable(): boolean {
   try {
-    return Bun.spawnSync([PYTHON, "-c", "import onnx"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+    return (
+      Bun.spawnSync([PYTHON, "-c", "import onnx"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0
+    );
   } catch {
     return false;
   }
@@ -77,7 +79,10 @@ describe("ONNX checker and shape inference (python3-onnx)", () => {
       writeFileSync(path, G.toModelBytes(g));
       files.push({ name, path, g });
     });
-    const p = Bun.spawnSync([PYTHON, SCRIPT, ...files.map((f) => f.path)], { stdout: "pipe", stderr: "pipe" });
+    const p = Bun.spawnSync([PYTHON, SCRIPT, ...files.map((f) => f.path)], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     if (p.exitCode !== 0) throw new Error(`onnx_check.py failed: ${p.stderr.toString()}`);
     results = JSON.parse(p.stdout.toString());
   });
@@ -85,21 +90,28 @@ describe("ONNX checker and shape inference (python3-onnx)", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test.skipIf(!HAS_ONNX)("check_model(full_check=True) accepts the every-op, composite-gradient and Loop graphs", () => {
-    for (const f of files.slice(0, 3)) {
-      const p = Bun.spawnSync([PYTHON, "-c", ONE_LINER, f.path], { stdout: "pipe", stderr: "pipe" });
-      if (p.exitCode !== 0) throw new Error(`${f.name}: ${p.stderr.toString().trim().split("\n").slice(-3).join("\n")}`);
-    }
-  });
+  test.skipIf(!HAS_ONNX)(
+    "check_model(full_check=True) accepts the every-op, composite-gradient and Loop graphs",
+    () => {
+      for (const f of files.slice(0, 3)) {
+        const p = Bun.spawnSync([PYTHON, "-c", ONE_LINER, f.path], { stdout: "pipe", stderr: "pipe" });
+        if (p.exitCode !== 0)
+          throw new Error(`${f.name}: ${p.stderr.toString().trim().split("\n").slice(-3).join("\n")}`);
+      }
+    },
+  );
 
-  test.skipIf(!HAS_ONNX)("check_model(full_check=True) and strict shape inference accept every gradient-check graph", () => {
-    const failed = files.flatMap((f) => {
-      const r = results[f.path]!;
-      return r.check === "ok" && r.infer === "ok" ? [] : [`${f.name}: check=${r.check} infer=${r.infer}`];
-    });
-    expect(failed).toEqual([]);
-    expect(files.length).toBe(3 + CASES.length);
-  });
+  test.skipIf(!HAS_ONNX)(
+    "check_model(full_check=True) and strict shape inference accept every gradient-check graph",
+    () => {
+      const failed = files.flatMap((f) => {
+        const r = results[f.path]!;
+        return r.check === "ok" && r.infer === "ok" ? [] : [`${f.name}: check=${r.check} infer=${r.infer}`];
+      });
+      expect(failed).toEqual([]);
+      expect(files.length).toBe(3 + CASES.length);
+    },
+  );
 
   test.skipIf(!HAS_ONNX)("ONNX's inferred dtype and shape of every node output agree with ours", () => {
     const mismatches: string[] = [];
@@ -115,14 +127,17 @@ describe("ONNX checker and shape inference (python3-onnx)", () => {
           mismatches.push(`${f.name}: ${name} (${ours.op}) not inferred`);
           continue;
         }
-        if (t.elem !== ours.elem) mismatches.push(`${f.name}: ${name} (${ours.op}) elem ${t.elem} vs ours ${ours.elem}`);
+        if (t.elem !== ours.elem)
+          mismatches.push(`${f.name}: ${name} (${ours.op}) elem ${t.elem} vs ours ${ours.elem}`);
         if (t.dims === null) {
           unknownDims += ours.dims.length;
           unknownBy.set(ours.op, (unknownBy.get(ours.op) ?? 0) + 1);
           continue;
         }
         if (t.dims.length !== ours.dims.length || t.dims.some((d, i) => d !== null && d !== ours.dims[i])) {
-          mismatches.push(`${f.name}: ${name} (${ours.op}) onnx [${t.dims.map((d) => d ?? "?")}] vs ours [${ours.dims}]`);
+          mismatches.push(
+            `${f.name}: ${name} (${ours.op}) onnx [${t.dims.map((d) => d ?? "?")}] vs ours [${ours.dims}]`,
+          );
         }
         const unknown = t.dims.filter((d) => d === null).length;
         if (unknown) {
@@ -133,7 +148,9 @@ describe("ONNX checker and shape inference (python3-onnx)", () => {
     }
     expect(mismatches).toEqual([]);
     const summary = [...unknownBy].map(([op, n]) => `${op} ${n}`).join(", ");
-    console.error(`[onnx-checker] ${files.length} models, ${compared} node outputs compared; ${unknownDims} dims left unknown by onnx shape inference (values by producing op: ${summary || "none"})`);
+    console.error(
+      `[onnx-checker] ${files.length} models, ${compared} node outputs compared; ${unknownDims} dims left unknown by onnx shape inference (values by producing op: ${summary || "none"})`,
+    );
     expect(compared).toBeGreaterThan(1000);
   });
 });

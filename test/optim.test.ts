@@ -75,19 +75,41 @@ async function compare(cfg: OptimConfig, ref: RefConfig, K: number, mode: "one" 
 
 describe("Adam/AdamW graph vs TypeScript reference (float64)", () => {
   test("AdamW: decoupled weight decay, per-group lr/decay, betas, eps, bias correction (6 one-step runs)", async () => {
-    const cfg: OptimConfig = { kind: "adamw", lr: 0.05, betas: [0.8, 0.95], eps: 1e-6, weightDecay: 0.1, groups: [{ tag: "bias", lr: 0.02, weightDecay: 0 }] };
+    const cfg: OptimConfig = {
+      kind: "adamw",
+      lr: 0.05,
+      betas: [0.8, 0.95],
+      eps: 1e-6,
+      weightDecay: 0.1,
+      groups: [{ tag: "bias", lr: 0.02, weightDecay: 0 }],
+    };
     expect(refSettings(cfg).b).toEqual({ lr: 0.02, betas: [0.8, 0.95], eps: 1e-6, weightDecay: 0 });
     await compare(cfg, { kind: "adamw", settings: refSettings(cfg) }, 6, "one");
   });
 
   test("Adam: L2 weight decay, clipping active, cosine warm-up schedule past its end (Loop, 9 steps)", async () => {
-    const cfg: OptimConfig = { kind: "adam", lr: 0.1, weightDecay: 0.05, clipNorm: 0.5, schedule: { kind: "cosine", warmupSteps: 3, totalSteps: 7, minFactor: 0.1 } };
-    const r = await compare(cfg, { kind: "adam", clipNorm: 0.5, factor: refCosine(3, 7, 0.1), settings: refSettings(cfg) }, 9, "loop");
+    const cfg: OptimConfig = {
+      kind: "adam",
+      lr: 0.1,
+      weightDecay: 0.05,
+      clipNorm: 0.5,
+      schedule: { kind: "cosine", warmupSteps: 3, totalSteps: 7, minFactor: 0.1 },
+    };
+    const r = await compare(
+      cfg,
+      { kind: "adam", clipNorm: 0.5, factor: refCosine(3, 7, 0.1), settings: refSettings(cfg) },
+      9,
+      "loop",
+    );
     expect(r.norms.filter((n) => n > 0.5).length).toBeGreaterThan(5); // clipping really did something
   });
 
   test("Adam defaults with a per-name group and constant warm-up (Loop, 5 steps)", async () => {
-    const cfg: OptimConfig = { kind: "adam", groups: [{ names: ["w"], lr: 0.1 }], schedule: { kind: "constant", warmupSteps: 2 } };
+    const cfg: OptimConfig = {
+      kind: "adam",
+      groups: [{ names: ["w"], lr: 0.1 }],
+      schedule: { kind: "constant", warmupSteps: 2 },
+    };
     const s = refSettings(cfg);
     expect(s.w.lr).toBe(0.1);
     expect(s.b).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
@@ -95,8 +117,18 @@ describe("Adam/AdamW graph vs TypeScript reference (float64)", () => {
   });
 
   test("AdamW with clipping and schedule: one-step runs equal the reference too", async () => {
-    const cfg: OptimConfig = { kind: "adamw", lr: 0.03, clipNorm: 1, schedule: { kind: "cosine", warmupSteps: 2, totalSteps: 5 } };
-    await compare(cfg, { kind: "adamw", clipNorm: 1, factor: refCosine(2, 5, 0), settings: refSettings(cfg) }, 6, "one");
+    const cfg: OptimConfig = {
+      kind: "adamw",
+      lr: 0.03,
+      clipNorm: 1,
+      schedule: { kind: "cosine", warmupSteps: 2, totalSteps: 5 },
+    };
+    await compare(
+      cfg,
+      { kind: "adamw", clipNorm: 1, factor: refCosine(2, 5, 0), settings: refSettings(cfg) },
+      6,
+      "one",
+    );
   });
 });
 
@@ -110,7 +142,12 @@ describe("settings and schedules", () => {
         { tag: "t", lr: 2, weightDecay: 0 },
       ],
     };
-    expect(resolveSettings(cfg, "x")).toEqual({ lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
+    expect(resolveSettings(cfg, "x")).toEqual({
+      lr: 0.01,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0.01,
+    });
     expect(resolveSettings(cfg, "y", "t").lr).toBe(2);
     expect(resolveSettings(cfg, "a", "t")).toMatchObject({ lr: 3, weightDecay: 0 });
   });

@@ -8,22 +8,40 @@ import { join } from "node:path";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`report-browser.test.ts: SKIPPED, ${CHROMIUM} is absent (apt-get install -y chromium)`);
+if (!haveChromium)
+  console.warn(`report-browser.test.ts: SKIPPED, ${CHROMIUM} is absent (apt-get install -y chromium)`);
 
 const dir = mkdtempSync(join(tmpdir(), "ttt-report-browser-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const env = { ...process.env, TTT_CACHE_DIR: join(dir, "cache"), NO_COLOR: "1" };
 
 async function ttt(...args: string[]) {
-  const p = Bun.spawn([process.execPath, "src/cli/main.ts", ...args], { stdout: "pipe", stderr: "pipe", env });
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const p = Bun.spawn([process.execPath, "src/cli/main.ts", ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env,
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
   return { stdout, stderr, code };
 }
 
 describe.skipIf(!haveChromium)("the report in headless Chromium", () => {
   test("a fixture run's report", async () => {
     const runDir = join(dir, "run");
-    const solve = await ttt("solve", "fixtures/tasks_challenges.json", "--family", "colour-map", "--run-dir", runDir, "-o", join(dir, "sub.json"));
+    const solve = await ttt(
+      "solve",
+      "fixtures/tasks_challenges.json",
+      "--family",
+      "colour-map",
+      "--run-dir",
+      runDir,
+      "-o",
+      join(dir, "sub.json"),
+    );
     expect(solve.code).toBe(0);
     expect(existsSync(join(runDir, "report.html"))).toBe(true); // written by the run itself
     const rep = await ttt("report", runDir, "-o", join(dir, "report.html"));
@@ -43,7 +61,10 @@ describe.skipIf(!haveChromium)("the report in headless Chromium", () => {
         const truth = solutions[t.id][i];
         for (const g of a.attempts.slice(0, 2)) {
           if (g.length !== truth.length || g[0].length !== truth[0].length) sameShape = false;
-          else truth.forEach((row: number[], r: number) => row.forEach((v, c) => (wrong += g[r][c] !== v ? 1 : 0)));
+          else
+            truth.forEach((row: number[], r: number) =>
+              row.forEach((v, c) => (wrong += g[r][c] !== v ? 1 : 0)),
+            );
         }
       });
       if (sameShape && wrong > 0) [failedId, expectedWrong] = [t.id, wrong];
@@ -54,7 +75,16 @@ describe.skipIf(!haveChromium)("the report in headless Chromium", () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1280, height: 900 },
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     try {
       const page = await context.newPage();
@@ -69,7 +99,9 @@ describe.skipIf(!haveChromium)("the report in headless Chromium", () => {
       expect(await text("#n-tasks")).toBe(String(report.totals.tasks));
       expect(await text("#n-solved")).toBe(String(report.totals.score.passed.length));
       expect(await text("#score")).toBe(`${(100 * report.totals.score.score).toFixed(2)}%`);
-      expect(await text("#outputs")).toBe(`${report.totals.score.outputsCorrect}/${report.totals.score.outputsTotal}`);
+      expect(await text("#outputs")).toBe(
+        `${report.totals.score.outputsCorrect}/${report.totals.score.outputsTotal}`,
+      );
       expect(await page.locator("#summary tbody tr").count()).toBe(report.totals.tasks);
 
       // Grids are drawn when a task is opened; the failed task's wrong cells are crossed out.
@@ -88,7 +120,9 @@ describe.skipIf(!haveChromium)("the report in headless Chromium", () => {
       // Sorting by steps (descending on the second click) and filtering.
       await page.click('#summary th[data-key="steps"]');
       await page.click('#summary th[data-key="steps"]');
-      const steps = await page.$$eval("#summary tbody tr", (rows) => rows.map((r) => Number(r.getAttribute("data-steps"))));
+      const steps = await page.$$eval("#summary tbody tr", (rows) =>
+        rows.map((r) => Number(r.getAttribute("data-steps"))),
+      );
       expect(steps).toEqual([...steps].sort((a, b) => b - a));
       await page.selectOption("#filter", "solved");
       expect(await page.locator("#summary tbody tr:visible").count()).toBe(report.totals.score.passed.length);

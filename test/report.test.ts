@@ -5,12 +5,23 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ARC_PALETTE, buildReportHtml, CLIENT_CORE, escapeHtml, readReportData, scriptJson, type ReportData, type ReportTask } from "../src/report/index.ts";
+import {
+  ARC_PALETTE,
+  buildReportHtml,
+  CLIENT_CORE,
+  escapeHtml,
+  readReportData,
+  scriptJson,
+  type ReportData,
+  type ReportTask,
+} from "../src/report/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ttt-report-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const core = new Function(`${CLIENT_CORE}; return { gridSvg, diffCells, lossSvg, cellSize, taskHtml, esc };`)() as {
+const core = new Function(
+  `${CLIENT_CORE}; return { gridSvg, diffCells, lossSvg, cellSize, taskHtml, esc };`,
+)() as {
   gridSvg: (rows: string[], truth: string[] | null, box?: number, cell?: number) => string;
   diffCells: (rows: string[], truth: string[] | null) => [number, number][] | "shape" | null;
   lossSvg: (points: [number, number | null][]) => string;
@@ -31,15 +42,46 @@ function task(id: string, score: number | null, over: Partial<ReportTask> = {}):
     steps: 100,
     finalLoss: 0.01,
     confidence: 0.8,
-    loss: [[1, 2], [50, 0.5], [100, 0.01]],
-    train: [[["012", "345"], ["543", "210"]]],
-    test: [{ input: ["01", "23"], truth: ["01", "23"], attempts: [{ grid: ["01", "22"], confidence: 0.8 }, { grid: ["1"], confidence: 0.2 }], correct: score === 1 }],
+    loss: [
+      [1, 2],
+      [50, 0.5],
+      [100, 0.01],
+    ],
+    train: [
+      [
+        ["012", "345"],
+        ["543", "210"],
+      ],
+    ],
+    test: [
+      {
+        input: ["01", "23"],
+        truth: ["01", "23"],
+        attempts: [
+          { grid: ["01", "22"], confidence: 0.8 },
+          { grid: ["1"], confidence: 0.2 },
+        ],
+        correct: score === 1,
+      },
+    ],
     ...over,
   };
 }
 
 function data(tasks: ReportTask[]): ReportData {
-  return { title: "run <x>", runDir: "/r", source: "s.json", solutions: null, state: "finished", startedAt: null, updatedAt: null, settings: { family: "colour-map" }, totals: null, warnings: [], tasks };
+  return {
+    title: "run <x>",
+    runDir: "/r",
+    source: "s.json",
+    solutions: null,
+    state: "finished",
+    startedAt: null,
+    updatedAt: null,
+    settings: { family: "colour-map" },
+    totals: null,
+    warnings: [],
+    tasks,
+  };
 }
 
 describe("escaping", () => {
@@ -62,7 +104,17 @@ describe("escaping", () => {
   });
 
   test("a task's faults, retry and resume are shown beside its status, escaped", () => {
-    const html = buildReportHtml(data([task("t", 1, { notes: ["attempt 1: <i>NaN</i>", "retried with learning rate x0.5", "resumed from checkpoint 2 at step 200"] })]));
+    const html = buildReportHtml(
+      data([
+        task("t", 1, {
+          notes: [
+            "attempt 1: <i>NaN</i>",
+            "retried with learning rate x0.5",
+            "resumed from checkpoint 2 at step 200",
+          ],
+        }),
+      ]),
+    );
     expect(html).toContain("retried with learning rate x0.5");
     expect(html).toContain("resumed from checkpoint 2 at step 200");
     expect(html).not.toContain("<i>NaN</i>");
@@ -72,7 +124,18 @@ describe("escaping", () => {
 
 describe("grids", () => {
   test("the ARC palette, in order", () => {
-    expect(ARC_PALETTE).toEqual(["#000000", "#0074D9", "#FF4136", "#2ECC40", "#FFDC00", "#AAAAAA", "#F012BE", "#FF851B", "#7FDBFF", "#870C25"]);
+    expect(ARC_PALETTE).toEqual([
+      "#000000",
+      "#0074D9",
+      "#FF4136",
+      "#2ECC40",
+      "#FFDC00",
+      "#AAAAAA",
+      "#F012BE",
+      "#FF851B",
+      "#7FDBFF",
+      "#870C25",
+    ]);
     const svg = core.gridSvg(["0123456789"], null);
     for (const c of ARC_PALETTE) expect(svg).toContain(`fill="${c}"`);
   });
@@ -93,11 +156,19 @@ describe("grids", () => {
     expect(core.cellSize(1, 1, 200)).toBe(28);
     expect(core.cellSize(30, 30, 200)).toBe(6);
     expect(core.cellSize(30, 1, 200)).toBe(6);
-    const big = core.gridSvg(Array.from({ length: 30 }, () => "0".repeat(30)), null, 200);
+    const big = core.gridSvg(
+      Array.from({ length: 30 }, () => "0".repeat(30)),
+      null,
+      200,
+    );
     expect(big).toContain('width="180"');
   });
   test("loss curve: log scale when positive, gaps skipped", () => {
-    const svg = core.lossSvg([[1, 2], [2, null], [3, 0.1]]);
+    const svg = core.lossSvg([
+      [1, 2],
+      [2, null],
+      [3, 0.1],
+    ]);
     expect(svg).toContain("<polyline");
     expect(svg).toContain("log loss");
     expect(core.lossSvg([[1, 1]])).toContain("no loss curve");
@@ -110,7 +181,8 @@ describe("the page", () => {
     expect(html).toContain('<b id="n-tasks">3</b>');
     expect(html).toContain('<b id="n-solved">1</b>');
     expect(html).toContain('<b id="n-failed">1</b>');
-    for (const key of ["id", "score", "seconds", "steps", "confidence"]) expect(html).toContain(`data-key="${key}"`);
+    for (const key of ["id", "score", "seconds", "steps", "confidence"])
+      expect(html).toContain(`data-key="${key}"`);
     expect(html).toContain('<select id="filter">');
     for (const v of ["solved", "failed", "unknown"]) expect(html).toContain(`<option value="${v}">`);
     expect(html).toContain('id="min-conf"');
@@ -137,16 +209,50 @@ describe("reading a run directory", () => {
     const challenges = { t1: { train: [{ input: [[1]], output: [[2]] }], test: [{ input: [[1, 1]] }] } };
     writeFileSync(join(root, "sample_challenges.json"), JSON.stringify(challenges));
     writeFileSync(join(root, "sample_scoring.json"), JSON.stringify({ t1: [[[2, 2]]] }));
-    const run = { format: 1, source: join(root, "sample_challenges.json"), solutions: join(root, "sample_scoring.json"), settings: {}, loadErrors: [], tasks: [{ id: "t1", record: "tasks/t1.json" }, { id: "t2", record: "tasks/t2.json" }] };
+    const run = {
+      format: 1,
+      source: join(root, "sample_challenges.json"),
+      solutions: join(root, "sample_scoring.json"),
+      settings: {},
+      loadErrors: [],
+      tasks: [
+        { id: "t1", record: "tasks/t1.json" },
+        { id: "t2", record: "tasks/t2.json" },
+      ],
+    };
     writeFileSync(join(root, "run", "run.json"), JSON.stringify(run));
-    const record = { id: "t1", status: "ok", stop: "stable", steps: 10, seconds: 1, setupSeconds: 0, stepsPerSecond: 10, finalLoss: 0.1, lossCurve: [[1, 1], [10, 0.1]], answers: [{ attempts: [[[2, 1]], [[2, 2]]], confidences: [0.7, 0.3], distinct: 2 }], correct: [true], score: 1 };
+    const record = {
+      id: "t1",
+      status: "ok",
+      stop: "stable",
+      steps: 10,
+      seconds: 1,
+      setupSeconds: 0,
+      stepsPerSecond: 10,
+      finalLoss: 0.1,
+      lossCurve: [
+        [1, 1],
+        [10, 0.1],
+      ],
+      answers: [{ attempts: [[[2, 1]], [[2, 2]]], confidences: [0.7, 0.3], distinct: 2 }],
+      correct: [true],
+      score: 1,
+    };
     writeFileSync(join(root, "run", "tasks", "t1.json"), JSON.stringify(record));
     const d = await readReportData(join(root, "run"));
     expect(d.warnings).toEqual([]);
     expect(d.tasks.length).toBe(1);
     const t = d.tasks[0]!;
     expect(t.train).toEqual([[["1"], ["2"]]]);
-    expect(t.test[0]).toEqual({ input: ["11"], truth: ["22"], attempts: [{ grid: ["21"], confidence: 0.7 }, { grid: ["22"], confidence: 0.3 }], correct: true });
+    expect(t.test[0]).toEqual({
+      input: ["11"],
+      truth: ["22"],
+      attempts: [
+        { grid: ["21"], confidence: 0.7 },
+        { grid: ["22"], confidence: 0.3 },
+      ],
+      correct: true,
+    });
     expect(t.confidence).toBe(0.7);
     const html = buildReportHtml(d);
     expect(html).toContain('<b id="n-solved">1</b>');
@@ -164,12 +270,25 @@ describe("reading a run directory", () => {
 });
 
 test("a 400-task report: size and build time", () => {
-  const rnd = (n: number) => Array.from({ length: n }, (_, r) => Array.from({ length: n }, (_, c) => String((r * 7 + c * 3) % 10)).join(""));
+  const rnd = (n: number) =>
+    Array.from({ length: n }, (_, r) =>
+      Array.from({ length: n }, (_, c) => String((r * 7 + c * 3) % 10)).join(""),
+    );
   const tasks = Array.from({ length: 400 }, (_, i) => {
     const n = 5 + (i % 26);
     return task(`task${i}`, i % 3 === 0 ? 1 : 0, {
       train: Array.from({ length: 3 }, () => [rnd(n), rnd(n)] as [string[], string[]]),
-      test: [{ input: rnd(n), truth: rnd(n), attempts: [{ grid: rnd(n), confidence: 0.5 }, { grid: rnd(n), confidence: 0.3 }], correct: false }],
+      test: [
+        {
+          input: rnd(n),
+          truth: rnd(n),
+          attempts: [
+            { grid: rnd(n), confidence: 0.5 },
+            { grid: rnd(n), confidence: 0.3 },
+          ],
+          correct: false,
+        },
+      ],
       loss: Array.from({ length: 200 }, (_, k) => [k * 5, 2 / (k + 1)] as [number, number]),
     });
   });

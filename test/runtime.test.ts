@@ -30,7 +30,9 @@ const haveCuda = cudaLibraryCheck().present;
 describe("execution provider", () => {
   test.skipIf(haveCuda)("auto falls back to the CPU, saying why in one log line", async () => {
     resetProviderState();
-    const { result: s, lines } = await captureInfo(() => createSession(tinyModel(), { ep: "auto", label: "tiny" }));
+    const { result: s, lines } = await captureInfo(() =>
+      createSession(tinyModel(), { ep: "auto", label: "tiny" }),
+    );
     expect(s.provider).toBe("cpu");
     expect(s.reason).toMatch(/libonnxruntime_providers_(shared|cuda)\.so.*not found/);
     expect(lines.length).toBe(1);
@@ -44,13 +46,27 @@ describe("execution provider", () => {
   });
 
   test.skipIf(haveCuda)("ep=cuda without the provider fails with the reason", async () => {
-    await expect(createSession(tinyModel(), { ep: "cuda" })).rejects.toThrow(/ep=cuda: CUDA provider library .* not found/);
+    await expect(createSession(tinyModel(), { ep: "cuda" })).rejects.toThrow(
+      /ep=cuda: CUDA provider library .* not found/,
+    );
   });
 
   test("cpu with threads, spinning and optimisation level; sessions are registered and released", async () => {
     const before = openSessions().length;
-    const a = await createSession(tinyModel(), { ep: "cpu", intraOpThreads: 2, spinning: false, optLevel: "basic", label: "a" });
-    const b = await createSession(tinyModel(), { ep: "cpu", intraOpThreads: 1, spinning: true, optLevel: "disabled", label: "b" });
+    const a = await createSession(tinyModel(), {
+      ep: "cpu",
+      intraOpThreads: 2,
+      spinning: false,
+      optLevel: "basic",
+      label: "a",
+    });
+    const b = await createSession(tinyModel(), {
+      ep: "cpu",
+      intraOpThreads: 1,
+      spinning: true,
+      optLevel: "disabled",
+      label: "b",
+    });
     expect(a.provider).toBe("cpu");
     expect(a.reason).toBe("requested");
     expect(openSessions().length).toBe(before + 2);
@@ -68,7 +84,10 @@ describe("trainer set-up failure", () => {
     const { colourMapFamily } = await import("../src/ttt/baseline.ts");
     const { ortTrainerFactory } = await import("../src/ttt/engine.ts");
     const { taskFromJson } = await import("../src/arc/index.ts");
-    const task = taskFromJson("leak", { train: [{ input: [[1, 0]], output: [[2, 0]] }], test: [{ input: [[0, 1]] }] });
+    const task = taskFromJson("leak", {
+      train: [{ input: [[1, 0]], output: [[2, 0]] }],
+      test: [{ input: [[0, 1]] }],
+    });
     const model = colourMapFamily.build(task, { seed: 0 });
     const spec = model.spec;
     // Injected fault: building the training graph fails; the inference graph (opened alongside) is fine.
@@ -84,7 +103,9 @@ describe("trainer set-up failure", () => {
       },
     };
     const before = openSessions().length;
-    await expect(ortTrainerFactory(broken, { ep: "cpu", threads: 1, chunk: 4, seed: 0 })).rejects.toThrow(/injected: no training graph/);
+    await expect(ortTrainerFactory(broken, { ep: "cpu", threads: 1, chunk: 4, seed: 0 })).rejects.toThrow(
+      /injected: no training graph/,
+    );
     await Bun.sleep(50);
     expect(openSessions().length).toBe(before);
   });

@@ -10,9 +10,23 @@ const dir = mkdtempSync(join(tmpdir(), "ttt-show-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function show(args: string[], env: Record<string, string | undefined> = {}) {
-  const base: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, COLORTERM: undefined, ...env };
-  const p = Bun.spawn([process.execPath, "src/cli/main.ts", "show", ...args], { stdout: "pipe", stderr: "pipe", env: base as Record<string, string> });
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const base: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: undefined,
+    FORCE_COLOR: undefined,
+    COLORTERM: undefined,
+    ...env,
+  };
+  const p = Bun.spawn([process.execPath, "src/cli/main.ts", "show", ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: base as Record<string, string>,
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
   return { stdout, stderr, code };
 }
 
@@ -32,7 +46,14 @@ describe("colour mode", () => {
     expect(new Set(Array.from({ length: 10 }, (_, c) => xterm256(c))).size).toBe(10);
   });
   test("blocks side by side keep their columns", () => {
-    const a = gridBlock("in", [[1, 2], [3, 4]], "256");
+    const a = gridBlock(
+      "in",
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      "256",
+    );
     const b = gridBlock("out", [[5]], "none");
     const lines = sideBySide([a, b]);
     expect(lines[0]).toBe("in     out");
@@ -53,17 +74,45 @@ describe("ttt show", () => {
   test("NO_COLOR wins over FORCE_COLOR-less auto; --color always forces 256 colours", async () => {
     const plain = await show(["fixtures/tasks_challenges.json", "--task", "crop-object"], { NO_COLOR: "1" });
     expect(plain.stdout).not.toContain("\x1b[");
-    const forced = await show(["fixtures/tasks_challenges.json", "--task", "crop-object", "--color", "always"]);
+    const forced = await show([
+      "fixtures/tasks_challenges.json",
+      "--task",
+      "crop-object",
+      "--color",
+      "always",
+    ]);
     expect(forced.stdout).toContain("\x1b[48;5;16m");
     expect(forced.stdout).toContain("\x1b[0m");
-    const env = await show(["fixtures/tasks_challenges.json", "--task", "crop-object"], { FORCE_COLOR: "1", COLORTERM: "truecolor" });
+    const env = await show(["fixtures/tasks_challenges.json", "--task", "crop-object"], {
+      FORCE_COLOR: "1",
+      COLORTERM: "truecolor",
+    });
     expect(env.stdout).toContain("\x1b[48;2;0;0;0m");
   });
   test("with a run directory: attempts, confidences, wrong cells", async () => {
     const run = join(dir, "run");
     mkdirSync(join(run, "tasks"), { recursive: true });
-    writeFileSync(join(run, "run.json"), JSON.stringify({ source: "fixtures/tasks_challenges.json", tasks: [{ id: "swap-colours", record: "tasks/s.json" }] }));
-    const rec = { id: "swap-colours", status: "ok", stop: "stable", steps: 5, seconds: 0.5, setupSeconds: 0, stepsPerSecond: 10, finalLoss: 1, lossCurve: [], answers: [{ attempts: [[[0]]], confidences: [0.25], distinct: 1 }], correct: [false], score: 0 };
+    writeFileSync(
+      join(run, "run.json"),
+      JSON.stringify({
+        source: "fixtures/tasks_challenges.json",
+        tasks: [{ id: "swap-colours", record: "tasks/s.json" }],
+      }),
+    );
+    const rec = {
+      id: "swap-colours",
+      status: "ok",
+      stop: "stable",
+      steps: 5,
+      seconds: 0.5,
+      setupSeconds: 0,
+      stepsPerSecond: 10,
+      finalLoss: 1,
+      lossCurve: [],
+      answers: [{ attempts: [[[0]]], confidences: [0.25], distinct: 1 }],
+      correct: [false],
+      score: 0,
+    };
     writeFileSync(join(run, "tasks", "s.json"), JSON.stringify(rec));
     const r = await show(["fixtures/tasks_challenges.json", "--task", "swap-colours", "--run-dir", run]);
     expect(r.code).toBe(0);

@@ -8,16 +8,42 @@ test("ttt solve --json into a pipe gives the whole report (the CLI does not cut 
   const { mkdtempSync, readFileSync, writeFileSync } = await import("node:fs");
   const dir = mkdtempSync(`${(await import("node:os")).tmpdir()}/ttt-pipe-`);
   // 40 copies of a fixture task: a report of ~160 KiB, more than a pipe holds.
-  const fixtures = JSON.parse(readFileSync(new URL("../fixtures/tasks_challenges.json", import.meta.url), "utf8"));
-  const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`recolour-${i}`, fixtures["recolour-1-to-2"]]));
+  const fixtures = JSON.parse(
+    readFileSync(new URL("../fixtures/tasks_challenges.json", import.meta.url), "utf8"),
+  );
+  const many = Object.fromEntries(
+    Array.from({ length: 40 }, (_, i) => [`recolour-${i}`, fixtures["recolour-1-to-2"]]),
+  );
   writeFileSync(`${dir}/many.json`, JSON.stringify(many));
   const main = new URL("../src/cli/main.ts", import.meta.url).pathname;
-  const args = ["bun", main, "solve", `${dir}/many.json`, "--family", "colour-map", "--steps", "200", "--chunk", "1", "--workers", "1", "--run-dir", `${dir}/run`, "-o", `${dir}/s.json`, "--json"];
+  const args = [
+    "bun",
+    main,
+    "solve",
+    `${dir}/many.json`,
+    "--family",
+    "colour-map",
+    "--steps",
+    "200",
+    "--chunk",
+    "1",
+    "--workers",
+    "1",
+    "--run-dir",
+    `${dir}/run`,
+    "-o",
+    `${dir}/s.json`,
+    "--json",
+  ];
   // A slow reader: it starts reading only once the run has finished, so whatever the CLI has not
   // handed to the pipe by then must still arrive after it is done (process.exit would drop it).
   const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
   const reader = `until grep -q '"state": "finished"' ${quote(`${dir}/run/report.json`)} 2>/dev/null; do sleep 0.1; done; sleep 0.5; cat`;
-  const proc = Bun.spawn(["bash", "-c", `set -o pipefail; ${args.map(quote).join(" ")} 2>/dev/null | (${reader}) > ${quote(`${dir}/out.json`)}`]);
+  const proc = Bun.spawn([
+    "bash",
+    "-c",
+    `set -o pipefail; ${args.map(quote).join(" ")} 2>/dev/null | (${reader}) > ${quote(`${dir}/out.json`)}`,
+  ]);
   expect(await proc.exited).toBe(0);
   const text = readFileSync(`${dir}/out.json`, "utf8");
   expect(text.length).toBeGreaterThan(128 * 1024);

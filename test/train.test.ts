@@ -18,7 +18,12 @@ function expectSameState(a: TrainerState, b: TrainerState) {
 }
 
 describe("one-step graph run K times == K-step Loop graph (float32, bit-identical)", () => {
-  const optim: OptimConfig = { kind: "adamw", lr: 3e-3, clipNorm: 1, schedule: { kind: "cosine", warmupSteps: 3, totalSteps: 20 } };
+  const optim: OptimConfig = {
+    kind: "adamw",
+    lr: 3e-3,
+    clipNorm: 1,
+    schedule: { kind: "cosine", warmupSteps: 3, totalSteps: 20 },
+  };
 
   test("MLP, per-step batches stacked [K, ...]", async () => {
     const o = { inputs: 12, hidden: 32, classes: 5, batch: 16 };
@@ -68,14 +73,20 @@ describe("one-step graph run K times == K-step Loop graph (float32, bit-identica
     fillNoise(u, 42, 4, 1, "uniform");
     expect(out.u_out!.data).toEqual(u);
     expect(Array.from(u).every((x) => x >= 0 && x < 1)).toBe(true);
-    expect(Array.from((await a.infer(undefined, { noise: "zeros" })).z_out!.data as Float32Array)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Array.from((await a.infer(undefined, { noise: "zeros" })).z_out!.data as Float32Array)).toEqual([
+      0, 0, 0, 0, 0, 0,
+    ]);
   });
 });
 
 describe("inference graph and checkpoints", () => {
   test("inference graph matches a TypeScript forward of the MLP (float64)", async () => {
     const o = { inputs: 5, hidden: 7, classes: 3, batch: 4, dtype: "float64" as const, fixed: true };
-    const tr = await Trainer.create(mlpSpec(o), { optim: { kind: "adamw", lr: 0.01 }, session, cacheDir: false });
+    const tr = await Trainer.create(mlpSpec(o), {
+      optim: { kind: "adamw", lr: 0.01 },
+      session,
+      cacheDir: false,
+    });
     const data = mlpToyData(o, o.batch, 5);
     tr.setBatch(data);
     await tr.step(3);
@@ -100,7 +111,11 @@ describe("inference graph and checkpoints", () => {
 
   test("getState/setState: a restored trainer continues bit-identically", async () => {
     const o = { inputs: 6, hidden: 8, classes: 3, batch: 8, fixed: true };
-    const optim: OptimConfig = { kind: "adamw", lr: 0.01, schedule: { kind: "cosine", warmupSteps: 2, totalSteps: 10 } };
+    const optim: OptimConfig = {
+      kind: "adamw",
+      lr: 0.01,
+      schedule: { kind: "cosine", warmupSteps: 2, totalSteps: 10 },
+    };
     const data = mlpToyData(o, o.batch, 8);
     const a = await Trainer.create(mlpSpec(o), { optim, session, cacheDir: false });
     a.setBatch(data);
@@ -113,20 +128,28 @@ describe("inference graph and checkpoints", () => {
     b.setState(ckpt);
     await b.step(3);
     expectSameState(a.getState(), b.getState());
-    expect(() => b.setState({ ...ckpt, params: { ...ckpt.params, w1: new Float32Array(2) } })).toThrow(/w1 must have 48 values/);
+    expect(() => b.setState({ ...ckpt, params: { ...ckpt.params, w1: new Float32Array(2) } })).toThrow(
+      /w1 must have 48 values/,
+    );
   });
 });
 
 describe("toy models learn", () => {
   test("MLP classifier reaches train accuracy 1.0", async () => {
     const o = { inputs: 16, hidden: 64, classes: 4, batch: 64, fixed: true };
-    const tr = await Trainer.create(mlpSpec(o), { optim: { kind: "adamw", lr: 1e-2, weightDecay: 0 }, session, cacheDir: false });
+    const tr = await Trainer.create(mlpSpec(o), {
+      optim: { kind: "adamw", lr: 1e-2, weightDecay: 0 },
+      session,
+      cacheDir: false,
+    });
     tr.setBatch(mlpToyData(o, o.batch, 11));
     const first = (await tr.step(50))[0]!;
     let last = 0;
     for (let i = 0; i < 5; i++) last = (await tr.step(50))[49]!;
     const acc = (await tr.infer()).accuracy!.data[0];
-    console.error(`[mlp] loss ${first.toFixed(3)} -> ${last.toExponential(2)} after ${tr.steps} steps, train accuracy ${acc}`);
+    console.error(
+      `[mlp] loss ${first.toFixed(3)} -> ${last.toExponential(2)} after ${tr.steps} steps, train accuracy ${acc}`,
+    );
     expect(acc).toBe(1);
     expect(last).toBeLessThan(first / 100);
   });
@@ -134,7 +157,17 @@ describe("toy models learn", () => {
   test("transformer block learns to reverse sequences (loss drops >= 100x)", async () => {
     const o = { d: 32, heads: 4, seq: 8, batch: 32, vocab: 8 };
     const K = 25;
-    const optim: OptimConfig = { kind: "adamw", lr: 3e-3, weightDecay: 0.01, clipNorm: 1, groups: [{ tag: "norm", weightDecay: 0 }, { tag: "bias", weightDecay: 0 }], schedule: { kind: "cosine", warmupSteps: 20, totalSteps: 600, minFactor: 0.1 } };
+    const optim: OptimConfig = {
+      kind: "adamw",
+      lr: 3e-3,
+      weightDecay: 0.01,
+      clipNorm: 1,
+      groups: [
+        { tag: "norm", weightDecay: 0 },
+        { tag: "bias", weightDecay: 0 },
+      ],
+      schedule: { kind: "cosine", warmupSteps: 20, totalSteps: 600, minFactor: 0.1 },
+    };
     const tr = await Trainer.create(transformerBlockSpec(o), { optim, session, cacheDir: false });
     let first = 0;
     let last = 0;
@@ -147,7 +180,9 @@ describe("toy models learn", () => {
     const ms = performance.now() - t0;
     const held = seqToyData(o, o.batch, "reverse", 999);
     const acc = (await tr.infer(held)).accuracy!.data[0] as number;
-    console.error(`[transformer] loss ${first.toFixed(3)} -> ${last.toFixed(4)} (${(first / last).toFixed(0)}x) in ${tr.steps} steps, ${(ms / tr.steps).toFixed(2)} ms/step; held-out token accuracy ${acc.toFixed(3)}`);
+    console.error(
+      `[transformer] loss ${first.toFixed(3)} -> ${last.toFixed(4)} (${(first / last).toFixed(0)}x) in ${tr.steps} steps, ${(ms / tr.steps).toFixed(2)} ms/step; held-out token accuracy ${acc.toFixed(3)}`,
+    );
     expect(first / last).toBeGreaterThan(100);
     expect(acc).toBeGreaterThan(0.95);
   });

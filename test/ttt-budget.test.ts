@@ -12,14 +12,22 @@ describe("shareTime", () => {
     expect(shareTime({ remaining: 100, weight: 1, pendingWeight: 1, workers: 4 })).toBeCloseTo(100);
   });
   test("time promised to running tasks is not shared again", () => {
-    expect(shareTime({ remaining: 100, weight: 1, pendingWeight: 2, workers: 2, inFlight: 60 })).toBeCloseTo(70);
+    expect(shareTime({ remaining: 100, weight: 1, pendingWeight: 2, workers: 2, inFlight: 60 })).toBeCloseTo(
+      70,
+    );
   });
   test("set-up time is given to every pending task first, the rest shared by weight", () => {
     // 100 s, 4 tasks of which this one has weight 1 of 4, 10 s set-up each: 10 + (100 - 40) / 4.
-    expect(shareTime({ remaining: 100, weight: 1, pendingWeight: 4, workers: 1, setup: 10, pendingCount: 4 })).toBeCloseTo(25);
-    expect(shareTime({ remaining: 100, weight: 3, pendingWeight: 4, workers: 1, setup: 10, pendingCount: 2 })).toBeCloseTo(10 + 80 * 0.75);
+    expect(
+      shareTime({ remaining: 100, weight: 1, pendingWeight: 4, workers: 1, setup: 10, pendingCount: 4 }),
+    ).toBeCloseTo(25);
+    expect(
+      shareTime({ remaining: 100, weight: 3, pendingWeight: 4, workers: 1, setup: 10, pendingCount: 2 }),
+    ).toBeCloseTo(10 + 80 * 0.75);
     // Not enough for every set-up: an equal split.
-    expect(shareTime({ remaining: 30, weight: 1, pendingWeight: 4, workers: 1, setup: 10, pendingCount: 6 })).toBeCloseTo(5);
+    expect(
+      shareTime({ remaining: 30, weight: 1, pendingWeight: 4, workers: 1, setup: 10, pendingCount: 6 }),
+    ).toBeCloseTo(5);
   });
   test("the per-task cap and nothing below zero", () => {
     expect(shareTime({ remaining: 100, weight: 1, pendingWeight: 1, workers: 1, cap: 30 })).toBe(30);
@@ -75,7 +83,13 @@ describe("TimeBudget", () => {
 
   test("a per-task limit caps the share", () => {
     const c = clock();
-    const b = new TimeBudget({ totalSeconds: 1000, marginSeconds: 0, perTaskSeconds: 20, workers: 1, now: c.now });
+    const b = new TimeBudget({
+      totalSeconds: 1000,
+      marginSeconds: 0,
+      perTaskSeconds: 20,
+      workers: 1,
+      now: c.now,
+    });
     expect(b.allot(1, 2)).toBe(20);
   });
 });

@@ -4,7 +4,16 @@
 // state of the selector, EMA and stability tracker, the journal repair, and the run-directory lock
 // against a real second process.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixtureTasks } from "../fixtures/make.ts";
@@ -41,14 +50,26 @@ describe("tensor file", () => {
     const bytes = encodeTensors({ a: new Float32Array(10) });
     expect(() => decodeTensors(bytes.subarray(0, bytes.length - 4))).toThrow("tensor a: data cut short");
     expect(() => decodeTensors(bytes.subarray(0, 8))).toThrow("too short");
-    expect(() => decodeTensors(new TextEncoder().encode("{\"not\": \"tensors\"}"))).toThrow("bad magic number");
+    expect(() => decodeTensors(new TextEncoder().encode('{"not": "tensors"}'))).toThrow("bad magic number");
   });
 });
 
 const meta = (step: number, final = false): CheckpointMeta => ({
-  task: "t", step, loss: 1 / step, final, stop: final ? "steps" : null, attempt: 1, retry: null, configHash: "h", seed: 7, versions: { ttt: "x", ort: "y" },
+  task: "t",
+  step,
+  loss: 1 / step,
+  final,
+  stop: final ? "steps" : null,
+  attempt: 1,
+  retry: null,
+  configHash: "h",
+  seed: 7,
+  versions: { ttt: "x", ort: "y" },
 });
-const files = (step: number) => ({ "a.bin": new Uint8Array(100).fill(step), "b.json": new TextEncoder().encode(JSON.stringify({ step })) });
+const files = (step: number) => ({
+  "a.bin": new Uint8Array(100).fill(step),
+  "b.json": new TextEncoder().encode(JSON.stringify({ step })),
+});
 
 describe("checkpoint store", () => {
   const store = (name: string) => new CheckpointStore(join(root, name), `checkpoints/${name}`);
@@ -58,7 +79,17 @@ describe("checkpoint store", () => {
     for (const step of [10, 20, 30]) s.write(meta(step), files(step));
     expect(s.versions()).toEqual([1, 2, 3]);
     const m = s.readManifest(2);
-    expect(m).toMatchObject({ version: 2, step: 20, task: "t", seed: 7, final: false, files: [{ name: "a.bin", size: 100 }, { name: "b.json", size: 11 }] });
+    expect(m).toMatchObject({
+      version: 2,
+      step: 20,
+      task: "t",
+      seed: 7,
+      final: false,
+      files: [
+        { name: "a.bin", size: 100 },
+        { name: "b.json", size: 11 },
+      ],
+    });
     expect(m.files[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(readdirSync(s.dir).filter((f) => f.startsWith("."))).toEqual([]);
   });
@@ -74,7 +105,10 @@ describe("checkpoint store", () => {
     rmSync(v(3, "a.bin"));
     const manifest = JSON.parse(readFileSync(v(2, "manifest.json"), "utf8"));
     writeFileSync(v(2, "manifest.json"), JSON.stringify({ ...manifest, step: 21 }));
-    const r = s.loadNewest(() => undefined, (c) => JSON.parse(new TextDecoder().decode(c.files["b.json"])));
+    const r = s.loadNewest(
+      () => undefined,
+      (c) => JSON.parse(new TextDecoder().decode(c.files["b.json"])),
+    );
     expect(r.found?.value).toEqual({ step: 10 });
     expect(r.problems).toEqual([
       "checkpoints/damage/v000005/a.bin: sha256 mismatch (damaged)",
@@ -88,11 +122,16 @@ describe("checkpoint store", () => {
     const s = store("refuse");
     s.write(meta(10), files(10));
     s.write(meta(20), files(20));
-    const r = s.loadNewest((m) => (m.step === 20 ? "other settings" : undefined), (c) => c.manifest.step);
+    const r = s.loadNewest(
+      (m) => (m.step === 20 ? "other settings" : undefined),
+      (c) => c.manifest.step,
+    );
     expect(r.found?.value).toBe(10);
     expect(r.skipped).toEqual(["checkpoints/refuse/v000002: other settings"]);
     renameSync(join(s.dir, "v000002"), join(s.dir, "v000007"));
-    expect(() => s.readManifest(7)).toThrow("checkpoints/refuse/v000007/manifest.json: says version 2, its folder is v000007");
+    expect(() => s.readManifest(7)).toThrow(
+      "checkpoints/refuse/v000007/manifest.json: says version 2, its folder is v000007",
+    );
   });
 
   test("retention keeps the newest k and the final versions; leftovers of interrupted writes are cleared", () => {
@@ -127,7 +166,9 @@ describe("the loop resumed from a checkpoint ends exactly as if never stopped (r
   const saved: LoopSnapshot[] = [];
   const trainer = await open();
   // Each snapshot goes through its files, as a checkpoint would.
-  const full = await trainTask(plan, model, trainer, { checkpoint: { every: 50, save: (s) => void saved.push(snapshotFromFiles(snapshotFiles(s))) } });
+  const full = await trainTask(plan, model, trainer, {
+    checkpoint: { every: 50, save: (s) => void saved.push(snapshotFromFiles(snapshotFiles(s))) },
+  });
   await trainer.release();
   const same = (a: LoopOutcome, b: LoopOutcome) => {
     expect(a.answers).toEqual(b.answers);
@@ -136,7 +177,12 @@ describe("the loop resumed from a checkpoint ends exactly as if never stopped (r
   };
 
   test("snapshots every 50 steps and a final one", () => {
-    expect(saved.map((s) => [s.step, s.stop])).toEqual([[50, null], [100, null], [150, null], [200, "steps"]]);
+    expect(saved.map((s) => [s.step, s.stop])).toEqual([
+      [50, null],
+      [100, null],
+      [150, null],
+      [200, "steps"],
+    ]);
     expect(full.stop).toBe("steps");
   });
 
@@ -155,8 +201,20 @@ describe("the loop resumed from a checkpoint ends exactly as if never stopped (r
 test("selector, EMA and stability state survive JSON (and typed arrays) exactly", () => {
   const sel = new AnswerSelector(2, { warmupSteps: 25 });
   const g = (v: number) => ({ height: 1, width: 2, cells: Uint8Array.of(v, v) });
-  sel.add([{ grid: g(1), score: -0.123456789 }, { grid: g(2), score: -3 }], 5);
-  sel.add([{ grid: g(3), score: -0.123456789 }, { grid: g(2), score: NaN }], 10);
+  sel.add(
+    [
+      { grid: g(1), score: -0.123456789 },
+      { grid: g(2), score: -3 },
+    ],
+    5,
+  );
+  sel.add(
+    [
+      { grid: g(3), score: -0.123456789 },
+      { grid: g(2), score: NaN },
+    ],
+    10,
+  );
   const back = AnswerSelector.fromState(JSON.parse(JSON.stringify(sel.toState())));
   expect(back.answers()).toEqual(sel.answers());
   expect(back.signature()).toBe(sel.signature());
@@ -164,7 +222,9 @@ test("selector, EMA and stability state survive JSON (and typed arrays) exactly"
   const ema = new OutputEma();
   ema.update({ y: Float32Array.of(1, 2) }, 5);
   ema.update({ y: Float32Array.of(3, 5) }, 5);
-  expect(OutputEma.fromState(ema.toState()).update({ y: Float32Array.of(0, 0) }, 5)).toEqual(ema.update({ y: Float32Array.of(0, 0) }, 5));
+  expect(OutputEma.fromState(ema.toState()).update({ y: Float32Array.of(0, 0) }, 5)).toEqual(
+    ema.update({ y: Float32Array.of(0, 0) }, 5),
+  );
   const st = new StabilityTracker(10);
   st.observe("a", 5);
   const st2 = StabilityTracker.fromState(JSON.parse(JSON.stringify(st.toState())));
@@ -174,7 +234,8 @@ test("selector, EMA and stability state survive JSON (and typed arrays) exactly"
 test("journal: a line cut short is left out and, with repair, removed from the file", () => {
   const dir = join(root, "journal");
   mkdirSync(dir);
-  const line = (id: string) => `${JSON.stringify({ id, status: "ok", stop: "steps", record: `tasks/${id}.json`, finishedAt: "x" })}\n`;
+  const line = (id: string) =>
+    `${JSON.stringify({ id, status: "ok", stop: "steps", record: `tasks/${id}.json`, finishedAt: "x" })}\n`;
   writeFileSync(join(dir, "journal.jsonl"), `${line("a")}${line("b")}${line("c").slice(0, 20)}`);
   const r = readJournal(dir, true);
   expect(r.entries.map((e) => e.id)).toEqual(["a", "b"]);
@@ -185,7 +246,14 @@ test("journal: a line cut short is left out and, with repair, removed from the f
 describe("run-directory lock", () => {
   const dir = join(root, "locked");
   const holder = (script: string) =>
-    Bun.spawn([process.execPath, "-e", `const { RunLock } = await import(${JSON.stringify(join(import.meta.dir, "../src/ttt/lock.ts"))}); ${script}`], { stdout: "pipe", stderr: "inherit" });
+    Bun.spawn(
+      [
+        process.execPath,
+        "-e",
+        `const { RunLock } = await import(${JSON.stringify(join(import.meta.dir, "../src/ttt/lock.ts"))}); ${script}`,
+      ],
+      { stdout: "pipe", stderr: "inherit" },
+    );
 
   test("a second taker in this process is refused with the holder's pid; release frees it", async () => {
     const a = await RunLock.acquire(dir, "ttt solve");
@@ -198,7 +266,9 @@ describe("run-directory lock", () => {
   });
 
   test("held by a live process: refused; after it is killed with SIGKILL: taken over", async () => {
-    const p = holder(`await RunLock.acquire(${JSON.stringify(dir)}, "ttt solve"); console.log("locked"); await Bun.sleep(60000);`);
+    const p = holder(
+      `await RunLock.acquire(${JSON.stringify(dir)}, "ttt solve"); console.log("locked"); await Bun.sleep(60000);`,
+    );
     const reader = p.stdout.getReader();
     await reader.read();
     const err = await RunLock.acquire(dir, "ttt solve").catch((e) => e);
@@ -213,7 +283,9 @@ describe("run-directory lock", () => {
 
   test("the workers of a dead holder are waited for (and named if they outlive the wait)", async () => {
     const worker = Bun.spawn(["sleep", "30"]);
-    const p = holder(`const l = await RunLock.acquire(${JSON.stringify(dir)}, "ttt solve"); l.setWorkers([${worker.pid}]); console.log("locked"); await Bun.sleep(60000);`);
+    const p = holder(
+      `const l = await RunLock.acquire(${JSON.stringify(dir)}, "ttt solve"); l.setWorkers([${worker.pid}]); console.log("locked"); await Bun.sleep(60000);`,
+    );
     await p.stdout.getReader().read();
     p.kill("SIGKILL");
     await p.exited;

@@ -5,7 +5,15 @@
 // directory (the second refuses, nothing corrupted); a lock left by a dead process; an unwritable run
 // directory (a clear error before any work).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { processId } from "../src/ttt/lock.ts";
@@ -13,7 +21,8 @@ import { readResults, runSolve, solveArgs, startSolve, type Results } from "./he
 
 const root = mkdtempSync(join(tmpdir(), "ttt-faults-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-const record = (dir: string, id: string) => JSON.parse(readFileSync(join(dir, "run/tasks", `${id}.json`), "utf8"));
+const record = (dir: string, id: string) =>
+  JSON.parse(readFileSync(join(dir, "run/tasks", `${id}.json`), "utf8"));
 
 let ref: Results;
 beforeAll(async () => {
@@ -24,7 +33,14 @@ beforeAll(async () => {
 
 describe("faults inside tasks: one retry with a safer setting, the run goes on", async () => {
   const dir = join(root, "faults");
-  const faults = ["nan@recolour-1-to-2:200", "error@fill-enclosed:100", "memory@crop-object:100", "crash@transpose:100", "error@swap-colours:0#*", "nan@scale-2x:300#*"].join(",");
+  const faults = [
+    "nan@recolour-1-to-2:200",
+    "error@fill-enclosed:100",
+    "memory@crop-object:100",
+    "crash@transpose:100",
+    "error@swap-colours:0#*",
+    "nan@scale-2x:300#*",
+  ].join(",");
   const r = await runSolve(solveArgs(dir, { extra: ["--max-memory", "300M"] }), { TTT_INJECT_FAULT: faults });
   const report = JSON.parse(readFileSync(join(dir, "run/report.json"), "utf8"));
   const by = Object.fromEntries(report.tasks.map((t: { id: string }) => [t.id, t]));
@@ -36,22 +52,43 @@ describe("faults inside tasks: one retry with a safer setting, the run goes on",
   });
 
   test("NaN loss: retried with the learning rate halved, answered right", () => {
-    expect(by["recolour-1-to-2"]).toMatchObject({ status: "ok", stop: "steps", steps: 1000, retry: "learning rate x0.5", correct: [true, true] });
-    expect(by["recolour-1-to-2"].faults).toEqual([expect.objectContaining({ attempt: 1, stop: "nonfinite", error: "loss became NaN/Inf at step 201" })]);
-    expect(r.stderr).toContain("[recolour-1-to-2] loss became NaN/Inf at step 201; retrying once with learning rate x0.5");
+    expect(by["recolour-1-to-2"]).toMatchObject({
+      status: "ok",
+      stop: "steps",
+      steps: 1000,
+      retry: "learning rate x0.5",
+      correct: [true, true],
+    });
+    expect(by["recolour-1-to-2"].faults).toEqual([
+      expect.objectContaining({ attempt: 1, stop: "nonfinite", error: "loss became NaN/Inf at step 201" }),
+    ]);
+    expect(r.stderr).toContain(
+      "[recolour-1-to-2] loss became NaN/Inf at step 201; retrying once with learning rate x0.5",
+    );
   });
 
   test("an ONNX Runtime error on the CPU: retried with a new seed", () => {
     expect(by["fill-enclosed"]).toMatchObject({ status: "ok", stop: "steps", steps: 1000 });
     expect(by["fill-enclosed"].retry).toMatch(/^new seed \d+$/);
-    expect(by["fill-enclosed"].faults[0]).toMatchObject({ attempt: 1, stop: "error", error: "injected fault: the ONNX Runtime session run failed at step 100" });
+    expect(by["fill-enclosed"].faults[0]).toMatchObject({
+      attempt: 1,
+      stop: "error",
+      error: "injected fault: the ONNX Runtime session run failed at step 100",
+    });
     expect(by["fill-enclosed"].plan.seed).toBe(Number(by["fill-enclosed"].retry.split(" ")[2]));
   });
 
   test("memory over --max-memory: caught after the chunk, retried with smaller chunks in a fresh worker", () => {
-    expect(by["crop-object"]).toMatchObject({ status: "ok", stop: "steps", steps: 1000, retry: "chunk 5 -> 1" });
+    expect(by["crop-object"]).toMatchObject({
+      status: "ok",
+      stop: "steps",
+      steps: 1000,
+      retry: "chunk 5 -> 1",
+    });
     expect(by["crop-object"].faults[0].stop).toBe("memory");
-    expect(by["crop-object"].faults[0].error).toMatch(/^the task took \d+ MiB of memory \(peak \d+ MiB\), over --max-memory 300 MiB$/);
+    expect(by["crop-object"].faults[0].error).toMatch(
+      /^the task took \d+ MiB of memory \(peak \d+ MiB\), over --max-memory 300 MiB$/,
+    );
     expect(by["crop-object"].plan.chunk).toBe(1);
   });
 
@@ -62,7 +99,11 @@ describe("faults inside tasks: one retry with a safer setting, the run goes on",
 
   test("failing twice with no answer: both errors recorded, the test inputs as the fallback answer", () => {
     const t = by["swap-colours"];
-    expect(t).toMatchObject({ status: "failed", stop: "error", fallback: "the test inputs as they are: no attempt gave an answer" });
+    expect(t).toMatchObject({
+      status: "failed",
+      stop: "error",
+      fallback: "the test inputs as they are: no attempt gave an answer",
+    });
     expect(t.faults.map((f: { attempt: number }) => f.attempt)).toEqual([1, 2]);
     expect(t.message).toBe("injected fault: the ONNX Runtime session run failed at step 0");
     const sub = JSON.parse(readFileSync(join(dir, "submission.json"), "utf8"));
@@ -73,7 +114,10 @@ describe("faults inside tasks: one retry with a safer setting, the run goes on",
   test("failing twice after some answers: the answers from before the NaN are kept", () => {
     const t = by["scale-2x"];
     expect(t).toMatchObject({ status: "ok", stop: "nonfinite", steps: 305 });
-    expect(t.faults.map((f: { error: string }) => f.error)).toEqual(["loss became NaN/Inf at step 301", "loss became NaN/Inf at step 301"]);
+    expect(t.faults.map((f: { error: string }) => f.error)).toEqual([
+      "loss became NaN/Inf at step 301",
+      "loss became NaN/Inf at step 301",
+    ]);
   });
 
   test("tasks without a fault are untouched: same answers as a run without faults", () => {
@@ -89,7 +133,12 @@ test("killed during a retry: --resume goes on with the retry from its checkpoint
   const dir = join(root, "retry-kill");
   const run = startSolve(solveArgs(dir), { TTT_INJECT_FAULT: `${nan},stall@swap-colours:600#2` });
   const marker = join(dir, "run/checkpoints/swap-colours");
-  const atStep600 = () => existsSync(marker) && readdirSync(marker).some((v) => /^v\d+$/.test(v) && readFileSync(join(marker, v, "manifest.json"), "utf8").includes('"step": 600'));
+  const atStep600 = () =>
+    existsSync(marker) &&
+    readdirSync(marker).some(
+      (v) =>
+        /^v\d+$/.test(v) && readFileSync(join(marker, v, "manifest.json"), "utf8").includes('"step": 600'),
+    );
   for (let i = 0; i < 600 && !atStep600(); i++) await Bun.sleep(50);
   run.proc.kill("SIGKILL");
   await run.done;
@@ -114,7 +163,13 @@ test("two solves on one run directory: the second refuses naming the first's pid
   expect(second.stderr).toContain(holder);
   const third = await runSolve(solveArgs(dir, { output: join(dir, "third.json") }));
   expect(third.stderr).toContain(holder);
-  const prune = Bun.spawnSync([process.execPath, "src/cli/main.ts", "checkpoints", "prune", join(dir, "run")]);
+  const prune = Bun.spawnSync([
+    process.execPath,
+    "src/cli/main.ts",
+    "checkpoints",
+    "prune",
+    join(dir, "run"),
+  ]);
   expect(prune.exitCode).toBe(1);
   expect(prune.stderr.toString()).toContain(`is in use by ttt solve (pid ${first.proc.pid}`);
   expect(existsSync(lock)).toBe(true);
@@ -133,7 +188,16 @@ test("a lock left by a dead process is taken over", async () => {
   await dead.exited;
   const dir = join(root, "stale");
   mkdirSync(join(dir, "run"), { recursive: true });
-  writeFileSync(join(dir, "run/lock"), JSON.stringify({ ...id, host: hostname(), command: "ttt solve", startedAt: new Date().toISOString(), workers: [] }));
+  writeFileSync(
+    join(dir, "run/lock"),
+    JSON.stringify({
+      ...id,
+      host: hostname(),
+      command: "ttt solve",
+      startedAt: new Date().toISOString(),
+      workers: [],
+    }),
+  );
   const r = await runSolve(solveArgs(dir, { steps: 20 }));
   expect(r.code).toBe(0);
   expect(r.stderr).toContain(`took over the lock left by pid ${dead.pid} (no longer running)`);
@@ -154,7 +218,10 @@ describe("an unwritable run directory: a clear error before any work starts", ()
 
   test("its parent is a file", async () => {
     const dir = join(root, "unwritable-1");
-    await check(solveArgs(dir, { runDir: join(blocker, "run") }), /run directory .*a-file\/run cannot be written \(ENOTDIR/);
+    await check(
+      solveArgs(dir, { runDir: join(blocker, "run") }),
+      /run directory .*a-file\/run cannot be written \(ENOTDIR/,
+    );
     expect(existsSync(join(dir, "submission.json"))).toBe(false);
   }, 30_000);
 
@@ -173,13 +240,23 @@ describe("an unwritable run directory: a clear error before any work starts", ()
       return "/sys/ttt-write-probe/run";
     }
   })();
-  test.skipIf(refused === undefined)(`a folder where writing is refused (${refused})`, async () => {
-    await check(solveArgs(join(root, "unwritable-2"), { runDir: refused! }), /run directory .* cannot be written \((EACCES|EPERM|EROFS)/);
-  }, 30_000);
+  test.skipIf(refused === undefined)(
+    `a folder where writing is refused (${refused})`,
+    async () => {
+      await check(
+        solveArgs(join(root, "unwritable-2"), { runDir: refused! }),
+        /run directory .* cannot be written \((EACCES|EPERM|EROFS)/,
+      );
+    },
+    30_000,
+  );
 
   test("the submission's folder cannot be written", async () => {
     const dir = join(root, "unwritable-3");
-    await check(solveArgs(dir, { output: join(blocker, "submission.json") }), /submission file .*a-file\/submission\.json cannot be written \(ENOTDIR/);
+    await check(
+      solveArgs(dir, { output: join(blocker, "submission.json") }),
+      /submission file .*a-file\/submission\.json cannot be written \(ENOTDIR/,
+    );
     expect(existsSync(join(dir, "run/lock"))).toBe(false);
   }, 30_000);
 });

@@ -18,7 +18,18 @@ import { observed, openRealTrainer, TestClock } from "./helpers/real-trainer.ts"
 // of colour 1, so the right answer is [[2]] and every answer is one cell.
 const task: Task = {
   id: "t",
-  train: [{ input: gridFromRows([[1, 1], [1, 3]]), output: gridFromRows([[2, 2], [2, 3]]) }],
+  train: [
+    {
+      input: gridFromRows([
+        [1, 1],
+        [1, 3],
+      ]),
+      output: gridFromRows([
+        [2, 2],
+        [2, 3],
+      ]),
+    },
+  ],
   test: [{ input: gridFromRows([[1]]) }],
 };
 const cell = (v: number): Grid => gridFromRows([[v]]);
@@ -51,7 +62,10 @@ async function realSetUp(plan: TaskPlan, startLogit?: number) {
 /** The model with every decode() input recorded (copied: the EMA's arrays change in place). */
 function recordingDecodes(model: TaskModel<unknown>): { model: TaskModel<unknown>; seen: Float32Array[] } {
   const seen: Float32Array[] = [];
-  return { seen, model: { ...model, decode: (out) => (seen.push(Float32Array.from(out.logits!)), model.decode(out)) } };
+  return {
+    seen,
+    model: { ...model, decode: (out) => (seen.push(Float32Array.from(out.logits!)), model.decode(out)) },
+  };
 }
 
 describe("trainTask (colour-map, real training)", () => {
@@ -62,7 +76,9 @@ describe("trainTask (colour-map, real training)", () => {
     const { model, seen } = recordingDecodes(real.model);
     const chunks: number[] = [];
     const leaders: string[] = [];
-    const r = await trainTask(plan, model, trainer, { onChunk: (c) => (chunks.push(c.step), leaders.push(keys(c.answers[0])[0]!)) });
+    const r = await trainTask(plan, model, trainer, {
+      onChunk: (c) => (chunks.push(c.step), leaders.push(keys(c.answers[0])[0]!)),
+    });
     expect(r.stop).toBe("steps");
     expect(r.steps).toBe(100);
     expect(r.losses).toHaveLength(100);
@@ -92,7 +108,9 @@ describe("trainTask (colour-map, real training)", () => {
     const plan = planTask(task, { seed: 0, steps: 1000, chunk: 10, patience: 40 });
     const { model, trainer } = await realSetUp(plan, 4);
     const signatures: [number, string][] = [];
-    const r = await trainTask(plan, model, trainer, { onChunk: (c) => signatures.push([c.step, c.answers.map((a) => keys(a).join("|")).join("||")]) });
+    const r = await trainTask(plan, model, trainer, {
+      onChunk: (c) => signatures.push([c.step, c.answers.map((a) => keys(a).join("|")).join("||")]),
+    });
     // The first step at which the attempts had been the same for 40 steps.
     let since = 0;
     let expected: number | undefined;
@@ -184,7 +202,8 @@ describe("trainTask (colour-map, real training)", () => {
     const trainer = observed(real.trainer, {
       beforeStep: async (n) => {
         if (n !== 4) return;
-        for (const e of openSessions()) if (e.label.startsWith(`${real.model.spec.key}:`)) await releaseSession(e);
+        for (const e of openSessions())
+          if (e.label.startsWith(`${real.model.spec.key}:`)) await releaseSession(e);
       },
     });
     const after: TestAnswer[][] = [];
@@ -205,6 +224,9 @@ test("loss curves are subsampled to at most 200 points with the first and last s
   expect(c.length).toBeLessThanOrEqual(200);
   expect(c[0]).toEqual([1, 0]);
   expect(c[c.length - 1]).toEqual([1000, 999]);
-  expect(subsampleLosses([1, NaN])).toEqual([[1, 1], [2, null]]);
+  expect(subsampleLosses([1, NaN])).toEqual([
+    [1, 1],
+    [2, null],
+  ]);
   expect(subsampleLosses([])).toEqual([]);
 });

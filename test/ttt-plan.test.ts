@@ -1,6 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { gridFromRows, makeGrid, type Task } from "../src/arc/index.ts";
-import { BASE_STEPS, TIME_LIMITED_STEPS_FACTOR, chooseChunk, defaultSteps, memoryProblem, planTask, REFERENCE_COST, taskSeed, weightOf } from "../src/ttt/plan.ts";
+import {
+  BASE_STEPS,
+  TIME_LIMITED_STEPS_FACTOR,
+  chooseChunk,
+  defaultSteps,
+  memoryProblem,
+  planTask,
+  REFERENCE_COST,
+  taskSeed,
+  weightOf,
+} from "../src/ttt/plan.ts";
 
 const task = (id: string, side: number, colours = 2, pairs = 3): Task => {
   const g = makeGrid(side, side);
@@ -12,7 +22,15 @@ describe("planTask", () => {
   test("shapes, colours and same-shape from the visible grids", () => {
     const t: Task = {
       id: "x",
-      train: [{ input: gridFromRows([[1, 0], [0, 0]]), output: gridFromRows([[2, 2, 2]]) }],
+      train: [
+        {
+          input: gridFromRows([
+            [1, 0],
+            [0, 0],
+          ]),
+          output: gridFromRows([[2, 2, 2]]),
+        },
+      ],
       test: [{ input: gridFromRows([[5], [5], [5]]) }],
     };
     const p = planTask(t, { seed: 1 });
@@ -37,7 +55,9 @@ describe("planTask", () => {
     expect(planTask(task("a", 3), { seed: 7 }).seed).toBe(planTask(task("a", 3), { seed: 7 }).seed);
     expect(taskSeed(7, "a")).not.toBe(taskSeed(7, "b"));
     expect(taskSeed(7, "a")).not.toBe(taskSeed(8, "a"));
-    expect(Number.isInteger(taskSeed(0, "a")) && taskSeed(0, "a") >= 0 && taskSeed(0, "a") < 2 ** 32).toBe(true);
+    expect(Number.isInteger(taskSeed(0, "a")) && taskSeed(0, "a") >= 0 && taskSeed(0, "a") < 2 ** 32).toBe(
+      true,
+    );
   });
 
   test("step budget scales with size, in whole chunks, within 0.75x..1.5x of the base", () => {
@@ -77,7 +97,9 @@ test("chooseChunk prefers a divisor of the budget near the preferred size", () =
 });
 
 test("memory check: a clear skip message over the limit, none under it or without one", () => {
-  expect(memoryProblem(3 * 2 ** 30, 2 * 2 ** 30)).toBe("needs about 3.0 GiB, over --max-memory 2.0 GiB: skipped");
+  expect(memoryProblem(3 * 2 ** 30, 2 * 2 ** 30)).toBe(
+    "needs about 3.0 GiB, over --max-memory 2.0 GiB: skipped",
+  );
   expect(memoryProblem(2 ** 30, 2 * 2 ** 30)).toBeUndefined();
   expect(memoryProblem(2 ** 40, undefined)).toBeUndefined();
 });

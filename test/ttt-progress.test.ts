@@ -17,15 +17,33 @@ const record = (over: Partial<TaskRecord> = {}): TaskRecord => ({
 });
 
 test("the per-task line: steps, stop reason, time, loss, confidences, correctness", () => {
-  expect(taskLine(record({ correct: [true] }), 3, 7)).toBe("[3/7] abc  ok  400 steps (stable)  12.3s  loss 0.0123  conf 0.91/0.05  correct");
+  expect(taskLine(record({ correct: [true] }), 3, 7)).toBe(
+    "[3/7] abc  ok  400 steps (stable)  12.3s  loss 0.0123  conf 0.91/0.05  correct",
+  );
   expect(taskLine(record({ correct: [false] }), 3, 7)).toMatch(/ {2}wrong$/);
-  const two = record({ answers: [record().answers[0]!, { attempts: [[[3]]], confidences: [1], distinct: 1 }], correct: [true, false] });
+  const two = record({
+    answers: [record().answers[0]!, { attempts: [[[3]]], confidences: [1], distinct: 1 }],
+    correct: [true, false],
+  });
   expect(taskLine(two, 1, 1)).toMatch(/conf 0\.91\/0\.05 1\.00 {2}correct 1\/2$/);
   expect(taskLine(record(), 1, 1)).not.toMatch(/correct|wrong/);
-  expect(taskLine(notRunRecord("big", "skipped", "memory", "needs about 3.0 GiB, over --max-memory 2.0 GiB: skipped", 1), 2, 2)).toBe(
-    "[2/2] big  skipped  - needs about 3.0 GiB, over --max-memory 2.0 GiB: skipped",
-  );
-  expect(taskLine(record({ stop: "nonfinite", message: "loss became NaN/Inf at step 25; kept the answers from before it" }), 1, 1)).toMatch(/\(loss became NaN\/Inf at step 25; kept the answers from before it\)$/);
+  expect(
+    taskLine(
+      notRunRecord("big", "skipped", "memory", "needs about 3.0 GiB, over --max-memory 2.0 GiB: skipped", 1),
+      2,
+      2,
+    ),
+  ).toBe("[2/2] big  skipped  - needs about 3.0 GiB, over --max-memory 2.0 GiB: skipped");
+  expect(
+    taskLine(
+      record({
+        stop: "nonfinite",
+        message: "loss became NaN/Inf at step 25; kept the answers from before it",
+      }),
+      1,
+      1,
+    ),
+  ).toMatch(/\(loss became NaN\/Inf at step 25; kept the answers from before it\)$/);
 });
 
 test("piped: one plain line per task, nothing else", () => {
@@ -37,7 +55,10 @@ test("piped: one plain line per task, nothing else", () => {
   d.taskDone(record(), 1);
   d.log("warn", "careful");
   d.end();
-  expect(lines).toEqual(["[1/2] abc  ok  400 steps (stable)  12.3s  loss 0.0123  conf 0.91/0.05", "warn: careful"]);
+  expect(lines).toEqual([
+    "[1/2] abc  ok  400 steps (stable)  12.3s  loss 0.0123  conf 0.91/0.05",
+    "warn: careful",
+  ]);
 });
 
 test("terminal: a progress line with tasks done, the running task's step and loss, elapsed and ETA", () => {
@@ -48,7 +69,9 @@ test("terminal: a progress line with tasks done, the running task's step and los
   d.taskStarted("abc", 1);
   expect(d.line()).toMatch(/ 0\/4 tasks {2}abc setting up {2}/);
   d.chunk("abc", 150, 1000, 0.0213);
-  expect(d.line()).toMatch(/^\[\.{20}\] 0\/4 tasks {2}abc step 150\/1000 loss 0\.0213 {2}\S+ elapsed, ETA \S+$/);
+  expect(d.line()).toMatch(
+    /^\[\.{20}\] 0\/4 tasks {2}abc step 150\/1000 loss 0\.0213 {2}\S+ elapsed, ETA \S+$/,
+  );
   d.taskDone(record({ id: "abc" }), 1);
   expect(out).toContain("\r\x1b[2K[1/4] abc  ok  400 steps (stable)");
   expect(d.line()).toMatch(/^\[#{5}\.{15}\] 1\/4 tasks {2}/);
@@ -61,9 +84,25 @@ test("the final summary", () => {
     submission: "submission.json",
     runDir: "runs/x",
     totals: {
-      tasks: 3, ok: 2, skipped: 1, failed: 0, invalid: 0, steps: 800, seconds: 29.1, medianTaskSeconds: 14.4, maxTaskSeconds: 14.6,
-      stepsPerSecond: 38.1, peakMemoryBytes: 265 * 2 ** 20,
-      score: { score: 2 / 3, tasks: 3, outputsCorrect: 3, outputsTotal: 4, outputFraction: 0.75, passed: ["a", "b"] },
+      tasks: 3,
+      ok: 2,
+      skipped: 1,
+      failed: 0,
+      invalid: 0,
+      steps: 800,
+      seconds: 29.1,
+      medianTaskSeconds: 14.4,
+      maxTaskSeconds: 14.6,
+      stepsPerSecond: 38.1,
+      peakMemoryBytes: 265 * 2 ** 20,
+      score: {
+        score: 2 / 3,
+        tasks: 3,
+        outputsCorrect: 3,
+        outputsTotal: 4,
+        outputFraction: 0.75,
+        passed: ["a", "b"],
+      },
     },
   } as unknown as RunReport;
   expect(summaryLines(report)).toEqual([

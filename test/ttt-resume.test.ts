@@ -5,11 +5,30 @@
 // injected into the solver itself is `stall` (test/helpers: a task that never ends its chunk), so the
 // kill lands while a known task is surely in flight with known checkpoints.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng } from "../src/arc/index.ts";
-import { FIXTURE as FIXTURE_ARG, FIXTURE_IDS, killResumeTrial, readResults, runSolve, solveArgs, startSolve, type Results, type TrialResult } from "./helpers/kill-resume.ts";
+import {
+  FIXTURE as FIXTURE_ARG,
+  FIXTURE_IDS,
+  killResumeTrial,
+  readResults,
+  runSolve,
+  solveArgs,
+  startSolve,
+  type Results,
+  type TrialResult,
+} from "./helpers/kill-resume.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ttt-resume-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -35,18 +54,24 @@ describe(`kill -9 at a random moment, then --resume (${TRIALS} trials)`, () => {
   const rng = new Rng(20261124);
   const fractions = Array.from({ length: TRIALS }, () => 0.05 + 1.05 * rng.float());
 
-  test.each(fractions.map((f, i) => [i + 1, f.toFixed(2), f] as const))("trial %i: kill at %s of the uninterrupted run's time", async (i, _shown, f) => {
-    const dir = join(root, `trial-${i}`);
-    mkdirSync(dir);
-    const r = await killResumeTrial(dir, Math.round(f * refSeconds * 1000), ref);
-    results.push(r);
-    expect(r.problems).toEqual([]);
-  }, 60_000);
+  test.each(fractions.map((f, i) => [i + 1, f.toFixed(2), f] as const))(
+    "trial %i: kill at %s of the uninterrupted run's time",
+    async (i, _shown, f) => {
+      const dir = join(root, `trial-${i}`);
+      mkdirSync(dir);
+      const r = await killResumeTrial(dir, Math.round(f * refSeconds * 1000), ref);
+      results.push(r);
+      expect(r.problems).toEqual([]);
+    },
+    60_000,
+  );
 
   test("the trials covered kills in the middle of tasks", () => {
     const by = new Map<string, number>();
     for (const r of results) by.set(r.category, (by.get(r.category) ?? 0) + 1);
-    console.log(`kill/resume trials (${results.length}): ${[...by].map(([k, n]) => `${k} ${n}`).join(", ")}; tasks kept ${results.reduce((s, r) => s + r.kept, 0)}, continued from a checkpoint ${results.reduce((s, r) => s + r.fromCheckpoint, 0)}; submission read valid ${results.reduce((s, r) => s + r.submissionReads, 0)} times`);
+    console.log(
+      `kill/resume trials (${results.length}): ${[...by].map(([k, n]) => `${k} ${n}`).join(", ")}; tasks kept ${results.reduce((s, r) => s + r.kept, 0)}, continued from a checkpoint ${results.reduce((s, r) => s + r.fromCheckpoint, 0)}; submission read valid ${results.reduce((s, r) => s + r.submissionReads, 0)} times`,
+    );
     expect(results).toHaveLength(TRIALS);
     expect(results.filter((r) => r.fromCheckpoint > 0).length).toBeGreaterThanOrEqual(3);
     expect(results.filter((r) => r.kept > 0).length).toBeGreaterThanOrEqual(3);
@@ -59,12 +84,15 @@ describe(`kill -9 at a random moment, then --resume (${TRIALS} trials)`, () => {
  */
 const stalled = join(root, "stalled");
 beforeAll(async () => {
-  const run = startSolve(solveArgs(stalled, { steps: 2000 }), { TTT_INJECT_FAULT: "stall@swap-colours:1500" });
+  const run = startSolve(solveArgs(stalled, { steps: 2000 }), {
+    TTT_INJECT_FAULT: "stall@swap-colours:1500",
+  });
   const v15 = join(stalled, "run/checkpoints/swap-colours/v000015/manifest.json");
   for (let i = 0; i < 600 && !existsSync(v15); i++) await Bun.sleep(50);
   run.proc.kill("SIGKILL");
   await run.done;
-  if (!existsSync(v15)) throw new Error(`the stalled run did not reach step 1500: ${(await run.done).stderr}`);
+  if (!existsSync(v15))
+    throw new Error(`the stalled run did not reach step 1500: ${(await run.done).stderr}`);
 });
 
 let ref2000: Results;
@@ -102,19 +130,27 @@ describe("damaged checkpoints are detected, named, and the previous good version
       writeFileSync(f, bytes);
     });
     expect(stderr).toContain("checkpoints/swap-colours/v000015/state.bin: sha256 mismatch");
-    expect(record.checkpointProblems).toEqual(["checkpoint checkpoints/swap-colours/v000015/state.bin: sha256 mismatch (damaged)"]);
+    expect(record.checkpointProblems).toEqual([
+      "checkpoint checkpoints/swap-colours/v000015/state.bin: sha256 mismatch (damaged)",
+    ]);
     expect(record.resumedFrom).toEqual({ version: 14, step: 1400 });
   }, 60_000);
 
   test("a truncated manifest: v15 rejected, v14 used", async () => {
-    const { stderr, record } = await damagedResume("truncated-manifest", (d) => truncateSync(join(d, "v000015/manifest.json"), 40));
+    const { stderr, record } = await damagedResume("truncated-manifest", (d) =>
+      truncateSync(join(d, "v000015/manifest.json"), 40),
+    );
     expect(stderr).toContain("checkpoints/swap-colours/v000015/manifest.json: not valid JSON");
     expect(record.resumedFrom).toEqual({ version: 14, step: 1400 });
   }, 60_000);
 
   test("a truncated state file: its size disagrees with the manifest", async () => {
-    const { record } = await damagedResume("truncated-state", (d) => truncateSync(join(d, "v000015/state.bin"), 100));
-    expect(record.checkpointProblems[0]).toMatch(/v000015\/state\.bin: 100 bytes, the manifest says \d+ \(truncated or damaged\)/);
+    const { record } = await damagedResume("truncated-state", (d) =>
+      truncateSync(join(d, "v000015/state.bin"), 100),
+    );
+    expect(record.checkpointProblems[0]).toMatch(
+      /v000015\/state\.bin: 100 bytes, the manifest says \d+ \(truncated or damaged\)/,
+    );
     expect(record.resumedFrom).toEqual({ version: 14, step: 1400 });
   }, 60_000);
 
@@ -130,22 +166,31 @@ describe("damaged checkpoints are detected, named, and the previous good version
       writeFileSync(join(d, "v000014/loop.json"), "{}");
     });
     expect(record.checkpointProblems).toHaveLength(2);
-    expect(record.checkpointProblems.join("\n")).toMatch(/v000015\/manifest\.json: missing[\s\S]*v000014\/loop\.json: \d+ bytes, the manifest says/);
+    expect(record.checkpointProblems.join("\n")).toMatch(
+      /v000015\/manifest\.json: missing[\s\S]*v000014\/loop\.json: \d+ bytes, the manifest says/,
+    );
     expect(record.resumedFrom).toBeUndefined();
   }, 60_000);
 
   test("ttt checkpoints verify names the damaged file and exits 1; list shows the versions", async () => {
     const dir = join(root, "verify");
     cpSync(stalled, dir, { recursive: true });
-    const cli = (...a: string[]) => Bun.spawnSync([process.execPath, "src/cli/main.ts", "checkpoints", ...a], { env: { ...process.env, NO_COLOR: "1" } });
+    const cli = (...a: string[]) =>
+      Bun.spawnSync([process.execPath, "src/cli/main.ts", "checkpoints", ...a], {
+        env: { ...process.env, NO_COLOR: "1" },
+      });
     expect(cli("verify", join(dir, "run")).exitCode).toBe(0);
     const list = cli("list", join(dir, "run")).stdout.toString();
-    expect(list).toMatch(/swap-colours {2}\(checkpoints\/swap-colours\)\n {2}v000014 {2}step 1400 {2}loss \S+ {2}\S+ {2}attempt 1 {2}\S+ KiB\n {2}v000015 {2}step 1500/);
+    expect(list).toMatch(
+      /swap-colours {2}\(checkpoints\/swap-colours\)\n {2}v000014 {2}step 1400 {2}loss \S+ {2}\S+ {2}attempt 1 {2}\S+ KiB\n {2}v000015 {2}step 1500/,
+    );
     const f = join(dir, "run/checkpoints/swap-colours/v000014/state.bin");
     writeFileSync(f, readFileSync(f).subarray(0, 50));
     const v = cli("verify", join(dir, "run"));
     expect(v.exitCode).toBe(1);
-    expect(v.stdout.toString()).toMatch(/^DAMAGED {2}checkpoints\/swap-colours\/v000014\/state\.bin: 50 bytes, the manifest says \d+/m);
+    expect(v.stdout.toString()).toMatch(
+      /^DAMAGED {2}checkpoints\/swap-colours\/v000014\/state\.bin: 50 bytes, the manifest says \d+/m,
+    );
     const p = cli("prune", join(dir, "run"), "--keep", "1");
     expect(p.exitCode).toBe(0);
     expect(p.stdout.toString()).toContain("removed  checkpoints/swap-colours/v000014");
@@ -165,9 +210,15 @@ describe("the run directory on resume", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/journal\.jsonl line 5 is not a whole entry/);
     expect(readResults(dir)).toEqual(ref2000);
-    const ids = readFileSync(journal, "utf8").trim().split("\n").map((l) => JSON.parse(l).id);
+    const ids = readFileSync(journal, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).id);
     expect(ids.sort()).toEqual([...FIXTURE_IDS].sort());
-    expect(JSON.parse(readFileSync(join(dir, "run/tasks/transpose.json"), "utf8")).resumedFrom).toEqual({ version: 20, step: 2000 });
+    expect(JSON.parse(readFileSync(join(dir, "run/tasks/transpose.json"), "utf8")).resumedFrom).toEqual({
+      version: 20,
+      step: 2000,
+    });
   }, 60_000);
 
   test("a resume with other settings is refused, naming run.json and the setting", async () => {
@@ -175,9 +226,16 @@ describe("the run directory on resume", () => {
     cpSync(stalled, dir, { recursive: true });
     const r = await runSolve([...solveArgs(dir, { steps: 1000 }), "--resume"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`run directory ${join(dir, "run")}: run.json field "settings.steps" is 2000, this command asks 1000`);
-    const r2 = await runSolve([...solveArgs(dir, { steps: 2000, extra: ["--tasks", "swap-colours"] }), "--resume"]);
-    expect(r2.stderr).toMatch(/run\.json field "tasks" lists 7 tasks, this command has 1 \(missing: flip-horizontal, recolour-1-to-2, fill-enclosed, \.\.\.\)/);
+    expect(r.stderr).toContain(
+      `run directory ${join(dir, "run")}: run.json field "settings.steps" is 2000, this command asks 1000`,
+    );
+    const r2 = await runSolve([
+      ...solveArgs(dir, { steps: 2000, extra: ["--tasks", "swap-colours"] }),
+      "--resume",
+    ]);
+    expect(r2.stderr).toMatch(
+      /run\.json field "tasks" lists 7 tasks, this command has 1 \(missing: flip-horizontal, recolour-1-to-2, fill-enclosed, \.\.\.\)/,
+    );
   }, 60_000);
 
   test("--resume without --run-dir is a usage error (exit 2)", async () => {
@@ -191,11 +249,12 @@ describe("the run directory on resume", () => {
     cpSync(stalled, dir, { recursive: true });
     const r = await runSolve(solveArgs(dir, { steps: 2000 }));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("already holds a run (choose another --run-dir, or add --resume to continue it)");
+    expect(r.stderr).toContain(
+      "already holds a run (choose another --run-dir, or add --resume to continue it)",
+    );
     const fresh = join(root, "fresh");
     const f = await runSolve([...solveArgs(fresh, { steps: 20 }), "--resume", "--tasks", "swap-colours"]);
     expect(f.code).toBe(0);
     expect(f.stderr).toContain("nothing to resume in");
   }, 60_000);
 });
-

@@ -8,7 +8,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixtureTasks } from "../fixtures/make.ts";
-import { checkSubmissionCovers, gridFromRows, gridToRows, readSubmission, taskToJson, type Task } from "../src/arc/index.ts";
+import {
+  checkSubmissionCovers,
+  gridFromRows,
+  gridToRows,
+  readSubmission,
+  taskToJson,
+  type Task,
+} from "../src/arc/index.ts";
 import { colourMapFamily } from "../src/ttt/baseline.ts";
 import { InlineExecutor } from "../src/ttt/pool.ts";
 import type { Display } from "../src/ttt/progress.ts";
@@ -34,15 +41,27 @@ const fixture = (id: string) => fixtures.find((t) => t.id === id)!;
 const recolour = fixture("recolour-1-to-2");
 const flip = fixture("flip-horizontal");
 const grid30 = Array.from({ length: 30 }, (_, r) => Array.from({ length: 30 }, (_, c) => (r + c) % 3));
-const big: Task = { id: "big", train: [{ input: gridFromRows(grid30), output: gridFromRows(grid30) }], test: [{ input: gridFromRows(grid30), output: gridFromRows(grid30) }] };
+const big: Task = {
+  id: "big",
+  train: [{ input: gridFromRows(grid30), output: gridFromRows(grid30) }],
+  test: [{ input: gridFromRows(grid30), output: gridFromRows(grid30) }],
+};
 const challenges = {
   "recolour-1-to-2": taskToJson(recolour, false),
   "flip-horizontal": taskToJson(flip, false),
   big: taskToJson(big, false),
-  ragged: { train: [{ input: rows("12/3"), output: rows("1") }], test: [{ input: rows("1") }, { input: rows("2") }] },
+  ragged: {
+    train: [{ input: rows("12/3"), output: rows("1") }],
+    test: [{ input: rows("1") }, { input: rows("2") }],
+  },
 };
 const truthRows = (t: Task) => t.test.map((p) => gridToRows(p.output!));
-const solutions = { "recolour-1-to-2": truthRows(recolour), "flip-horizontal": truthRows(flip), big: truthRows(big), ragged: [rows("1"), rows("2")] };
+const solutions = {
+  "recolour-1-to-2": truthRows(recolour),
+  "flip-horizontal": truthRows(flip),
+  big: truthRows(big),
+  ragged: [rows("1"), rows("2")],
+};
 const source = join(dir, "set_challenges.json");
 writeFileSync(source, JSON.stringify(challenges));
 writeFileSync(join(dir, "set_solutions.json"), JSON.stringify(solutions));
@@ -83,7 +102,8 @@ const settings = (name: string, extra: Partial<SolveSettings> = {}): SolveSettin
 });
 
 /** The run's executor: real training, each chunk taking `secondsPerChunk` on `clock`. */
-const executor = (clock: TestClock, secondsPerChunk: number) => new InlineExecutor({ trainer: tickingFactory(clock, secondsPerChunk), now: clock.now });
+const executor = (clock: TestClock, secondsPerChunk: number) =>
+  new InlineExecutor({ trainer: tickingFactory(clock, secondsPerChunk), now: clock.now });
 
 test("the memory limit lies between the small tasks' estimates and the big one's", () => {
   expect(bigEstimate).toBeGreaterThan(maxMemoryBytes);
@@ -103,7 +123,12 @@ describe("solve (inline, colour-map, real training)", async () => {
   test("every task id is in a valid submission; invalid and skipped tasks get [[0]]", () => {
     const sub = readSubmission(s.output);
     expect(sub.errors).toEqual([]);
-    expect([...sub.submission.keys()].sort()).toEqual(["big", "flip-horizontal", "ragged", "recolour-1-to-2"]);
+    expect([...sub.submission.keys()].sort()).toEqual([
+      "big",
+      "flip-horizontal",
+      "ragged",
+      "recolour-1-to-2",
+    ]);
     const sol = new Map(Object.entries(solutions).map(([k, v]) => [k, v.map((r) => gridFromRows(r))]));
     expect(checkSubmissionCovers(sub.submission, sol, s.output)).toEqual([]);
     const answered = sub.submission.get("recolour-1-to-2")!;
@@ -117,25 +142,57 @@ describe("solve (inline, colour-map, real training)", async () => {
 
   test("the model never sees test outputs", () => {
     // Planning builds every valid task once, training the two that fit once more.
-    expect(seenTasks.map((t) => t.id).sort()).toEqual(["big", "flip-horizontal", "flip-horizontal", "recolour-1-to-2", "recolour-1-to-2"]);
+    expect(seenTasks.map((t) => t.id).sort()).toEqual([
+      "big",
+      "flip-horizontal",
+      "flip-horizontal",
+      "recolour-1-to-2",
+      "recolour-1-to-2",
+    ]);
     for (const t of seenTasks) for (const p of t.test) expect(p.output).toBeUndefined();
   });
 
   test("statuses, stop reasons and the score (ARC Prize rule and per-output)", () => {
     expect(result.exitCode).toBe(0);
-    expect(by["recolour-1-to-2"]).toMatchObject({ status: "ok", stop: "steps", steps: 20, correct: [true, true] });
+    expect(by["recolour-1-to-2"]).toMatchObject({
+      status: "ok",
+      stop: "steps",
+      steps: 20,
+      correct: [true, true],
+    });
     expect(by["flip-horizontal"]).toMatchObject({ status: "ok", stop: "steps", steps: 20, correct: [false] });
     expect([by.big!.status, by.big!.stop]).toEqual(["skipped", "memory"]);
     expect(by.big!.message).toContain(`over --max-memory ${formatSize(maxMemoryBytes)}: skipped`);
     expect([by.ragged!.status, by.ragged!.stop]).toEqual(["invalid", "invalid"]);
     expect(by.ragged!.message).toMatch(/ragged/);
-    expect(report.totals.score).toMatchObject({ score: 0.25, tasks: 4, outputsCorrect: 2, outputsTotal: 6, passed: ["recolour-1-to-2"] });
+    expect(report.totals.score).toMatchObject({
+      score: 0.25,
+      tasks: 4,
+      outputsCorrect: 2,
+      outputsTotal: 6,
+      passed: ["recolour-1-to-2"],
+    });
     expect(report.solutions).toBe(join(dir, "set_solutions.json"));
   });
 
   test("the report's shape", () => {
     expect(Object.keys(report).sort()).toEqual(
-      ["command", "loadErrors", "runDir", "settings", "solutions", "source", "startedAt", "state", "submission", "tasks", "tool", "totals", "updatedAt", "version"].sort(),
+      [
+        "command",
+        "loadErrors",
+        "runDir",
+        "settings",
+        "solutions",
+        "source",
+        "startedAt",
+        "state",
+        "submission",
+        "tasks",
+        "tool",
+        "totals",
+        "updatedAt",
+        "version",
+      ].sort(),
     );
     expect(report.state).toBe("finished");
     expect(report.totals).toMatchObject({ tasks: 4, ok: 2, skipped: 1, failed: 0, invalid: 1, steps: 40 });
@@ -146,43 +203,80 @@ describe("solve (inline, colour-map, real training)", async () => {
     expect(report.totals.maxTaskSeconds).toBeCloseTo(2);
     expect(report.totals.stepsPerSecond).toBeCloseTo(10);
     const t = by["recolour-1-to-2"]!;
-    for (const k of ["steps", "seconds", "finalLoss", "lossCurve", "confidences", "peakMemoryBytes", "correct", "stop", "plan"]) expect(t).toHaveProperty(k);
+    for (const k of [
+      "steps",
+      "seconds",
+      "finalLoss",
+      "lossCurve",
+      "confidences",
+      "peakMemoryBytes",
+      "correct",
+      "stop",
+      "plan",
+    ])
+      expect(t).toHaveProperty(k);
     expect(t.provider).toBe("cpu");
     expect(t.lossCurve).toHaveLength(20);
     expect(t.lossCurve.map(([step]) => step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(t.lossCurve[19]).toEqual([20, t.finalLoss]);
     expect(t.finalLoss!).toBeLessThan(t.lossCurve[0]![1]! / 2); // it learned
     // The report's confidences are the record's; a single distinct answer per test input has all of it.
-    expect(t.confidences).toEqual(record("recolour-1-to-2").answers.map((a: { confidences: number[] }) => a.confidences));
+    expect(t.confidences).toEqual(
+      record("recolour-1-to-2").answers.map((a: { confidences: number[] }) => a.confidences),
+    );
     expect(t.confidences).toEqual([[1], [1]]);
     expect(report.loadErrors.some((e) => e.includes("ragged"))).toBe(true);
   });
 
   test("the run directory: run.json, a journal line and a record per task, report.json", () => {
     const runJson = JSON.parse(readFileSync(join(s.runDir, "run.json"), "utf8"));
-    expect(runJson.tasks.map((t: { id: string }) => t.id)).toEqual(["recolour-1-to-2", "flip-horizontal", "big", "ragged"]);
-    const journal = readFileSync(join(s.runDir, "journal.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(runJson.tasks.map((t: { id: string }) => t.id)).toEqual([
+      "recolour-1-to-2",
+      "flip-horizontal",
+      "big",
+      "ragged",
+    ]);
+    const journal = readFileSync(join(s.runDir, "journal.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(journal.map((j) => j.id).sort()).toEqual(["big", "flip-horizontal", "ragged", "recolour-1-to-2"]);
     for (const j of journal) expect(existsSync(join(s.runDir, j.record))).toBe(true);
     const rec = record("recolour-1-to-2");
-    expect(rec.answers.map((a: { attempts: number[][][] }) => a.attempts)).toEqual(solutions["recolour-1-to-2"].map((g) => [g]));
+    expect(rec.answers.map((a: { attempts: number[][][] }) => a.attempts)).toEqual(
+      solutions["recolour-1-to-2"].map((g) => [g]),
+    );
     expect(record("flip-horizontal").answers[0].attempts[0]).not.toEqual(solutions["flip-horizontal"][0]);
     expect(JSON.parse(readFileSync(join(s.runDir, "report.json"), "utf8")).state).toBe("finished");
     expect(() => new RunDir(s.runDir, [])).toThrow(/already holds a run/);
   });
 
   test("one line per finished task", () => {
-    expect(display.lines.filter((l) => !l.startsWith("warn")).sort()).toEqual(["big skipped memory", "flip-horizontal ok steps", "ragged invalid invalid", "recolour-1-to-2 ok steps"]);
+    expect(display.lines.filter((l) => !l.startsWith("warn")).sort()).toEqual([
+      "big skipped memory",
+      "flip-horizontal ok steps",
+      "ragged invalid invalid",
+      "recolour-1-to-2 ok steps",
+    ]);
   });
 });
 
 describe("solve: budgets and failures", () => {
   test("a spent time budget skips the remaining tasks but still writes a valid submission", async () => {
     const clock = new TestClock();
-    const s = settings("run-b", { timeBudget: 10, steps: 1000, taskIds: ["recolour-1-to-2", "flip-horizontal"] });
+    const s = settings("run-b", {
+      timeBudget: 10,
+      steps: 1000,
+      taskIds: ["recolour-1-to-2", "flip-horizontal"],
+    });
     // Each real chunk takes 1 s on the run's clock; the budget of 10 s (2 s margin) is shared by weight:
     // under 4 s for the first task, what is left for the second.
-    const r = await solve(s, { executor: executor(clock, 1), display: quiet(), now: clock.now, startedAt: 0 });
+    const r = await solve(s, {
+      executor: executor(clock, 1),
+      display: quiet(),
+      now: clock.now,
+      startedAt: 0,
+    });
     const by = Object.fromEntries(r.report.tasks.map((t) => [t.id, t]));
     for (const t of r.report.tasks) {
       expect(t.seconds).toBeLessThanOrEqual(t.allottedSeconds!);
@@ -201,7 +295,12 @@ describe("solve: budgets and failures", () => {
   test("no time left at all: tasks are skipped, exit code 1", async () => {
     const clock = new TestClock(100);
     const s = settings("run-c", { timeBudget: 50, taskIds: ["recolour-1-to-2"] });
-    const r = await solve(s, { executor: executor(clock, 1), display: quiet(), now: clock.now, startedAt: 0 });
+    const r = await solve(s, {
+      executor: executor(clock, 1),
+      display: quiet(),
+      now: clock.now,
+      startedAt: 0,
+    });
     expect(r.report.tasks[0]).toMatchObject({ status: "skipped", stop: "no-time" });
     expect(r.exitCode).toBe(1);
     expect(Object.keys(JSON.parse(readFileSync(s.output, "utf8")))).toEqual(["recolour-1-to-2"]);
@@ -216,7 +315,12 @@ describe("solve: budgets and failures", () => {
       const s = settings("run-d", { taskIds: ["recolour-1-to-2", "flip-horizontal"] });
       const r = await solve(s, { executor: executor(new TestClock(), 0), display: quiet() });
       const by = Object.fromEntries(r.report.tasks.map((t) => [t.id, t]));
-      expect(by["recolour-1-to-2"]).toMatchObject({ status: "failed", stop: "error", steps: 0, correct: [false, false] });
+      expect(by["recolour-1-to-2"]).toMatchObject({
+        status: "failed",
+        stop: "error",
+        steps: 0,
+        correct: [false, false],
+      });
       expect(by["recolour-1-to-2"]!.message).toMatch(/injected/i);
       expect(by["flip-horizontal"]).toMatchObject({ status: "ok", stop: "steps", steps: 20 });
       expect(r.exitCode).toBe(0);
@@ -228,16 +332,26 @@ describe("solve: budgets and failures", () => {
   });
 
   test("unknown --tasks ids are a usage problem", async () => {
-    await expect(solve(settings("run-e", { taskIds: ["nope"] }), { display: quiet() })).rejects.toThrow(/--tasks: no task nope/);
+    await expect(solve(settings("run-e", { taskIds: ["nope"] }), { display: quiet() })).rejects.toThrow(
+      /--tasks: no task nope/,
+    );
   });
 });
 
 test("a model family that cannot be loaded: every task failed, a valid submission, exit code 1", async () => {
-  const s = settings("run-f", { family: "./no/such/family.ts", taskIds: ["recolour-1-to-2", "flip-horizontal"] });
+  const s = settings("run-f", {
+    family: "./no/such/family.ts",
+    taskIds: ["recolour-1-to-2", "flip-horizontal"],
+  });
   const lines = quiet();
   const r = await solve(s, { display: lines, executor: new InlineExecutor() });
   expect(r.exitCode).toBe(1);
-  expect(r.report.tasks.map((t) => [t.id, t.status])).toEqual([["recolour-1-to-2", "failed"], ["flip-horizontal", "failed"]]);
-  expect(r.report.tasks[0]!.message).toMatch(/model family "\.\/no\/such\/family\.ts" cannot be loaded \(families: multitensor, colour-map\)/);
+  expect(r.report.tasks.map((t) => [t.id, t.status])).toEqual([
+    ["recolour-1-to-2", "failed"],
+    ["flip-horizontal", "failed"],
+  ]);
+  expect(r.report.tasks[0]!.message).toMatch(
+    /model family "\.\/no\/such\/family\.ts" cannot be loaded \(families: multitensor, colour-map\)/,
+  );
   expect(readSubmission(s.output).errors).toEqual([]);
 });

@@ -4,7 +4,11 @@ import { OutputEma } from "../src/ttt/ema.ts";
 import { AnswerSelector, logAddExp } from "../src/ttt/select.ts";
 import { StabilityTracker } from "../src/ttt/stability.ts";
 
-const G = (v: number): Grid => gridFromRows([[v, v], [v, 0]]);
+const G = (v: number): Grid =>
+  gridFromRows([
+    [v, v],
+    [v, 0],
+  ]);
 
 describe("logAddExp", () => {
   test("is log(e^a + e^b), stable for large values, with -Infinity as the empty sum", () => {
@@ -19,8 +23,20 @@ describe("logAddExp", () => {
 describe("AnswerSelector", () => {
   test("merges observations of the same grid by log-add-exp, per test input", () => {
     const s = new AnswerSelector(2);
-    s.add([{ grid: G(1), score: -1 }, { grid: G(5), score: -2 }], 10);
-    s.add([{ grid: G(1), score: -1 }, { grid: G(6), score: -1 }], 20);
+    s.add(
+      [
+        { grid: G(1), score: -1 },
+        { grid: G(5), score: -2 },
+      ],
+      10,
+    );
+    s.add(
+      [
+        { grid: G(1), score: -1 },
+        { grid: G(6), score: -1 },
+      ],
+      20,
+    );
     const [a, b] = [s.ranked(0), s.ranked(1)];
     expect(a).toHaveLength(1);
     expect(a[0]!.score).toBeCloseTo(-1 + Math.log(2), 12);

@@ -19,12 +19,17 @@ describe("parseDuration", () => {
     expect(parseDuration(text)).toBeCloseTo(seconds, 9);
   });
 
-  test.each(["", "h", "12x", "1h30", "-5s", "1h 30m", "abc", "1h1h", "5 s", "30m1h2"])("rejects %p", (text) => {
-    expect(() => parseDuration(text, "--time-budget")).toThrow(OptionError);
-  });
+  test.each(["", "h", "12x", "1h30", "-5s", "1h 30m", "abc", "1h1h", "5 s", "30m1h2"])(
+    "rejects %p",
+    (text) => {
+      expect(() => parseDuration(text, "--time-budget")).toThrow(OptionError);
+    },
+  );
 
   test("the message names the option and gives examples", () => {
-    expect(() => parseDuration("soon", "--time-budget")).toThrow(/--time-budget "soon": expected e\.g\. 12h, 90m, 45s, 1h30m/);
+    expect(() => parseDuration("soon", "--time-budget")).toThrow(
+      /--time-budget "soon": expected e\.g\. 12h, 90m, 45s, 1h30m/,
+    );
   });
 });
 

@@ -2,7 +2,13 @@
 // Each is a small plain value with a readable key ("rot90", "perm:0123456789", "order:2,0,1") and an
 // exact inverse. A chain applies several in turn; its key joins theirs with "|".
 import { COLOURS, type Grid } from "./grid.ts";
-import { DIHEDRAL_INVERSE, DIHEDRAL_NAMES, applyColourMap, applyDihedral, type DihedralName } from "./dihedral.ts";
+import {
+  DIHEDRAL_INVERSE,
+  DIHEDRAL_NAMES,
+  applyColourMap,
+  applyDihedral,
+  type DihedralName,
+} from "./dihedral.ts";
 import type { Rng } from "./random.ts";
 import type { Task } from "./task.ts";
 
@@ -26,15 +32,20 @@ export function augmentationKey(aug: Augmentation): string {
 
 /** An augmentation from its key. Throws RangeError on a malformed key. */
 export function parseAugmentation(key: string): Augmentation {
-  if ((DIHEDRAL_NAMES as readonly string[]).includes(key)) return { kind: "dihedral", name: key as DihedralName };
+  if ((DIHEDRAL_NAMES as readonly string[]).includes(key))
+    return { kind: "dihedral", name: key as DihedralName };
   if (key.startsWith("perm:")) {
     const digits = key.slice(5);
     const map = [...digits].map(Number);
-    if (!/^[0-9]{10}$/.test(digits) || !isPermutation(map, COLOURS)) throw new RangeError(`bad colour permutation key "${key}"`);
+    if (!/^[0-9]{10}$/.test(digits) || !isPermutation(map, COLOURS))
+      throw new RangeError(`bad colour permutation key "${key}"`);
     return { kind: "colours", map };
   }
   if (key.startsWith("order:")) {
-    const order = key.slice(6).split(",").map((s) => (/^[0-9]+$/.test(s) ? Number(s) : NaN));
+    const order = key
+      .slice(6)
+      .split(",")
+      .map((s) => (/^[0-9]+$/.test(s) ? Number(s) : NaN));
     if (!isPermutation(order, order.length)) throw new RangeError(`bad order key "${key}"`);
     return { kind: "order", order };
   }
@@ -67,7 +78,9 @@ export function augmentTask(aug: Augmentation, task: Task): Task {
   return {
     id: task.id,
     train: task.train.map((p) => ({ input: g(p.input), output: g(p.output) })),
-    test: task.test.map((t) => (t.output ? { input: g(t.input), output: g(t.output) } : { input: g(t.input) })),
+    test: task.test.map((t) =>
+      t.output ? { input: g(t.input), output: g(t.output) } : { input: g(t.input) },
+    ),
   };
 }
 
@@ -113,8 +126,16 @@ export function randomOrder(rng: Rng, n: number): Augmentation {
 }
 
 /** A random chain for a task: a dihedral transform, a colour permutation and a train order. */
-export function randomChain(rng: Rng, task: Task, options: { keepBackground?: boolean } = {}): Augmentation[] {
-  return [randomDihedral(rng), randomColourMap(rng, options.keepBackground ?? true), randomOrder(rng, task.train.length)];
+export function randomChain(
+  rng: Rng,
+  task: Task,
+  options: { keepBackground?: boolean } = {},
+): Augmentation[] {
+  return [
+    randomDihedral(rng),
+    randomColourMap(rng, options.keepBackground ?? true),
+    randomOrder(rng, task.train.length),
+  ];
 }
 
 function isPermutation(values: readonly number[], n: number): boolean {

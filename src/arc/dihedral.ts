@@ -6,7 +6,16 @@ import type { Grid } from "./grid.ts";
  * (flipH), mirror top-bottom (flipV), transpose about the main diagonal (flipT), and about the
  * anti-diagonal (flipA).
  */
-export const DIHEDRAL_NAMES = ["id", "rot90", "rot180", "rot270", "flipH", "flipV", "flipT", "flipA"] as const;
+export const DIHEDRAL_NAMES = [
+  "id",
+  "rot90",
+  "rot180",
+  "rot270",
+  "flipH",
+  "flipV",
+  "flipT",
+  "flipA",
+] as const;
 export type DihedralName = (typeof DIHEDRAL_NAMES)[number];
 
 /** The transform that undoes each one. */

@@ -30,7 +30,8 @@ export function gridFromRows(rows: readonly (readonly number[])[]): Grid {
     if (row.length !== width) throw new RangeError(`row ${r}: ${row.length} cells, expected ${width}`);
     for (let c = 0; c < width; c++) {
       const v = row[c]!;
-      if (!Number.isInteger(v) || v < 0 || v > 9) throw new RangeError(`row ${r} col ${c}: ${v} is not a colour 0..9`);
+      if (!Number.isInteger(v) || v < 0 || v > 9)
+        throw new RangeError(`row ${r} col ${c}: ${v} is not a colour 0..9`);
       cells[r * width + c] = v;
     }
   }
@@ -40,7 +41,8 @@ export function gridFromRows(rows: readonly (readonly number[])[]): Grid {
 /** The JSON form of a grid: a list of rows of colours. */
 export function gridToRows(grid: Grid): number[][] {
   const rows: number[][] = [];
-  for (let r = 0; r < grid.height; r++) rows.push(Array.from(grid.cells.subarray(r * grid.width, (r + 1) * grid.width)));
+  for (let r = 0; r < grid.height; r++)
+    rows.push(Array.from(grid.cells.subarray(r * grid.width, (r + 1) * grid.width)));
   return rows;
 }
 
@@ -69,7 +71,10 @@ export function sameShape(a: Grid, b: Grid): boolean {
  */
 export function gridHash(grid: Grid): string {
   // Offset basis 0xcbf29ce484222325, little-endian 16-bit limbs.
-  let h0 = 0x2325, h1 = 0x8422, h2 = 0x9ce4, h3 = 0xcbf2;
+  let h0 = 0x2325,
+    h1 = 0x8422,
+    h2 = 0x9ce4,
+    h3 = 0xcbf2;
   const feed = (byte: number) => {
     h0 ^= byte;
     // Multiply by the prime 0x100000001b3 = 2^40 + 0x1b3 (limb 0: 0x1b3, limb 2: 0x100), modulo 2^64.
@@ -98,7 +103,9 @@ export function gridKey(grid: Grid): string {
 
 /** The grid as text, one line per row ("012\n345"), for messages and debugging. */
 export function gridToText(grid: Grid): string {
-  return gridToRows(grid).map((row) => row.join("")).join("\n");
+  return gridToRows(grid)
+    .map((row) => row.join(""))
+    .join("\n");
 }
 
 /** The set of colours a grid uses, as a 10-bit mask (bit c set when colour c occurs). */
@@ -110,5 +117,6 @@ export function colourMask(grid: Grid): number {
 
 function checkShape(height: number, width: number): void {
   const ok = (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_GRID_SIDE;
-  if (!ok(height) || !ok(width)) throw new RangeError(`grid shape ${height}x${width}: expected 1..30 x 1..30`);
+  if (!ok(height) || !ok(width))
+    throw new RangeError(`grid shape ${height}x${width}: expected 1..30 x 1..30`);
 }

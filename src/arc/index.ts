@@ -3,8 +3,22 @@
 export * from "./grid.ts";
 export * from "./task.ts";
 export * from "./load-error.ts";
-export { parseJson, findJsonSyntaxProblem, lineColumn, entriesInTextOrder, topLevelKeys, type JsonSyntaxProblem } from "./json-syntax.ts";
-export { GridRowsSchema, TaskSchema, SolutionListSchema, AttemptsListSchema, formatPath, describeValue } from "./schema.ts";
+export {
+  parseJson,
+  findJsonSyntaxProblem,
+  lineColumn,
+  entriesInTextOrder,
+  topLevelKeys,
+  type JsonSyntaxProblem,
+} from "./json-syntax.ts";
+export {
+  GridRowsSchema,
+  TaskSchema,
+  SolutionListSchema,
+  AttemptsListSchema,
+  formatPath,
+  describeValue,
+} from "./schema.ts";
 export * from "./parse-tasks.ts";
 export * from "./load.ts";
 export * from "./random.ts";

@@ -17,7 +17,11 @@ export function parseJson(text: string, file: string): { value: unknown } | { er
   try {
     return { value: JSON.parse(body) };
   } catch (cause) {
-    const p = findJsonSyntaxProblem(body) ?? { line: 1, column: 1, reason: String((cause as Error)?.message ?? cause) };
+    const p = findJsonSyntaxProblem(body) ?? {
+      line: 1,
+      column: 1,
+      reason: String((cause as Error)?.message ?? cause),
+    };
     return {
       error: new LoadError({
         file,
@@ -31,7 +35,11 @@ export function parseJson(text: string, file: string): { value: unknown } | { er
 
 /** The first syntax problem in a JSON text, or undefined when the text is valid JSON. */
 export function findJsonSyntaxProblem(text: string): JsonSyntaxProblem | undefined {
-  const at = (offset: number, reason: string): JsonSyntaxProblem => ({ offset, ...lineColumn(text, offset), reason });
+  const at = (offset: number, reason: string): JsonSyntaxProblem => ({
+    offset,
+    ...lineColumn(text, offset),
+    reason,
+  });
   const stack: number[] = []; // 0x7b '{' or 0x5b '['
   type State = "value" | "value-or-close" | "after" | "key" | "key-or-close" | "colon";
   let state: State = "value";
@@ -39,7 +47,8 @@ export function findJsonSyntaxProblem(text: string): JsonSyntaxProblem | undefin
   const n = text.length;
   for (;;) {
     while (i < n && isSpace(text.charCodeAt(i))) i++;
-    if (state === "after" && stack.length === 0) return i < n ? at(i, `unexpected ${show(text, i)} after the JSON value`) : undefined;
+    if (state === "after" && stack.length === 0)
+      return i < n ? at(i, `unexpected ${show(text, i)} after the JSON value`) : undefined;
     if (i >= n) {
       if (n === 0 || text.trim() === "") return at(i, "empty text, expected a JSON value");
       return at(i, `unexpected end of text, ${expectation(state, stack)}`);
@@ -64,7 +73,12 @@ export function findJsonSyntaxProblem(text: string): JsonSyntaxProblem | undefin
         state = "value-or-close";
         continue;
       }
-      const end = ch === 0x22 ? scanString(text, i) : ch === 0x2d || isDigit(ch) ? scanNumber(text, i) : scanLiteral(text, i);
+      const end =
+        ch === 0x22
+          ? scanString(text, i)
+          : ch === 0x2d || isDigit(ch)
+            ? scanNumber(text, i)
+            : scanLiteral(text, i);
       if (typeof end !== "number") return at(end.offset, end.reason);
       i = end;
       state = "after";
@@ -137,7 +151,8 @@ function scanString(text: string, start: number): Scan {
     if (ch === 0x5c) {
       const e = text[i + 1];
       if (e === "u") {
-        if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) return { offset: i, reason: "bad \\u escape in a string" };
+        if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6)))
+          return { offset: i, reason: "bad \\u escape in a string" };
         i += 6;
         continue;
       }
@@ -155,7 +170,8 @@ function scanNumber(text: string, start: number): Scan {
   if (!m || m[0] === "-") return { offset: start, reason: "invalid number" };
   const end = start + m[0].length;
   const next = text.charCodeAt(end);
-  if (isDigit(next) || next === 0x2e || next === 0x65 || next === 0x45) return { offset: start, reason: "invalid number" };
+  if (isDigit(next) || next === 0x2e || next === 0x65 || next === 0x45)
+    return { offset: start, reason: "invalid number" };
   return end;
 }
 
@@ -168,7 +184,9 @@ function show(text: string, i: number): string {
   const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i, i + 40));
   if (word) return `'${word[0]}'`;
   const code = text.charCodeAt(i);
-  return code >= 0x20 && code < 0x7f ? `'${text[i]}'` : `character U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  return code >= 0x20 && code < 0x7f
+    ? `'${text[i]}'`
+    : `character U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
 function isSpace(c: number): boolean {

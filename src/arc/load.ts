@@ -6,7 +6,13 @@ import { basename, join } from "node:path";
 import type { Grid } from "./grid.ts";
 import { parseJson } from "./json-syntax.ts";
 import { LoadError } from "./load-error.ts";
-import { attachSolutions, detectJsonLayout, solutionsFromJson, tasksFromJson, type JsonLayout } from "./parse-tasks.ts";
+import {
+  attachSolutions,
+  detectJsonLayout,
+  solutionsFromJson,
+  tasksFromJson,
+  type JsonLayout,
+} from "./parse-tasks.ts";
 import type { Task } from "./task.ts";
 
 /** The name used for standard input in messages. */
@@ -53,16 +59,24 @@ export async function loadTasks(source: string, options: LoadOptions = {}): Prom
 }
 
 /** Load tasks from the text of one JSON file named `file` (its stem is the id of a single task). */
-export function loadText(text: string, file: string, options: Pick<LoadOptions, "solutions"> = {}): LoadResult {
+export function loadText(
+  text: string,
+  file: string,
+  options: Pick<LoadOptions, "solutions"> = {},
+): LoadResult {
   const parsed = parseJson(text, file);
   if ("error" in parsed) return { tasks: [], errors: [parsed.error], layout: "unreadable" };
   const set = tasksFromJson(parsed.value, file, taskIdFromFile(file), text);
   const layout = set.layout ?? "unreadable";
-  if (layout !== "challenges" || options.solutions === undefined) return { tasks: set.tasks, errors: set.errors, layout };
+  if (layout !== "challenges" || options.solutions === undefined)
+    return { tasks: set.tasks, errors: set.errors, layout };
   const solutionsFile = options.solutions === "auto" ? findSolutionsFile(file) : options.solutions;
   if (solutionsFile === undefined) return { tasks: set.tasks, errors: set.errors, layout };
   const sol = readSolutionsFile(solutionsFile);
-  const ids = new Set([...set.tasks.map((t) => t.id), ...set.errors.flatMap((e) => (e.taskId === undefined ? [] : [e.taskId]))]);
+  const ids = new Set([
+    ...set.tasks.map((t) => t.id),
+    ...set.errors.flatMap((e) => (e.taskId === undefined ? [] : [e.taskId])),
+  ]);
   const attached = attachSolutions(set.tasks, sol.solutions, solutionsFile, ids);
   return { tasks: attached.tasks, errors: [...set.errors, ...sol.errors, ...attached.errors], layout };
 }
@@ -71,7 +85,10 @@ export function loadText(text: string, file: string, options: Pick<LoadOptions, 
  * Solutions by task id, from a Kaggle solutions file or from any task layout whose test pairs carry
  * outputs (a challenges file gets the solutions file beside it).
  */
-export async function loadSolutions(source: string, options: Pick<LoadOptions, "readStdin"> = {}): Promise<{
+export async function loadSolutions(
+  source: string,
+  options: Pick<LoadOptions, "readStdin"> = {},
+): Promise<{
   solutions: Map<string, Grid[]>;
   errors: LoadError[];
 }> {
@@ -81,15 +98,28 @@ export async function loadSolutions(source: string, options: Pick<LoadOptions, "
     const file = source === "-" ? STDIN_NAME : source;
     const parsed = parseJson(text.text, file);
     if ("error" in parsed) return { solutions: new Map(), errors: [parsed.error] };
-    if (detectJsonLayout(parsed.value) === "solutions") return solutionsFromJson(parsed.value, file, text.text);
+    if (detectJsonLayout(parsed.value) === "solutions")
+      return solutionsFromJson(parsed.value, file, text.text);
   }
   const loaded = await loadTasks(source, { ...options, solutions: "auto" });
   const solutions = new Map<string, Grid[]>();
   const errors = [...loaded.errors];
   for (const task of loaded.tasks) {
     const missing = task.test.findIndex((t) => t.output === undefined);
-    if (missing < 0) solutions.set(task.id, task.test.map((t) => t.output!));
-    else errors.push(new LoadError({ file: source, taskId: task.id, path: `test[${missing}].output`, message: "unknown (no solution given)" }));
+    if (missing < 0)
+      solutions.set(
+        task.id,
+        task.test.map((t) => t.output!),
+      );
+    else
+      errors.push(
+        new LoadError({
+          file: source,
+          taskId: task.id,
+          path: `test[${missing}].output`,
+          message: "unknown (no solution given)",
+        }),
+      );
   }
   return { solutions, errors };
 }
@@ -105,7 +135,11 @@ function loadFolder(folder: string, options: LoadOptions): LoadResult {
   try {
     files = listJsonFiles(folder);
   } catch (e) {
-    return { tasks: [], errors: [new LoadError({ file: folder, message: `cannot list: ${(e as Error).message}` })], layout: "folder" };
+    return {
+      tasks: [],
+      errors: [new LoadError({ file: folder, message: `cannot list: ${(e as Error).message}` })],
+      layout: "folder",
+    };
   }
   const fileSet = new Set(files);
   const result: LoadResult = { tasks: [], errors: [], layout: "folder" };
@@ -115,25 +149,37 @@ function loadFolder(folder: string, options: LoadOptions): LoadResult {
     const challenges = /^(.*)_solutions\.json$/.exec(file);
     if (challenges && fileSet.has(`${challenges[1]}_challenges.json`)) continue;
     const text = readFileText(file);
-    const one = "error" in text ? { tasks: [], errors: [text.error] } : loadText(text.text, file, { solutions: options.solutions === undefined ? undefined : "auto" });
+    const one =
+      "error" in text
+        ? { tasks: [], errors: [text.error] }
+        : loadText(text.text, file, { solutions: options.solutions === undefined ? undefined : "auto" });
     result.errors.push(...one.errors);
     for (const task of one.tasks) {
       const first = firstFile.get(task.id);
       if (first !== undefined) {
-        result.errors.push(new LoadError({ file, taskId: task.id, message: `duplicate task id (already loaded from ${first})` }));
+        result.errors.push(
+          new LoadError({
+            file,
+            taskId: task.id,
+            message: `duplicate task id (already loaded from ${first})`,
+          }),
+        );
         continue;
       }
       firstFile.set(task.id, file);
       result.tasks.push(task);
     }
   }
-  if (files.length === 0) result.errors.push(new LoadError({ file: folder, message: "no .json files in the folder" }));
+  if (files.length === 0)
+    result.errors.push(new LoadError({ file: folder, message: "no .json files in the folder" }));
   return result;
 }
 
 function listJsonFiles(folder: string): string[] {
   const out: string[] = [];
-  const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   for (const entry of entries) {
     if (entry.name.startsWith(".")) continue;
     const path = join(folder, entry.name);
@@ -151,7 +197,10 @@ function readSolutionsFile(file: string): { solutions: Map<string, Grid[]>; erro
   return solutionsFromJson(parsed.value, file, text.text);
 }
 
-async function readSource(source: string, options: LoadOptions): Promise<{ text: string } | { error: LoadError }> {
+async function readSource(
+  source: string,
+  options: LoadOptions,
+): Promise<{ text: string } | { error: LoadError }> {
   if (source !== "-") return readFileText(source);
   try {
     return { text: await (options.readStdin ?? (() => Bun.stdin.text()))() };
@@ -165,7 +214,8 @@ function readFileText(file: string): { text: string } | { error: LoadError } {
     return { text: readFileSync(file, "utf8") };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === "ENOENT" ? "no such file or folder" : err.code === "EISDIR" ? "is a folder" : err.message;
+    const why =
+      err.code === "ENOENT" ? "no such file or folder" : err.code === "EISDIR" ? "is a folder" : err.message;
     return { error: new LoadError({ file, message: `cannot read: ${why}` }) };
   }
 }

@@ -15,7 +15,8 @@ export interface TaskSet {
   errors: LoadError[];
 }
 
-const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+const isRecord = (x: unknown): x is Record<string, unknown> =>
+  typeof x === "object" && x !== null && !Array.isArray(x);
 
 /** Guess the layout of a parsed JSON value, or undefined when it is none of them. */
 export function detectJsonLayout(value: unknown): JsonLayout | undefined {
@@ -35,21 +36,30 @@ export function parseTask(value: unknown, id: string, file: string): { task: Tas
     task: {
       id,
       train: json.train.map((p) => ({ input: gridFromRows(p.input), output: gridFromRows(p.output) })),
-      test: json.test.map((t): TestPair =>
-        t.output ? { input: gridFromRows(t.input), output: gridFromRows(t.output) } : { input: gridFromRows(t.input) },
+      test: json.test.map(
+        (t): TestPair =>
+          t.output
+            ? { input: gridFromRows(t.input), output: gridFromRows(t.output) }
+            : { input: gridFromRows(t.input) },
       ),
     },
   };
 }
 
 /** Entries of an object, in the order of `text` when it is given (see entriesInTextOrder). */
-const entriesOf = (value: Record<string, unknown>, text?: string) => (text === undefined ? Object.entries(value) : entriesInTextOrder(value, text));
+const entriesOf = (value: Record<string, unknown>, text?: string) =>
+  text === undefined ? Object.entries(value) : entriesInTextOrder(value, text);
 
 /**
  * Tasks from a parsed JSON value: a single task (id = `singleId`) or a challenges map. Pass the JSON
  * `text` to keep the file's task order (JavaScript would move all-digit ids first).
  */
-export function tasksFromJson(value: unknown, file: string, singleId: string, text?: string): TaskSet & { layout?: JsonLayout } {
+export function tasksFromJson(
+  value: unknown,
+  file: string,
+  singleId: string,
+  text?: string,
+): TaskSet & { layout?: JsonLayout } {
   const layout = detectJsonLayout(value);
   if (layout === undefined) {
     const message = `expected a task ({train, test}) or an object of tasks by id, got ${describeValue(value)}`;
@@ -59,8 +69,10 @@ export function tasksFromJson(value: unknown, file: string, singleId: string, te
     const message = "this is a solutions file ({id: [grid]}); load it with its challenges file";
     return { tasks: [], errors: [new LoadError({ file, message })], layout };
   }
-  const entries: [string, unknown][] = layout === "task" ? [[singleId, value]] : entriesOf(value as Record<string, unknown>, text);
-  if (entries.length === 0) return { tasks: [], errors: [new LoadError({ file, message: "no tasks in the file" })], layout };
+  const entries: [string, unknown][] =
+    layout === "task" ? [[singleId, value]] : entriesOf(value as Record<string, unknown>, text);
+  if (entries.length === 0)
+    return { tasks: [], errors: [new LoadError({ file, message: "no tasks in the file" })], layout };
   const set: TaskSet = { tasks: [], errors: [] };
   for (const [id, taskValue] of entries) {
     const one = parseTask(taskValue, id, file);
@@ -71,7 +83,11 @@ export function tasksFromJson(value: unknown, file: string, singleId: string, te
 }
 
 /** Solutions from a parsed Kaggle solutions value ({id: [grid per test input]}); `text` keeps the file's order. */
-export function solutionsFromJson(value: unknown, file: string, text?: string): { solutions: Map<string, Grid[]>; errors: LoadError[] } {
+export function solutionsFromJson(
+  value: unknown,
+  file: string,
+  text?: string,
+): { solutions: Map<string, Grid[]>; errors: LoadError[] } {
   const solutions = new Map<string, Grid[]>();
   if (!isRecord(value)) {
     const message = `expected an object of solutions by task id, got ${describeValue(value)}`;
@@ -79,9 +95,14 @@ export function solutionsFromJson(value: unknown, file: string, text?: string): 
   }
   const errors: LoadError[] = [];
   for (const [id, list] of entriesOf(value, text)) {
-    const mapKeys = ([i, ...rest]: (string | number)[]) => (i === undefined ? [] : ["test", i, "output", ...rest]);
+    const mapKeys = ([i, ...rest]: (string | number)[]) =>
+      i === undefined ? [] : ["test", i, "output", ...rest];
     const result = validate(SolutionListSchema, list, { file, taskId: id, mapKeys });
-    if (result.ok) solutions.set(id, result.value.map((rows) => gridFromRows(rows)));
+    if (result.ok)
+      solutions.set(
+        id,
+        result.value.map((rows) => gridFromRows(rows)),
+      );
     else errors.push(result.error);
   }
   return { solutions, errors };
@@ -110,7 +131,10 @@ export function attachSolutions(
     return { ...task, test: task.test.map((t, i) => ({ input: t.input, output: outputs[i]! })) };
   });
   for (const id of solutions.keys()) {
-    if (!known.has(id)) errors.push(new LoadError({ file, taskId: id, message: "solution for a task that is not in the challenges" }));
+    if (!known.has(id))
+      errors.push(
+        new LoadError({ file, taskId: id, message: "solution for a task that is not in the challenges" }),
+      );
   }
   return { tasks: out, errors };
 }

@@ -26,7 +26,8 @@ export class Rng {
 
   /** An integer in [0, n). */
   int(n: number): number {
-    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`int(n): n must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new RangeError(`int(n): n must be a positive integer, got ${n}`);
     return Math.floor(this.float() * n);
   }
 

@@ -9,14 +9,17 @@ export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";
-  if (typeof value === "string") return JSON.stringify(value.length > 24 ? `${value.slice(0, 24)}...` : value);
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 24 ? `${value.slice(0, 24)}...` : value);
   return String(value);
 }
 
 type Issue = v.BaseIssue<unknown>;
 const missing = (issue: Issue) => issue.input === undefined && (issue.path?.length ?? 0) > 0;
-const got = (what: string) => (issue: Issue) => (missing(issue) ? "missing" : `expected ${what}, got ${describeValue(issue.input)}`);
-const count = (noun: string) => (issue: Issue) => `${(issue.input as unknown[]).length} ${noun}, expected 1..${MAX_GRID_SIDE}`;
+const got = (what: string) => (issue: Issue) =>
+  missing(issue) ? "missing" : `expected ${what}, got ${describeValue(issue.input)}`;
+const count = (noun: string) => (issue: Issue) =>
+  `${(issue.input as unknown[]).length} ${noun}, expected 1..${MAX_GRID_SIDE}`;
 
 const cellMessage = (issue: Issue) => `${describeValue(issue.input)} is not a colour 0..9`;
 const CellSchema = v.pipe(
@@ -59,14 +62,26 @@ const isRecord = (x: unknown) => typeof x === "object" && x !== null && !Array.i
 const record = <E extends v.ObjectEntries>(entries: E, what: string) =>
   v.pipe(v.custom<Record<string, unknown>>(isRecord, got(what)), v.looseObject(entries, got(what)));
 
-const PairSchema = record({ input: GridRowsSchema, output: GridRowsSchema }, "an object with input and output");
-const TestPairSchema = record({ input: GridRowsSchema, output: v.optional(GridRowsSchema) }, "an object with an input");
+const PairSchema = record(
+  { input: GridRowsSchema, output: GridRowsSchema },
+  "an object with input and output",
+);
+const TestPairSchema = record(
+  { input: GridRowsSchema, output: v.optional(GridRowsSchema) },
+  "an object with an input",
+);
 
 /** One task: at least one train pair with input and output, at least one test input. Extra keys are tolerated. */
 export const TaskSchema = record(
   {
-    train: v.pipe(v.array(PairSchema, got("a list of pairs")), v.minLength(1, "empty, expected at least 1 pair")),
-    test: v.pipe(v.array(TestPairSchema, got("a list of test inputs")), v.minLength(1, "empty, expected at least 1 test input")),
+    train: v.pipe(
+      v.array(PairSchema, got("a list of pairs")),
+      v.minLength(1, "empty, expected at least 1 pair"),
+    ),
+    test: v.pipe(
+      v.array(TestPairSchema, got("a list of test inputs")),
+      v.minLength(1, "empty, expected at least 1 test input"),
+    ),
   },
   "an object with train and test",
 );
@@ -79,7 +94,13 @@ export const SolutionListSchema = v.pipe(
 
 /** A submission entry for one task: one {attempt_1, attempt_2} per test input. */
 export const AttemptsListSchema = v.pipe(
-  v.array(record({ attempt_1: GridRowsSchema, attempt_2: GridRowsSchema }, "an object with attempt_1 and attempt_2"), got("a list with one {attempt_1, attempt_2} per test input")),
+  v.array(
+    record(
+      { attempt_1: GridRowsSchema, attempt_2: GridRowsSchema },
+      "an object with attempt_1 and attempt_2",
+    ),
+    got("a list with one {attempt_1, attempt_2} per test input"),
+  ),
   v.minLength(1, "empty, expected one {attempt_1, attempt_2} per test input"),
 );
 
@@ -128,7 +149,8 @@ export function validate<T extends v.GenericSchema>(
   // Count other problem places, not issues: a cell like 9.5 fails both "integer" and "at most 9".
   const places = new Set(issues.map((issue) => JSON.stringify((issue.path ?? []).map((p) => p.key))));
   const more = places.size - 1;
-  const message = more > 0 ? `${first.message} (and ${more} more problem${more === 1 ? "" : "s"})` : first.message;
+  const message =
+    more > 0 ? `${first.message} (and ${more} more problem${more === 1 ? "" : "s"})` : first.message;
   const path = formatPath([...(place.prefix ?? []), ...keys]);
   return { ok: false, error: new LoadError({ file: place.file, taskId: place.taskId, path, message }) };
 }

@@ -31,7 +31,9 @@ export interface ScoreReport {
 
 /** True when either attempt equals the truth. */
 export function attemptsMatch(attempts: Attempts | undefined, truth: Grid): boolean {
-  return attempts !== undefined && (gridsEqual(attempts.attempt_1, truth) || gridsEqual(attempts.attempt_2, truth));
+  return (
+    attempts !== undefined && (gridsEqual(attempts.attempt_1, truth) || gridsEqual(attempts.attempt_2, truth))
+  );
 }
 
 /**
@@ -51,7 +53,12 @@ export function scoreSubmission(
     truths.forEach((truth, i) => {
       if (attemptsMatch(entry?.[i], truth)) correct++;
     });
-    perTask.push({ id, correct, total: truths.length, score: truths.length > 0 ? correct / truths.length : 0 });
+    perTask.push({
+      id,
+      correct,
+      total: truths.length,
+      score: truths.length > 0 ? correct / truths.length : 0,
+    });
     outputsCorrect += correct;
     outputsTotal += truths.length;
   }

@@ -52,9 +52,11 @@ export function sparseToBytes(sparse: SparseGrid): Uint8Array {
 
 /** The sparse form from its bytes. Throws RangeError on bytes that are not one. */
 export function sparseFromBytes(bytes: Uint8Array): SparseGrid {
-  if (bytes.length < 3 || (bytes.length - 3) % 2 !== 0) throw new RangeError(`sparse grid: ${bytes.length} bytes is not 3 + 2k`);
+  if (bytes.length < 3 || (bytes.length - 3) % 2 !== 0)
+    throw new RangeError(`sparse grid: ${bytes.length} bytes is not 3 + 2k`);
   const [height, width, background] = [bytes[0]!, bytes[1]!, bytes[2]!];
-  if (height < 1 || height > 30 || width < 1 || width > 30 || background > 9) throw new RangeError("sparse grid: bad header");
+  if (height < 1 || height > 30 || width < 1 || width > 30 || background > 9)
+    throw new RangeError("sparse grid: bad header");
   const entries = new Uint16Array((bytes.length - 3) / 2);
   for (let i = 0; i < entries.length; i++) {
     const e = bytes[3 + 2 * i]! | (bytes[4 + 2 * i]! << 8);

@@ -36,7 +36,11 @@ export function buildSubmission(
   answers: ReadonlyMap<string, TaskAnswers> | Readonly<Record<string, TaskAnswers>> = new Map(),
 ): SubmissionJson {
   const get = (id: string): TaskAnswers | undefined =>
-    answers instanceof Map ? answers.get(id) : Object.hasOwn(answers, id) ? (answers as Record<string, TaskAnswers>)[id] : undefined;
+    answers instanceof Map
+      ? answers.get(id)
+      : Object.hasOwn(answers, id)
+        ? (answers as Record<string, TaskAnswers>)[id]
+        : undefined;
   const out: SubmissionJson = {};
   for (const task of tasks) {
     const mine = get(task.id);
@@ -46,7 +50,12 @@ export function buildSubmission(
       return { attempt_1: rows(grids[0]), attempt_2: rows(grids[1]) };
     });
     // defineProperty: an id such as "__proto__" must become a key, not a prototype.
-    Object.defineProperty(out, task.id, { value: entries, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, task.id, {
+      value: entries,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -57,7 +66,10 @@ export function writeSubmission(path: string, submission: SubmissionJson): void 
 }
 
 /** Validate a parsed submission. Each task with a problem gives one error and is left out. */
-export function parseSubmission(value: unknown, file: string): { submission: Submission; errors: LoadError[] } {
+export function parseSubmission(
+  value: unknown,
+  file: string,
+): { submission: Submission; errors: LoadError[] } {
   const submission: Submission = new Map();
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     const message = `expected an object of {attempt_1, attempt_2} lists by task id, got ${describeValue(value)}`;
@@ -73,7 +85,10 @@ export function parseSubmission(value: unknown, file: string): { submission: Sub
     }
     submission.set(
       id,
-      result.value.map((a) => ({ attempt_1: gridFromRows(a.attempt_1), attempt_2: gridFromRows(a.attempt_2) })),
+      result.value.map((a) => ({
+        attempt_1: gridFromRows(a.attempt_1),
+        attempt_2: gridFromRows(a.attempt_2),
+      })),
     );
   }
   return { submission, errors };
@@ -104,9 +119,21 @@ export function checkSubmissionCovers(
   for (const [id, outputs] of solutions) {
     const entry = submission.get(id);
     if (entry === undefined) {
-      errors.push(new LoadError({ file, taskId: id, message: `missing (the solutions have ${outputs.length} test output${outputs.length === 1 ? "" : "s"})` }));
+      errors.push(
+        new LoadError({
+          file,
+          taskId: id,
+          message: `missing (the solutions have ${outputs.length} test output${outputs.length === 1 ? "" : "s"})`,
+        }),
+      );
     } else if (entry.length !== outputs.length) {
-      errors.push(new LoadError({ file, taskId: id, message: `${entry.length} entries, expected ${outputs.length} (one per test input)` }));
+      errors.push(
+        new LoadError({
+          file,
+          taskId: id,
+          message: `${entry.length} entries, expected ${outputs.length} (one per test input)`,
+        }),
+      );
     }
   }
   return errors;

@@ -56,7 +56,9 @@ export function taskToJson(task: Task, withTestOutputs = true): TaskJson {
   return {
     train: task.train.map((p) => ({ input: gridToRows(p.input), output: gridToRows(p.output) })),
     test: task.test.map((t) =>
-      withTestOutputs && t.output ? { input: gridToRows(t.input), output: gridToRows(t.output) } : { input: gridToRows(t.input) },
+      withTestOutputs && t.output
+        ? { input: gridToRows(t.input), output: gridToRows(t.output) }
+        : { input: gridToRows(t.input) },
     ),
   };
 }
@@ -66,7 +68,11 @@ export function taskFromJson(id: string, json: TaskJson): Task {
   return {
     id,
     train: json.train.map((p) => ({ input: gridFromRows(p.input), output: gridFromRows(p.output) })),
-    test: json.test.map((t) => (t.output ? { input: gridFromRows(t.input), output: gridFromRows(t.output) } : { input: gridFromRows(t.input) })),
+    test: json.test.map((t) =>
+      t.output
+        ? { input: gridFromRows(t.input), output: gridFromRows(t.output) }
+        : { input: gridFromRows(t.input) },
+    ),
   };
 }
 

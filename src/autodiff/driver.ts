@@ -53,7 +53,8 @@ export function gradients(loss: Tensor, wrt: Tensor[], opts: GradientOptions = {
   if (loss.size !== 1) throw new GraphError(`autodiff: the loss must be a scalar, got ${loss}`);
   if (!isFloat(loss.dtype)) throw new GraphError(`autodiff: the loss must be a float tensor, got ${loss}`);
   for (const t of wrt) {
-    if (!isFloat(t.dtype)) throw new GraphError(`autodiff: cannot differentiate with respect to ${t}: not a float tensor`);
+    if (!isFloat(t.dtype))
+      throw new GraphError(`autodiff: cannot differentiate with respect to ${t}: not a float tensor`);
   }
   const stop = new Set((opts.stop ?? []).map((t) => t.name));
 
@@ -71,7 +72,9 @@ export function gradients(loss: Tensor, wrt: Tensor[], opts: GradientOptions = {
     if (hasNoGrad(node.opType)) continue;
     if (!node.outputs.some((o) => feedsLoss.has(o))) continue;
     const rule = gradRule(node.opType);
-    const reaches = node.inputs.some((n, i) => n && live.has(n) && !stop.has(n) && !rule?.nondiff?.includes(i));
+    const reaches = node.inputs.some(
+      (n, i) => n && live.has(n) && !stop.has(n) && !rule?.nondiff?.includes(i),
+    );
     if (!reaches) continue;
     if (!rule) throw new GraphError(`autodiff: no gradient rule for ${node.opType} (node ${node.name})`);
     for (const o of node.outputs) if (isFloat(g.get(o).dtype)) live.add(o);
@@ -92,7 +95,11 @@ export function gradients(loss: Tensor, wrt: Tensor[], opts: GradientOptions = {
     if (!list?.length) return null;
     const gradName = `${name}_grad`;
     const sum = g.withScopes([`${name}_Grad`], () => list.slice(1).reduce((acc, t) => add(acc, t), list[0]!));
-    const named = g.node("Identity", [sum], [{ dtype: sum.dtype, shape: sum.shape, name: g.freshName(gradName) }])[0]!;
+    const named = g.node(
+      "Identity",
+      [sum],
+      [{ dtype: sum.dtype, shape: sum.shape, name: g.freshName(gradName) }],
+    )[0]!;
     finals.set(name, named);
     return named;
   };

@@ -33,13 +33,34 @@ export interface DoctorReport {
   ttt: { version: string; bun: string; executable: string; compiled: boolean; platform: string };
   onnxruntime: { version: string; libraryDir: string | null };
   providers: ProviderReport[];
-  cuda: { gpus: GpuReport[]; nvidiaSmi: string; providerDir: string | null; missingLibraries: string[]; missingDependencies: string[]; providersDirEnv: string | null };
-  threads: { logical: number; physical: number | null; cgroupCpus: number | null; model: string | null; ortIntraOpDefault: string; solveWorkers: number; solveThreadsPerWorker: number };
+  cuda: {
+    gpus: GpuReport[];
+    nvidiaSmi: string;
+    providerDir: string | null;
+    missingLibraries: string[];
+    missingDependencies: string[];
+    providersDirEnv: string | null;
+  };
+  threads: {
+    logical: number;
+    physical: number | null;
+    cgroupCpus: number | null;
+    model: string | null;
+    ortIntraOpDefault: string;
+    solveWorkers: number;
+    solveThreadsPerWorker: number;
+  };
   cache: {
     root: string | null;
     source: string | null;
     graphs: string | null;
-    native: { dir: string; baseDir: string; extractedNow: boolean; ms: number; providersDir: string | null } | null;
+    native: {
+      dir: string;
+      baseDir: string;
+      extractedNow: boolean;
+      ms: number;
+      providersDir: string | null;
+    } | null;
     notes: string[];
   };
   memory: { totalBytes: number; availableBytes: number; cgroupLimitBytes: number | null };
@@ -47,7 +68,11 @@ export interface DoctorReport {
 }
 
 export default defineCommand({
-  meta: { name: "doctor", description: "Check this machine for ttt: versions, execution providers (and why one is missing), GPU, threads, cache, memory, disk" },
+  meta: {
+    name: "doctor",
+    description:
+      "Check this machine for ttt: versions, execution providers (and why one is missing), GPU, threads, cache, memory, disk",
+  },
   args: {
     json: { type: "boolean", description: "Print one JSON object instead of text" },
   },
@@ -74,7 +99,14 @@ export async function diagnose(): Promise<DoctorReport> {
     }
   }
   const providers: ProviderReport[] = [];
-  const cudaInfo: DoctorReport["cuda"] = { gpus: [], nvidiaSmi: "", providerDir: null, missingLibraries: [], missingDependencies: [], providersDirEnv: process.env.TTT_ORT_PROVIDERS_DIR ?? null };
+  const cudaInfo: DoctorReport["cuda"] = {
+    gpus: [],
+    nvidiaSmi: "",
+    providerDir: null,
+    missingLibraries: [],
+    missingDependencies: [],
+    providersDirEnv: process.env.TTT_ORT_PROVIDERS_DIR ?? null,
+  };
   let ortVersion = native.ORT_VERSION;
   let libraryDir: string | null = null;
   try {
@@ -83,26 +115,51 @@ export async function diagnose(): Promise<DoctorReport> {
     ortVersion = ort.env.versions.node ?? ortVersion;
     libraryDir = ortLibDir();
     const cpu = await tinyRun("cpu");
-    providers.push({ name: "cpu", available: cpu.ok, usedByTtt: true, reason: cpu.ok ? "a tiny session ran" : cpu.reason, ms: cpu.ms });
+    providers.push({
+      name: "cpu",
+      available: cpu.ok,
+      usedByTtt: true,
+      reason: cpu.ok ? "a tiny session ran" : cpu.reason,
+      ms: cpu.ms,
+    });
     const check = cudaLibraryCheck();
     cudaInfo.providerDir = check.dir ?? null;
     cudaInfo.missingLibraries = check.missingLibraries ?? [];
     cudaInfo.missingDependencies = check.missingDependencies ?? [];
     if (check.present) {
       const gpu = await tinyRun("cuda");
-      providers.push({ name: "cuda", available: gpu.ok, usedByTtt: true, reason: gpu.ok ? `a tiny session ran (${check.reason})` : gpu.reason, ms: gpu.ms });
+      providers.push({
+        name: "cuda",
+        available: gpu.ok,
+        usedByTtt: true,
+        reason: gpu.ok ? `a tiny session ran (${check.reason})` : gpu.reason,
+        ms: gpu.ms,
+      });
     } else {
       providers.push({ name: "cuda", available: false, usedByTtt: true, reason: check.reason });
     }
     for (const b of ort.listSupportedBackends()) {
       if (b.name === "cpu" || b.name === "cuda") continue;
-      providers.push({ name: b.name, available: false, usedByTtt: false, reason: b.bundled ? "bundled with onnxruntime-node; ttt does not use it" : "listed by onnxruntime-node, not bundled; ttt does not use it" });
+      providers.push({
+        name: b.name,
+        available: false,
+        usedByTtt: false,
+        reason: b.bundled
+          ? "bundled with onnxruntime-node; ttt does not use it"
+          : "listed by onnxruntime-node, not bundled; ttt does not use it",
+      });
     }
     const { releaseAllSessions } = await import("../runtime/registry.ts");
     await releaseAllSessions();
   } catch (e) {
     const message = (e as Error).message.split("\n")[0]!;
-    if (!providers.some((p) => p.name === "cpu")) providers.push({ name: "cpu", available: false, usedByTtt: true, reason: `ONNX Runtime cannot load: ${message}` });
+    if (!providers.some((p) => p.name === "cpu"))
+      providers.push({
+        name: "cpu",
+        available: false,
+        usedByTtt: true,
+        reason: `ONNX Runtime cannot load: ${message}`,
+      });
   }
   const smi = nvidiaSmi();
   cudaInfo.gpus = smi.gpus;
@@ -123,7 +180,13 @@ export async function diagnose(): Promise<DoctorReport> {
 
   return {
     ok: providers.some((p) => p.name === "cpu" && p.available),
-    ttt: { version: pkg.version, bun: Bun.version, executable: process.execPath, compiled: native.isCompiled(), platform: `${process.platform}-${process.arch}` },
+    ttt: {
+      version: pkg.version,
+      bun: Bun.version,
+      executable: process.execPath,
+      compiled: native.isCompiled(),
+      platform: `${process.platform}-${process.arch}`,
+    },
     onnxruntime: { version: ortVersion, libraryDir },
     providers,
     cuda: cudaInfo,
@@ -140,7 +203,15 @@ export async function diagnose(): Promise<DoctorReport> {
       root: root?.dir ?? null,
       source: root?.source ?? null,
       graphs,
-      native: state ? { dir: state.dir, baseDir: state.baseDir, extractedNow: state.extracted.length > 0, ms: Math.round(state.ms * 10) / 10, providersDir: state.providersDir ?? null } : null,
+      native: state
+        ? {
+            dir: state.dir,
+            baseDir: state.baseDir,
+            extractedNow: state.extracted.length > 0,
+            ms: Math.round(state.ms * 10) / 10,
+            providersDir: state.providersDir ?? null,
+          }
+        : null,
       notes,
     },
     memory: memory(),
@@ -161,9 +232,13 @@ async function tinyRun(ep: "cpu" | "cuda"): Promise<{ ok: boolean; reason: strin
     g.output(G.reduceSum(G.softmax(G.matmul(x, w), -1), [0, 1], false), "y");
     const s = await createSession(G.toModelBytes(g), { ep, intraOpThreads: 1, label: `doctor:${ep}` });
     try {
-      const out = await s.run({ x: tensor("float32", Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]), w: tensor("float32", Float32Array.from([1, 0, 0, 1, 1, 0]), [3, 2]) });
+      const out = await s.run({
+        x: tensor("float32", Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]),
+        w: tensor("float32", Float32Array.from([1, 0, 0, 1, 1, 0]), [3, 2]),
+      });
       const y = Number(out.y!.data[0]);
-      if (Math.abs(y - 2) > 1e-5) return { ok: false, reason: `tiny session gave ${y}, expected 2`, ms: elapsed() };
+      if (Math.abs(y - 2) > 1e-5)
+        return { ok: false, reason: `tiny session gave ${y}, expected 2`, ms: elapsed() };
       return { ok: true, reason: "", ms: elapsed() };
     } finally {
       await s.release();
@@ -177,8 +252,15 @@ function nvidiaSmi(): { gpus: GpuReport[]; note: string } {
   const exe = Bun.which("nvidia-smi");
   if (!exe) return { gpus: [], note: "nvidia-smi not found" };
   try {
-    const r = Bun.spawnSync([exe, "--query-gpu=name,memory.total,memory.free,driver_version", "--format=csv,noheader,nounits"], { stdout: "pipe", stderr: "pipe", timeout: 10_000 });
-    if (r.exitCode !== 0) return { gpus: [], note: `nvidia-smi failed: ${(r.stderr.toString() || r.stdout.toString()).trim().split("\n")[0]}` };
+    const r = Bun.spawnSync(
+      [exe, "--query-gpu=name,memory.total,memory.free,driver_version", "--format=csv,noheader,nounits"],
+      { stdout: "pipe", stderr: "pipe", timeout: 10_000 },
+    );
+    if (r.exitCode !== 0)
+      return {
+        gpus: [],
+        note: `nvidia-smi failed: ${(r.stderr.toString() || r.stdout.toString()).trim().split("\n")[0]}`,
+      };
     const num = (s: string | undefined) => (s && Number.isFinite(Number(s)) ? Number(s) : null);
     const gpus = r.stdout
       .toString()
@@ -187,7 +269,12 @@ function nvidiaSmi(): { gpus: GpuReport[]; note: string } {
       .filter(Boolean)
       .map((line) => {
         const [name, total, free, driver] = line.split(",").map((s) => s.trim());
-        return { name: name ?? "?", memoryTotalMiB: num(total), memoryFreeMiB: num(free), driver: driver ?? null };
+        return {
+          name: name ?? "?",
+          memoryTotalMiB: num(total),
+          memoryFreeMiB: num(free),
+          driver: driver ?? null,
+        };
       });
     return { gpus, note: exe };
   } catch (e) {
@@ -227,7 +314,8 @@ function memory(): DoctorReport["memory"] {
   let available = freemem();
   try {
     const info = readFileSync("/proc/meminfo", "utf8");
-    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(info)?.[1] ?? NaN) * 1024;
+    const kb = (key: string) =>
+      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(info)?.[1] ?? NaN) * 1024;
     if (Number.isFinite(kb("MemTotal"))) total = kb("MemTotal");
     if (Number.isFinite(kb("MemAvailable"))) available = kb("MemAvailable");
   } catch {
@@ -260,26 +348,56 @@ const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
 export function formatReport(r: DoctorReport): string[] {
   const lines: string[] = [];
   const row = (k: string, v: string) => lines.push(`${k.padEnd(12)}${v}`);
-  row("ttt", `${r.ttt.version} (${r.ttt.compiled ? `binary ${r.ttt.executable}` : `from source, bun ${r.ttt.bun}`}, ${r.ttt.platform})`);
-  row("onnxruntime", `${r.onnxruntime.version}${r.onnxruntime.libraryDir ? ` (${r.onnxruntime.libraryDir})` : ""}`);
+  row(
+    "ttt",
+    `${r.ttt.version} (${r.ttt.compiled ? `binary ${r.ttt.executable}` : `from source, bun ${r.ttt.bun}`}, ${r.ttt.platform})`,
+  );
+  row(
+    "onnxruntime",
+    `${r.onnxruntime.version}${r.onnxruntime.libraryDir ? ` (${r.onnxruntime.libraryDir})` : ""}`,
+  );
   for (const p of r.providers) {
-    const state = p.available ? `available${p.ms !== undefined ? ` (tiny session ${p.ms} ms)` : ""}` : p.usedByTtt ? `not available: ${p.reason}` : p.reason;
+    const state = p.available
+      ? `available${p.ms !== undefined ? ` (tiny session ${p.ms} ms)` : ""}`
+      : p.usedByTtt
+        ? `not available: ${p.reason}`
+        : p.reason;
     row(`  ${p.name}`, state);
   }
-  if (r.cuda.gpus.length) for (const g of r.cuda.gpus) row("gpu", `${g.name}, ${g.memoryFreeMiB ?? "?"} of ${g.memoryTotalMiB ?? "?"} MiB free, driver ${g.driver ?? "?"}`);
+  if (r.cuda.gpus.length)
+    for (const g of r.cuda.gpus)
+      row(
+        "gpu",
+        `${g.name}, ${g.memoryFreeMiB ?? "?"} of ${g.memoryTotalMiB ?? "?"} MiB free, driver ${g.driver ?? "?"}`,
+      );
   else row("gpu", `none found (${r.cuda.nvidiaSmi})`);
   const t = r.threads;
-  row("threads", `${t.logical} logical CPUs, ${t.physical ?? "?"} physical cores${t.cgroupCpus !== null ? `, cgroup quota ${t.cgroupCpus} CPUs` : ""}${t.model ? ` (${t.model})` : ""}`);
+  row(
+    "threads",
+    `${t.logical} logical CPUs, ${t.physical ?? "?"} physical cores${t.cgroupCpus !== null ? `, cgroup quota ${t.cgroupCpus} CPUs` : ""}${t.model ? ` (${t.model})` : ""}`,
+  );
   row("", `ORT intra-op default: ${t.ortIntraOpDefault}`);
   row("", `ttt solve default: ${t.solveWorkers} worker(s) x ${t.solveThreadsPerWorker} thread`);
   const c = r.cache;
   row("cache", c.root ? `${c.root} (${c.source})` : (c.graphs ?? "none"));
-  if (c.native) row("", `native library: ${c.native.dir} (${c.native.extractedNow ? `extracted now, ${c.native.ms} ms` : `already there, checked in ${c.native.ms} ms`})`);
+  if (c.native)
+    row(
+      "",
+      `native library: ${c.native.dir} (${c.native.extractedNow ? `extracted now, ${c.native.ms} ms` : `already there, checked in ${c.native.ms} ms`})`,
+    );
   if (c.graphs) row("", `graphs: ${c.graphs}`);
   for (const n of c.notes) row("", `note: ${n}`);
   const m = r.memory;
-  row("memory", `${gib(m.availableBytes)} available of ${gib(m.totalBytes)}${m.cgroupLimitBytes !== null ? ` (cgroup limit ${gib(m.cgroupLimitBytes)})` : ""}`);
+  row(
+    "memory",
+    `${gib(m.availableBytes)} available of ${gib(m.totalBytes)}${m.cgroupLimitBytes !== null ? ` (cgroup limit ${gib(m.cgroupLimitBytes)})` : ""}`,
+  );
   for (const d of r.disk) row("disk", `${gib(d.freeBytes)} free of ${gib(d.totalBytes)} at ${d.path}`);
-  row("verdict", r.ok ? `ok: ttt runs here on ${r.providers.find((p) => p.name === "cuda" && p.available) ? "CUDA (and the CPU)" : "the CPU"}` : "ONNX Runtime cannot run a session on the CPU here");
+  row(
+    "verdict",
+    r.ok
+      ? `ok: ttt runs here on ${r.providers.find((p) => p.name === "cuda" && p.available) ? "CUDA (and the CPU)" : "the CPU"}`
+      : "ONNX Runtime cannot run a session on the CPU here",
+  );
   return lines;
 }

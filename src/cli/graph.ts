@@ -42,15 +42,21 @@ export default defineCommand({
   args: {
     model: { type: "positional", description: `model: ${Object.keys(MODELS).join(", ")}`, required: true },
     out: { type: "string", description: "output .onnx file", required: true },
-    kind: { type: "string", description: "train (one step), loop (K steps in an ONNX Loop) or infer", default: "train" },
+    kind: {
+      type: "string",
+      description: "train (one step), loop (K steps in an ONNX Loop) or infer",
+      default: "train",
+    },
     steps: { type: "string", description: "K, steps per run for --kind loop", default: "8" },
     batch: { type: "string", description: "batch size (default: the model's)" },
   },
   run({ args }) {
     const make = MODELS[args.model];
-    if (!make) throw new UsageError(`unknown model "${args.model}" (models: ${Object.keys(MODELS).join(", ")})`);
+    if (!make)
+      throw new UsageError(`unknown model "${args.model}" (models: ${Object.keys(MODELS).join(", ")})`);
     const kind = args.kind as GraphKind;
-    if (!KINDS.includes(kind)) throw new UsageError(`--kind must be one of ${KINDS.join(", ")}, got "${args.kind}"`);
+    if (!KINDS.includes(kind))
+      throw new UsageError(`--kind must be one of ${KINDS.join(", ")}, got "${args.kind}"`);
     const steps = positiveInt("steps", args.steps) ?? 8;
     const spec = make(positiveInt("batch", args.batch));
     const req = { spec, kind, steps, optim: { kind: "adamw" as const, lr: 1e-3, clipNorm: 1 } };
@@ -60,6 +66,8 @@ export default defineCommand({
     const n = countNodes(g);
     const kib = (bytes.length / 1024).toFixed(1);
     const nodes = n.total === n.top ? `${n.top} nodes` : `${n.top} nodes (${n.total} with the Loop body)`;
-    consola.log(`${args.out}: ${args.model} ${kind}${kind === "loop" ? ` K=${steps}` : ""}, ${kib} KiB, ${nodes}, ${spec.params.length} parameter tensors`);
+    consola.log(
+      `${args.out}: ${args.model} ${kind}${kind === "loop" ? ` K=${steps}` : ""}, ${kib} KiB, ${nodes}, ${spec.params.length} parameter tensors`,
+    );
   },
 });

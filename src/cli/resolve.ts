@@ -14,7 +14,7 @@ export async function resolveSubCommand(
     const i = rawArgs.findIndex((a) => !a.startsWith("-"));
     const name = rawArgs[i];
     if (name !== undefined && subs[name]) {
-      const sub = await resolve(subs[name]) as CommandDef<any>;
+      const sub = (await resolve(subs[name])) as CommandDef<any>;
       return resolveSubCommand(sub, rawArgs.slice(i + 1), cmd);
     }
   }

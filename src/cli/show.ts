@@ -7,17 +7,38 @@ import type { TaskRecord } from "../ttt/report.ts";
 import { UsageError } from "./usage-error.ts";
 
 export default defineCommand({
-  meta: { name: "show", description: "Print ARC tasks as coloured blocks (digits when piped or NO_COLOR); with --run-dir, a run's attempts too" },
+  meta: {
+    name: "show",
+    description:
+      "Print ARC tasks as coloured blocks (digits when piped or NO_COLOR); with --run-dir, a run's attempts too",
+  },
   args: {
-    tasks: { type: "positional", description: "Tasks: a *_challenges.json, a task .json, or a folder of them", required: true },
+    tasks: {
+      type: "positional",
+      description: "Tasks: a *_challenges.json, a task .json, or a folder of them",
+      required: true,
+    },
     task: { type: "string", description: "Only this task id (default: every task)" },
-    "run-dir": { type: "string", description: "A run directory: show its attempts, confidences and correctness" },
-    solutions: { type: "string", description: "Solutions file, 'auto' (beside a challenges file) or 'none'", default: "auto" },
-    color: { type: "string", description: "auto, always or never", default: "auto", valueHint: "auto|always|never" },
+    "run-dir": {
+      type: "string",
+      description: "A run directory: show its attempts, confidences and correctness",
+    },
+    solutions: {
+      type: "string",
+      description: "Solutions file, 'auto' (beside a challenges file) or 'none'",
+      default: "auto",
+    },
+    color: {
+      type: "string",
+      description: "auto, always or never",
+      default: "auto",
+      valueHint: "auto|always|never",
+    },
   },
   async run({ args }) {
     const flag = args.color as string;
-    if (flag !== "auto" && flag !== "always" && flag !== "never") throw new UsageError(`--color must be auto, always or never, got ${flag}`);
+    if (flag !== "auto" && flag !== "always" && flag !== "never")
+      throw new UsageError(`--color must be auto, always or never, got ${flag}`);
     const solutions = args.solutions === "none" ? undefined : (args.solutions as string);
     const loaded = await loadTasks(args.tasks, { solutions });
     let tasks = loaded.tasks;
@@ -39,11 +60,21 @@ export default defineCommand({
 const pct = (x: number | undefined) => (x === undefined ? "?" : `${(100 * x).toFixed(0)}%`);
 
 /** The lines that show one task (and its record when given). */
-export function showTask(task: Task, record: TaskRecord | undefined, mode: ColourMode, withRun = false): string[] {
+export function showTask(
+  task: Task,
+  record: TaskRecord | undefined,
+  mode: ColourMode,
+  withRun = false,
+): string[] {
   const lines = [`task ${task.id}: ${task.train.length} train pairs, ${task.test.length} test inputs`];
   task.train.forEach((p, i) => {
     lines.push("");
-    lines.push(...sideBySide([gridBlock(`train ${i + 1} input`, gridToRows(p.input), mode), gridBlock("output", gridToRows(p.output), mode)]));
+    lines.push(
+      ...sideBySide([
+        gridBlock(`train ${i + 1} input`, gridToRows(p.input), mode),
+        gridBlock("output", gridToRows(p.output), mode),
+      ]),
+    );
   });
   task.test.forEach((t, i) => {
     const truth = t.output ? gridToRows(t.output) : undefined;
@@ -60,6 +91,10 @@ export function showTask(task: Task, record: TaskRecord | undefined, mode: Colou
     lines.push("");
     lines.push(...sideBySide(blocks));
   });
-  if (record) lines.push("", `status ${record.status} (${record.stop}), ${record.steps} steps, ${record.seconds.toFixed(1)} s${record.score !== undefined ? `, score ${pct(record.score)}` : ""}`);
+  if (record)
+    lines.push(
+      "",
+      `status ${record.status} (${record.stop}), ${record.steps} steps, ${record.seconds.toFixed(1)} s${record.score !== undefined ? `, score ${pct(record.score)}` : ""}`,
+    );
   return lines;
 }

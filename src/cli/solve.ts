@@ -16,33 +16,108 @@ const EPS = ["auto", "cuda", "cpu"] as const;
 export default defineCommand({
   meta: {
     name: "solve",
-    description: "Solve ARC tasks by test-time training: a small model trained per task, two attempts per test input, a Kaggle submission.json",
+    description:
+      "Solve ARC tasks by test-time training: a small model trained per task, two attempts per test input, a Kaggle submission.json",
   },
   args: {
     // Upper-case key: shown as <TASKS> and kept apart from the --tasks option.
-    TASKS: { type: "positional", description: "Tasks: a *_challenges.json, a task .json, a folder of them, or - for stdin", required: true },
-    output: { type: "string", alias: "o", description: "Submission file, rewritten after every task", default: "submission.json", valueHint: "file" },
-    solutions: {
+    TASKS: {
+      type: "positional",
+      description: "Tasks: a *_challenges.json, a task .json, a folder of them, or - for stdin",
+      required: true,
+    },
+    output: {
       type: "string",
-      description: "Solutions for scoring (a *_solutions.json or tasks with test outputs); default: the tasks' own test outputs or the *_solutions.json beside a challenges file",
+      alias: "o",
+      description: "Submission file, rewritten after every task",
+      default: "submission.json",
       valueHint: "file",
     },
-    "run-dir": { type: "string", description: "Run directory for per-task records, checkpoints and report.json (default runs/<timestamp>)", valueHint: "dir" },
-    resume: { type: "boolean", description: "Continue the run in --run-dir: finished tasks kept, the one in flight from its last good checkpoint (same tasks and settings; a directory with no run starts one)" },
-    "checkpoint-every": { type: "string", description: `Steps between a task's checkpoints; 0: only at its end (default ${DEFAULT_CHECKPOINT_EVERY})`, valueHint: "n" },
-    "keep-checkpoints": { type: "string", description: `Checkpoint versions kept per running task; a finished task keeps its final one (default ${DEFAULT_KEEP_CHECKPOINTS})`, valueHint: "k" },
-    "time-per-task": { type: "string", description: "Most time per task, e.g. 90s, 5m (default: no limit)", valueHint: "duration" },
-    "time-budget": { type: "string", description: "Time for the whole run, shared among the tasks, e.g. 12h, 1h30m (default: no limit)", valueHint: "duration" },
-    steps: { type: "string", description: "Optimizer steps per task (default: ~1000 scaled by task size, 4x that when --time-per-task or --time-budget bounds the run)", valueHint: "n" },
-    chunk: { type: "string", description: "Steps per ONNX Loop run, answers updated after each (default: by task size)", valueHint: "k" },
-    patience: { type: "string", description: "Stop a task once its answers are unchanged for this many steps; 0 never (default: steps/4)", valueHint: "n" },
-    workers: { type: "string", description: `Tasks run in parallel, each in its own process (default ${defaultWorkers()} here)`, valueHint: "n" },
-    ep: { type: "string", description: "Execution provider: auto (CUDA when available), cuda or cpu", default: "auto", valueHint: "auto|cuda|cpu" },
+    solutions: {
+      type: "string",
+      description:
+        "Solutions for scoring (a *_solutions.json or tasks with test outputs); default: the tasks' own test outputs or the *_solutions.json beside a challenges file",
+      valueHint: "file",
+    },
+    "run-dir": {
+      type: "string",
+      description:
+        "Run directory for per-task records, checkpoints and report.json (default runs/<timestamp>)",
+      valueHint: "dir",
+    },
+    resume: {
+      type: "boolean",
+      description:
+        "Continue the run in --run-dir: finished tasks kept, the one in flight from its last good checkpoint (same tasks and settings; a directory with no run starts one)",
+    },
+    "checkpoint-every": {
+      type: "string",
+      description: `Steps between a task's checkpoints; 0: only at its end (default ${DEFAULT_CHECKPOINT_EVERY})`,
+      valueHint: "n",
+    },
+    "keep-checkpoints": {
+      type: "string",
+      description: `Checkpoint versions kept per running task; a finished task keeps its final one (default ${DEFAULT_KEEP_CHECKPOINTS})`,
+      valueHint: "k",
+    },
+    "time-per-task": {
+      type: "string",
+      description: "Most time per task, e.g. 90s, 5m (default: no limit)",
+      valueHint: "duration",
+    },
+    "time-budget": {
+      type: "string",
+      description: "Time for the whole run, shared among the tasks, e.g. 12h, 1h30m (default: no limit)",
+      valueHint: "duration",
+    },
+    steps: {
+      type: "string",
+      description:
+        "Optimizer steps per task (default: ~1000 scaled by task size, 4x that when --time-per-task or --time-budget bounds the run)",
+      valueHint: "n",
+    },
+    chunk: {
+      type: "string",
+      description: "Steps per ONNX Loop run, answers updated after each (default: by task size)",
+      valueHint: "k",
+    },
+    patience: {
+      type: "string",
+      description:
+        "Stop a task once its answers are unchanged for this many steps; 0 never (default: steps/4)",
+      valueHint: "n",
+    },
+    workers: {
+      type: "string",
+      description: `Tasks run in parallel, each in its own process (default ${defaultWorkers()} here)`,
+      valueHint: "n",
+    },
+    ep: {
+      type: "string",
+      description: "Execution provider: auto (CUDA when available), cuda or cpu",
+      default: "auto",
+      valueHint: "auto|cuda|cpu",
+    },
     threads: { type: "string", description: "ONNX Runtime threads per worker", default: "1", valueHint: "n" },
-    seed: { type: "string", description: "Run seed; each task's seed comes from it and the task id", default: "0", valueHint: "n" },
+    seed: {
+      type: "string",
+      description: "Run seed; each task's seed comes from it and the task id",
+      default: "0",
+      valueHint: "n",
+    },
     tasks: { type: "string", description: "Only these task ids (comma-separated)", valueHint: "id,id" },
-    "max-memory": { type: "string", description: "Skip tasks whose model is estimated to need more, e.g. 4G (default: 80% of memory / workers)", valueHint: "size" },
-    family: { type: "string", description: `Model family: ${Object.keys(FAMILIES).join(", ")}, or a module path`, default: DEFAULT_FAMILY, valueHint: "name" },
+    "max-memory": {
+      type: "string",
+      description:
+        "Skip tasks whose model is estimated to need more, e.g. 4G (default: 80% of memory / workers)",
+      valueHint: "size",
+    },
+    family: {
+      type: "string",
+      description: `Model family: ${Object.keys(FAMILIES).join(", ")}, or a module path`,
+      default: DEFAULT_FAMILY,
+      valueHint: "name",
+    },
     json: { type: "boolean", description: "Print the final report as JSON on stdout" },
   },
   async run({ args }) {
@@ -86,7 +161,8 @@ export function settingsFrom(a: Record<string, string | boolean | undefined>): S
     const v = str(k);
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new OptionError(`--${k} must be an integer >= ${min}, got "${v}"`);
+    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min)
+      throw new OptionError(`--${k} must be an integer >= ${min}, got "${v}"`);
     return n;
   };
   const duration = (k: string) => {
@@ -97,11 +173,17 @@ export function settingsFrom(a: Record<string, string | boolean | undefined>): S
     return sec;
   };
   const ep = str("ep") ?? "auto";
-  if (!(EPS as readonly string[]).includes(ep)) throw new OptionError(`--ep must be auto, cuda or cpu, got "${ep}"`);
-  const ids = str("tasks")?.split(",").map((x) => x.trim()).filter(Boolean);
-  if (str("tasks") !== undefined && (!ids || ids.length === 0)) throw new OptionError("--tasks needs at least one task id");
+  if (!(EPS as readonly string[]).includes(ep))
+    throw new OptionError(`--ep must be auto, cuda or cpu, got "${ep}"`);
+  const ids = str("tasks")
+    ?.split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (str("tasks") !== undefined && (!ids || ids.length === 0))
+    throw new OptionError("--tasks needs at least one task id");
   const maxMemory = str("max-memory");
-  if (a.resume === true && str("run-dir") === undefined) throw new OptionError("--resume needs --run-dir (the run directory to continue)");
+  if (a.resume === true && str("run-dir") === undefined)
+    throw new OptionError("--resume needs --run-dir (the run directory to continue)");
   const s: SolveSettings = {
     source: str("TASKS")!,
     output: str("output") ?? "submission.json",

@@ -139,12 +139,20 @@ export class Graph {
   }
 
   /** A constant tensor (an initializer), de-duplicated by content. */
-  constant(dtype: DType, shape: Shape, data: ArrayLike<number> | ArrayLike<bigint> | AnyTypedArray, base = "const"): Tensor {
+  constant(
+    dtype: DType,
+    shape: Shape,
+    data: ArrayLike<number> | ArrayLike<bigint> | AnyTypedArray,
+    base = "const",
+  ): Tensor {
     const typed = toTypedArray(dtype, data as ArrayLike<number>);
     if (typed.length !== size(shape)) {
       throw new GraphError(`constant ${base}: ${typed.length} values for shape [${shape.join(",")}]`);
     }
-    const key = typed.length <= 64 ? `${dtype}|${shape.join(",")}|${Array.from(typed as ArrayLike<number | bigint>).join(",")}` : "";
+    const key =
+      typed.length <= 64
+        ? `${dtype}|${shape.join(",")}|${Array.from(typed as ArrayLike<number | bigint>).join(",")}`
+        : "";
     if (key) {
       const hit = this.constants.get(key);
       if (hit) return hit;
@@ -182,7 +190,11 @@ export class Graph {
     if (home !== this) return home.node(opType, inputs, outs, attrs, domain);
     const nodeName = this.uniqueName(opType);
     const outputs = outs.map((o, i) => {
-      const name = o.name ? (this.reserve(o.name), o.name) : outs.length === 1 ? this.uniqueName(`${opType}_out`) : this.uniqueName(`${opType}_out${i}`);
+      const name = o.name
+        ? (this.reserve(o.name), o.name)
+        : outs.length === 1
+          ? this.uniqueName(`${opType}_out`)
+          : this.uniqueName(`${opType}_out${i}`);
       const t = new Tensor(this, name, o.dtype, [...o.shape]);
       this.values.set(name, t);
       return t;

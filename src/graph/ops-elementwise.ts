@@ -8,10 +8,12 @@ export type Operand = Tensor | number;
 
 /** Turn a plain number into a scalar constant of the other operand's dtype. */
 function lift(a: Operand, b: Operand, op: string): [Tensor, Tensor] {
-  if (typeof a === "number" && typeof b === "number") throw new GraphError(`${op}: needs at least one tensor`);
+  if (typeof a === "number" && typeof b === "number")
+    throw new GraphError(`${op}: needs at least one tensor`);
   const ta = typeof a === "number" ? (b as Tensor).graph.scalar(a, (b as Tensor).dtype) : a;
   const tb = typeof b === "number" ? ta.graph.scalar(b, ta.dtype) : b;
-  if (ta.dtype !== tb.dtype) throw new GraphError(`${op}: dtypes ${ta.dtype} and ${tb.dtype} differ (${ta.name}, ${tb.name})`);
+  if (ta.dtype !== tb.dtype)
+    throw new GraphError(`${op}: dtypes ${ta.dtype} and ${tb.dtype} differ (${ta.name}, ${tb.name})`);
   return [ta, tb];
 }
 
@@ -22,7 +24,8 @@ function binary(op: string, a: Operand, b: Operand, outDtype?: DType): Tensor {
 }
 
 function unary(op: string, x: Tensor, requireFloat = true): Tensor {
-  if (requireFloat && !isFloat(x.dtype)) throw new GraphError(`${op}: needs a float tensor, got ${x.dtype} (${x.name})`);
+  if (requireFloat && !isFloat(x.dtype))
+    throw new GraphError(`${op}: needs a float tensor, got ${x.dtype} (${x.name})`);
   return x.graph.node(op, [x], [{ dtype: x.dtype, shape: x.shape }])[0]!;
 }
 
@@ -72,7 +75,8 @@ export const gelu = (x: Tensor) =>
 
 /** where(cond, a, b): a where cond is true, else b (broadcasting all three). */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
-  if (cond.dtype !== "bool") throw new GraphError(`Where: condition must be bool, got ${cond.dtype} (${cond.name})`);
+  if (cond.dtype !== "bool")
+    throw new GraphError(`Where: condition must be bool, got ${cond.dtype} (${cond.name})`);
   const [x, y] = lift(a, b, "Where");
   const shape = broadcastShapes("Where", cond.shape, x.shape, y.shape);
   return x.graph.node("Where", [cond, x, y], [{ dtype: x.dtype, shape }])[0]!;

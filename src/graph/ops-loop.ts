@@ -30,10 +30,17 @@ export function loop(
   const condIn = g.input(g.freshName(`${name}_cond_in`), "bool", []);
   const state = init.map((t) => g.input(g.freshName(`${t.name.replace(/.*\//, "")}_in`), t.dtype, t.shape));
   const out = body(iter, state, g);
-  if (out.carried.length !== init.length) throw new GraphError(`Loop ${name}: body returned ${out.carried.length} carried values for ${init.length}`);
+  if (out.carried.length !== init.length)
+    throw new GraphError(
+      `Loop ${name}: body returned ${out.carried.length} carried values for ${init.length}`,
+    );
   out.carried.forEach((t, i) => {
     const s = init[i]!;
-    if (t.dtype !== s.dtype || t.shape.length !== s.shape.length || t.shape.some((d, j) => d !== s.shape[j])) {
+    if (
+      t.dtype !== s.dtype ||
+      t.shape.length !== s.shape.length ||
+      t.shape.some((d, j) => d !== s.shape[j])
+    ) {
       throw new GraphError(`Loop ${name}: carried value ${i} changes from ${s} to ${t}`);
     }
   });

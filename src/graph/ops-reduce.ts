@@ -36,11 +36,15 @@ function reduceAttr(op: string, x: Tensor, axes: number[] | undefined, keepdims:
   })[0]!;
 }
 
-export const reduceMean = (x: Tensor, axes?: number[], keepdims = false) => reduceAttr("ReduceMean", x, axes, keepdims);
-export const reduceMax = (x: Tensor, axes?: number[], keepdims = false) => reduceAttr("ReduceMax", x, axes, keepdims);
-export const reduceMin = (x: Tensor, axes?: number[], keepdims = false) => reduceAttr("ReduceMin", x, axes, keepdims);
+export const reduceMean = (x: Tensor, axes?: number[], keepdims = false) =>
+  reduceAttr("ReduceMean", x, axes, keepdims);
+export const reduceMax = (x: Tensor, axes?: number[], keepdims = false) =>
+  reduceAttr("ReduceMax", x, axes, keepdims);
+export const reduceMin = (x: Tensor, axes?: number[], keepdims = false) =>
+  reduceAttr("ReduceMin", x, axes, keepdims);
 /** log(sum(exp(x))) over `axes`, computed stably by the runtime. */
-export const logSumExp = (x: Tensor, axes?: number[], keepdims = false) => reduceAttr("ReduceLogSumExp", x, axes, keepdims);
+export const logSumExp = (x: Tensor, axes?: number[], keepdims = false) =>
+  reduceAttr("ReduceLogSumExp", x, axes, keepdims);
 
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis("Softmax", axis, x.rank);

@@ -19,7 +19,10 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 export function transpose(x: Tensor, perm?: number[]): Tensor {
   const p = perm ?? x.shape.map((_, i) => x.rank - 1 - i);
-  const valid = p.length === x.rank && p.every((a) => Number.isInteger(a) && a >= 0 && a < x.rank) && new Set(p).size === p.length;
+  const valid =
+    p.length === x.rank &&
+    p.every((a) => Number.isInteger(a) && a >= 0 && a < x.rank) &&
+    new Set(p).size === p.length;
   if (!valid) {
     throw new GraphError(`Transpose: perm [${p.join(",")}] is not a permutation for ${x}`);
   }
@@ -58,7 +61,10 @@ export function concat(xs: Tensor[], axis: number): Tensor {
   const a = normAxis("Concat", axis, first.rank);
   let total = 0;
   for (const t of xs) {
-    const ok = t.rank === first.rank && t.dtype === first.dtype && t.shape.every((d, i) => i === a || d === first.shape[i]);
+    const ok =
+      t.rank === first.rank &&
+      t.dtype === first.dtype &&
+      t.shape.every((d, i) => i === a || d === first.shape[i]);
     if (!ok) throw new GraphError(`Concat: ${t} does not match ${first} outside axis ${a}`);
     total += t.shape[a]!;
   }
@@ -82,7 +88,13 @@ function sliceLength(dim: number, start: number, end: number, step: number): [nu
 }
 
 /** x[starts:ends:steps] along `axes`. Use a very negative end (e.g. -2**31) with step -1 to flip. */
-export function slice(x: Tensor, starts: number[], ends: number[], axes?: number[], steps?: number[]): Tensor {
+export function slice(
+  x: Tensor,
+  starts: number[],
+  ends: number[],
+  axes?: number[],
+  steps?: number[],
+): Tensor {
   const ax = (axes ?? starts.map((_, i) => i)).map((a) => normAxis("Slice", a, x.rank));
   const st = steps ?? starts.map(() => 1);
   if (st.some((s) => s === 0)) throw new GraphError(`Slice: step 0 on ${x}`);
@@ -104,34 +116,54 @@ export function pad(x: Tensor, pads: number[], value = 0): Tensor {
   const out = x.shape.map((d, i) => d + pads[i]! + pads[i + x.rank]!);
   if (out.some((d) => d < 0)) throw new GraphError(`Pad: pads [${pads.join(",")}] crop ${x} below zero`);
   const g = x.graph;
-  return g.node("Pad", [x, g.int64s(pads), g.constant(x.dtype, [], [value])], [{ dtype: x.dtype, shape: out }], {
-    mode: attr.string("constant"),
-  })[0]!;
+  return g.node(
+    "Pad",
+    [x, g.int64s(pads), g.constant(x.dtype, [], [value])],
+    [{ dtype: x.dtype, shape: out }],
+    {
+      mode: attr.string("constant"),
+    },
+  )[0]!;
 }
 
 /** Gather slices of `x` along `axis` at integer `indices` (int64 or int32 tensor). */
 export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const a = normAxis("Gather", axis, x.rank);
-  if (indices.dtype !== "int64" && indices.dtype !== "int32") throw new GraphError(`Gather: indices must be integers, got ${indices}`);
+  if (indices.dtype !== "int64" && indices.dtype !== "int32")
+    throw new GraphError(`Gather: indices must be integers, got ${indices}`);
   const shape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)];
   return x.graph.node("Gather", [x, indices], [{ dtype: x.dtype, shape }], { axis: attr.int(a) })[0]!;
 }
 
-export function cumSum(x: Tensor, axis: number, opts: { exclusive?: boolean; reverse?: boolean } = {}): Tensor {
+export function cumSum(
+  x: Tensor,
+  axis: number,
+  opts: { exclusive?: boolean; reverse?: boolean } = {},
+): Tensor {
   const a = normAxis("CumSum", axis, x.rank);
-  return x.graph.node("CumSum", [x, x.graph.constant("int64", [], [a])], [{ dtype: x.dtype, shape: x.shape }], {
-    exclusive: attr.int(opts.exclusive ? 1 : 0),
-    reverse: attr.int(opts.reverse ? 1 : 0),
-  })[0]!;
+  return x.graph.node(
+    "CumSum",
+    [x, x.graph.constant("int64", [], [a])],
+    [{ dtype: x.dtype, shape: x.shape }],
+    {
+      exclusive: attr.int(opts.exclusive ? 1 : 0),
+      reverse: attr.int(opts.reverse ? 1 : 0),
+    },
+  )[0]!;
 }
 
 /** One-hot encoding on a new last axis of size `depth`, with values off/on of `dtype`. */
 export function oneHot(indices: Tensor, depth: number, dtype: "float32" | "float64" = "float32"): Tensor {
   const g = indices.graph;
   const shape = [...indices.shape, depth];
-  return g.node("OneHot", [indices, g.constant("int64", [], [depth]), g.constant(dtype, [2], [0, 1])], [{ dtype, shape }], {
-    axis: attr.int(-1),
-  })[0]!;
+  return g.node(
+    "OneHot",
+    [indices, g.constant("int64", [], [depth]), g.constant(dtype, [2], [0, 1])],
+    [{ dtype, shape }],
+    {
+      axis: attr.int(-1),
+    },
+  )[0]!;
 }
 
 export function tile(x: Tensor, repeats: number[]): Tensor {

@@ -57,7 +57,10 @@ function attribute(w: ProtoWriter, name: string, a: AttrValue): void {
       w.packedFloats(7, a.value);
       break;
     case "ints":
-      w.packedInts(8, a.value.map((v) => BigInt(v)));
+      w.packedInts(
+        8,
+        a.value.map((v) => BigInt(v)),
+      );
       break;
   }
   w.int(20, ATTR_TYPE[a.kind]);
@@ -81,7 +84,8 @@ export function graphProto(w: ProtoWriter, g: Graph): void {
   // value_info for intermediates, so tools (and readers in Netron) see every static shape
   const io = new Set([...g.inputs, ...g.outputs].map((t) => t.name));
   const inits = new Set(g.initializers.map((c) => c.name));
-  for (const [name, t] of g.values) if (!io.has(name) && !inits.has(name)) w.message(13, (v) => valueInfo(v, t));
+  for (const [name, t] of g.values)
+    if (!io.has(name) && !inits.has(name)) w.message(13, (v) => valueInfo(v, t));
 }
 
 /** Serialise a graph as ONNX ModelProto bytes. */

@@ -14,7 +14,9 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
       const v = k >= 0 ? s[k]! : 1;
       if (v === 1) continue;
       if (d !== 1 && d !== v) {
-        throw new GraphError(`${op}: shapes ${shapes.map(fmt).join(" and ")} do not broadcast (axis ${i}: ${d} vs ${v})`);
+        throw new GraphError(
+          `${op}: shapes ${shapes.map(fmt).join(" and ")} do not broadcast (axis ${i}: ${d} vs ${v})`,
+        );
       }
       d = v;
     }

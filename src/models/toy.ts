@@ -7,9 +7,18 @@ import { Rng } from "../train/rng.ts";
 import type { FloatDType, ModelSpec, ParamSpec } from "../train/spec.ts";
 
 type FloatArray = Float32Array | Float64Array;
-const alloc = (dtype: FloatDType, n: number): FloatArray => (dtype === "float64" ? new Float64Array(n) : new Float32Array(n));
+const alloc = (dtype: FloatDType, n: number): FloatArray =>
+  dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
 
-function param(dtype: FloatDType, rng: Rng, name: string, shape: number[], init: "normal" | "zeros" | "ones", scale = 1, group?: string): ParamSpec {
+function param(
+  dtype: FloatDType,
+  rng: Rng,
+  name: string,
+  shape: number[],
+  init: "normal" | "zeros" | "ones",
+  scale = 1,
+  group?: string,
+): ParamSpec {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = alloc(dtype, n);
   if (init === "ones") data.fill(1);
@@ -63,7 +72,11 @@ export function mlpSpec(o: MlpOptions): ModelSpec {
  * A toy classification set: `n` points in `inputs` dimensions, labels from a random two-layer teacher
  * network (nonlinear, learnable). Returns x (row-major [n, inputs]) and y.
  */
-export function mlpToyData(o: Pick<MlpOptions, "inputs" | "classes"> & { dtype?: FloatDType }, n: number, seed = 1): { x: FloatArray; y: BigInt64Array } {
+export function mlpToyData(
+  o: Pick<MlpOptions, "inputs" | "classes"> & { dtype?: FloatDType },
+  n: number,
+  seed = 1,
+): { x: FloatArray; y: BigInt64Array } {
   const rng = new Rng(seed, 2);
   const hid = 16;
   const t1 = Float64Array.from({ length: o.inputs * hid }, () => rng.normal());
@@ -122,18 +135,30 @@ export function transformerBlockSpec(o: TransformerOptions): ModelSpec {
   const dh = d / heads;
   const f = d * (o.mlpRatio ?? 4);
   const rng = new Rng(o.seed ?? 0, 3);
-  const lin = (name: string, i: number, out: number) => param(dtype, rng, name, [i, out], "normal", 1 / Math.sqrt(i));
+  const lin = (name: string, i: number, out: number) =>
+    param(dtype, rng, name, [i, out], "normal", 1 / Math.sqrt(i));
   const zeros = (name: string, n: number, group = "bias") => param(dtype, rng, name, [n], "zeros", 1, group);
   const ones = (name: string, n: number) => param(dtype, rng, name, [n], "ones", 1, "norm");
   const params: ParamSpec[] = [
     param(dtype, rng, "embed", [vocab, d], "normal", 1, "embed"),
     param(dtype, rng, "pos", [seq, d], "normal", 1, "embed"),
-    ones("ln1_s", d), zeros("ln1_b", d, "norm"),
-    lin("wq", d, d), lin("wk", d, d), lin("wv", d, d), lin("wo", d, d), zeros("bo", d),
-    ones("ln2_s", d), zeros("ln2_b", d, "norm"),
-    lin("w1", d, f), zeros("b1", f), lin("w2", f, d), zeros("b2", d),
-    ones("lnf_s", d), zeros("lnf_b", d, "norm"),
-    lin("unembed", d, vocab), zeros("bu", vocab),
+    ones("ln1_s", d),
+    zeros("ln1_b", d, "norm"),
+    lin("wq", d, d),
+    lin("wk", d, d),
+    lin("wv", d, d),
+    lin("wo", d, d),
+    zeros("bo", d),
+    ones("ln2_s", d),
+    zeros("ln2_b", d, "norm"),
+    lin("w1", d, f),
+    zeros("b1", f),
+    lin("w2", f, d),
+    zeros("b2", d),
+    ones("lnf_s", d),
+    zeros("lnf_b", d, "norm"),
+    lin("unembed", d, vocab),
+    zeros("bu", vocab),
   ];
   const B = o.batch;
   return {
@@ -149,7 +174,8 @@ export function transformerBlockSpec(o: TransformerOptions): ModelSpec {
       const x = g.scope("embed", () => G.add(G.gather(p.embed!, b.tokens!, 0), p.pos!)); // [B, S, d]
       const attn = g.scope("attn", () => {
         const h = flat(G.layerNorm(x, p.ln1_s!, p.ln1_b!));
-        const split = (w: Tensor) => G.transpose(G.reshape(G.matmul(h, w), [B, seq, heads, dh]), [0, 2, 1, 3]); // [B, H, S, dh]
+        const split = (w: Tensor) =>
+          G.transpose(G.reshape(G.matmul(h, w), [B, seq, heads, dh]), [0, 2, 1, 3]); // [B, H, S, dh]
         const q = split(p.wq!);
         const k = split(p.wk!);
         const v = split(p.wv!);
@@ -166,9 +192,16 @@ export function transformerBlockSpec(o: TransformerOptions): ModelSpec {
       });
       const x2 = G.add(x1, mlp);
       const logits = g.scope("head", () =>
-        G.reshape(G.add(G.matmul(flat(G.layerNorm(x2, p.lnf_s!, p.lnf_b!)), p.unembed!), p.bu!), [B, seq, vocab]),
+        G.reshape(G.add(G.matmul(flat(G.layerNorm(x2, p.lnf_s!, p.lnf_b!)), p.unembed!), p.bu!), [
+          B,
+          seq,
+          vocab,
+        ]),
       );
-      return { loss: crossEntropy(logits, b.targets!), outputs: { logits, accuracy: accuracy(logits, b.targets!) } };
+      return {
+        loss: crossEntropy(logits, b.targets!),
+        outputs: { logits, accuracy: accuracy(logits, b.targets!) },
+      };
     },
   };
 }
@@ -176,14 +209,20 @@ export function transformerBlockSpec(o: TransformerOptions): ModelSpec {
 export type SeqTask = "reverse" | "copy" | "sort";
 
 /** `n` random token sequences and their targets: reversed (default), copied or sorted. */
-export function seqToyData(o: Pick<TransformerOptions, "seq" | "vocab">, n: number, task: SeqTask = "reverse", seed = 1): { tokens: BigInt64Array; targets: BigInt64Array } {
+export function seqToyData(
+  o: Pick<TransformerOptions, "seq" | "vocab">,
+  n: number,
+  task: SeqTask = "reverse",
+  seed = 1,
+): { tokens: BigInt64Array; targets: BigInt64Array } {
   const rng = new Rng(seed, 4);
   const vocab = o.vocab ?? 10;
   const tokens = new BigInt64Array(n * o.seq);
   const targets = new BigInt64Array(n * o.seq);
   for (let r = 0; r < n; r++) {
     const row = Array.from({ length: o.seq }, () => rng.int(vocab));
-    const out = task === "reverse" ? [...row].reverse() : task === "sort" ? [...row].sort((a, b) => a - b) : row;
+    const out =
+      task === "reverse" ? [...row].reverse() : task === "sort" ? [...row].sort((a, b) => a - b) : row;
     for (let i = 0; i < o.seq; i++) {
       tokens[r * o.seq + i] = BigInt(row[i]!);
       targets[r * o.seq + i] = BigInt(out[i]!);

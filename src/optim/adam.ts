@@ -49,7 +49,10 @@ export function adamStep(slots: ParamSlot[], step: Tensor, cfg: OptimConfig): Ad
       const k = `${b1}|${b2}`;
       let c = corrections.get(k);
       if (!c) {
-        c = { bc1: G.sub(1, G.pow(g.scalar(b1, dtype), t)), sqrtBc2: G.sqrt(G.sub(1, G.pow(g.scalar(b2, dtype), t))) };
+        c = {
+          bc1: G.sub(1, G.pow(g.scalar(b1, dtype), t)),
+          sqrtBc2: G.sqrt(G.sub(1, G.pow(g.scalar(b2, dtype), t))),
+        };
         corrections.set(k, c);
       }
       return c;
@@ -65,7 +68,11 @@ export function adamStep(slots: ParamSlot[], step: Tensor, cfg: OptimConfig): Ad
         let p = s.param;
         if (set.weightDecay !== 0) {
           if (cfg.kind === "adam") grad = G.add(grad, G.mul(p, set.weightDecay));
-          else p = G.mul(p, typeof lr === "number" ? 1 - lr * set.weightDecay : G.sub(1, G.mul(lr, set.weightDecay)));
+          else
+            p = G.mul(
+              p,
+              typeof lr === "number" ? 1 - lr * set.weightDecay : G.sub(1, G.mul(lr, set.weightDecay)),
+            );
         }
         const m = G.add(G.mul(s.m, b1), G.mul(grad, 1 - b1));
         const v = G.add(G.mul(s.v, b2), G.mul(G.mul(grad, grad), 1 - b2));

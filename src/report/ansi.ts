@@ -5,7 +5,11 @@ import { rgbOf, xterm256 } from "./palette.ts";
 export type ColourMode = "none" | "256" | "truecolor";
 
 /** How to colour: --color always/never win; then NO_COLOR, FORCE_COLOR, then whether stdout is a terminal. */
-export function colourMode(env: Record<string, string | undefined>, isTTY: boolean, flag: "auto" | "always" | "never" = "auto"): ColourMode {
+export function colourMode(
+  env: Record<string, string | undefined>,
+  isTTY: boolean,
+  flag: "auto" | "always" | "never" = "auto",
+): ColourMode {
   if (flag === "never") return "none";
   const depth = /^(truecolor|24bit)$/i.test(env.COLORTERM ?? "") ? "truecolor" : "256";
   if (flag === "always") return depth;
@@ -32,7 +36,12 @@ export interface Block {
 }
 
 /** One grid (rows of colours) as lines; cells that differ from `truth` (same shape) are marked in colour mode. */
-export function gridBlock(title: string, rows: readonly (readonly number[])[], mode: ColourMode, truth?: readonly (readonly number[])[]): Block {
+export function gridBlock(
+  title: string,
+  rows: readonly (readonly number[])[],
+  mode: ColourMode,
+  truth?: readonly (readonly number[])[],
+): Block {
   const h = rows.length;
   const w = h ? rows[0]!.length : 0;
   const compare = truth && truth.length === h && truth[0]?.length === w;
@@ -55,7 +64,12 @@ export function sideBySide(blocks: readonly Block[], gap = 3): string[] {
   const height = Math.max(...blocks.map((b) => b.lines.length));
   const pad = (s: string, visible: number, width: number) => s + " ".repeat(Math.max(0, width - visible));
   const sep = " ".repeat(gap);
-  const out = [blocks.map((b) => pad(b.title, b.title.length, b.width)).join(sep).trimEnd()];
+  const out = [
+    blocks
+      .map((b) => pad(b.title, b.title.length, b.width))
+      .join(sep)
+      .trimEnd(),
+  ];
   for (let i = 0; i < height; i++) {
     out.push(
       blocks

@@ -4,12 +4,20 @@ import { CLIENT_CORE, CLIENT_DOM } from "./client.ts";
 import type { ReportData, ReportTask } from "./run-data.ts";
 
 export function escapeHtml(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  return String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
 }
 
 /** JSON safe inside a <script> element (no "</script>", no HTML comment openers, no line separators). */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/>/g, "\\u003e")
+    .replace(/&/g, "\\u0026")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /** solved: every test output right; failed: known and not all right; unknown: no truth. */
@@ -57,8 +65,10 @@ svg.loss text { font-size: 10px; fill: var(--muted); }
 }
 `;
 
-const num = (x: number | null | undefined, digits: number) => (x === null || x === undefined || !Number.isFinite(x) ? "" : x.toFixed(digits));
-const pct = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${(100 * x).toFixed(0)}%`);
+const num = (x: number | null | undefined, digits: number) =>
+  x === null || x === undefined || !Number.isFinite(x) ? "" : x.toFixed(digits);
+const pct = (x: number | null | undefined) =>
+  x === null || x === undefined ? "–" : `${(100 * x).toFixed(0)}%`;
 
 function summaryRow(t: ReportTask, i: number): string {
   const o = outcomeOf(t);
@@ -98,8 +108,13 @@ export function buildReportHtml(data: ReportData): string {
     data.totals ? `<div class="card">run time<b>${data.totals.seconds.toFixed(1)} s</b></div>` : "",
     data.totals ? `<div class="card">steps<b>${data.totals.steps}</b></div>` : "",
   ].join("");
-  const settings = Object.entries(data.settings).filter(([, v]) => v !== null).map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(JSON.stringify(v))}`).join(" · ");
-  const warnings = data.warnings.length ? `<div class="warn">${data.warnings.map(escapeHtml).join("<br>")}</div>` : "";
+  const settings = Object.entries(data.settings)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(JSON.stringify(v))}`)
+    .join(" · ");
+  const warnings = data.warnings.length
+    ? `<div class="warn">${data.warnings.map(escapeHtml).join("<br>")}</div>`
+    : "";
   const head = [
     ["task", "id", false],
     ["status", "status", false],
@@ -108,7 +123,12 @@ export function buildReportHtml(data: ReportData): string {
     ["steps", "steps", true],
     ["final loss", "loss", true],
     ["confidence", "confidence", true],
-  ].map(([label, key, isNum]) => `<th data-key="${key}"${isNum ? " data-num" : ""}${key === "status" ? ' class="l"' : ""} title="sort by ${label}">${label}</th>`).join("");
+  ]
+    .map(
+      ([label, key, isNum]) =>
+        `<th data-key="${key}"${isNum ? " data-num" : ""}${key === "status" ? ' class="l"' : ""} title="sort by ${label}">${label}</th>`,
+    )
+    .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(data.title)}</title><style>${CSS}</style></head>

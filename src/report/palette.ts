@@ -23,7 +23,8 @@ export function rgbOf(colour: number): [number, number, number] {
 export function xterm256(colour: number): number {
   const [r, g, b] = rgbOf(colour);
   const levels = [0, 95, 135, 175, 215, 255];
-  const near = (v: number) => levels.reduce((best, l, i) => (Math.abs(l - v) < Math.abs(levels[best]! - v) ? i : best), 0);
+  const near = (v: number) =>
+    levels.reduce((best, l, i) => (Math.abs(l - v) < Math.abs(levels[best]! - v) ? i : best), 0);
   const [ri, gi, bi] = [near(r), near(g), near(b)];
   const cube = 16 + 36 * ri + 6 * gi + bi;
   const cubeErr = (levels[ri]! - r) ** 2 + (levels[gi]! - g) ** 2 + (levels[bi]! - b) ** 2;

@@ -72,7 +72,8 @@ function readJson(path: string): any {
 export function findRecordedPath(path: string, runDir: string): string | undefined {
   if (existsSync(path)) return path;
   if (!isAbsolute(path)) {
-    for (const base of [dirname(resolve(runDir)), resolve(runDir)]) if (existsSync(join(base, path))) return join(base, path);
+    for (const base of [dirname(resolve(runDir)), resolve(runDir)])
+      if (existsSync(join(base, path))) return join(base, path);
   }
   return undefined;
 }
@@ -82,7 +83,9 @@ export function readRecords(runDir: string): { run: any; report: RunReport | nul
   const runFile = join(runDir, "run.json");
   if (!existsSync(runFile)) throw new Error(`${runDir} is not a run directory (no run.json)`);
   const run = readJson(runFile);
-  const report: RunReport | null = existsSync(join(runDir, "report.json")) ? readJson(join(runDir, "report.json")) : null;
+  const report: RunReport | null = existsSync(join(runDir, "report.json"))
+    ? readJson(join(runDir, "report.json"))
+    : null;
   const records: TaskRecord[] = [];
   for (const t of (run.tasks ?? []) as { id: string; record: string }[]) {
     const file = join(runDir, t.record);
@@ -92,11 +95,20 @@ export function readRecords(runDir: string): { run: any; report: RunReport | nul
 }
 
 /** Load the source tasks of a run (with truths), or a warning saying why not. */
-export async function loadRunTasks(runDir: string, run: any, o: ReadRunOptions = {}): Promise<{ tasks: Map<string, Task>; source: string | null; solutions: string | null; warnings: string[] }> {
+export async function loadRunTasks(
+  runDir: string,
+  run: any,
+  o: ReadRunOptions = {},
+): Promise<{
+  tasks: Map<string, Task>;
+  source: string | null;
+  solutions: string | null;
+  warnings: string[];
+}> {
   const warnings: string[] = [];
   const tasks = new Map<string, Task>();
   const wanted = o.tasks ?? run.source;
-  const source = typeof wanted === "string" ? findRecordedPath(wanted, runDir) ?? null : null;
+  const source = typeof wanted === "string" ? (findRecordedPath(wanted, runDir) ?? null) : null;
   let solutions: string | null = null;
   if (o.solutions !== "none") {
     const s = o.solutions ?? run.solutions;
@@ -130,7 +142,10 @@ export function reportTask(r: TaskRecord, task: Task | undefined): ReportTask {
     steps: r.steps,
     finalLoss: r.finalLoss,
     confidence: firstConf.length ? Math.min(...firstConf) : null,
-    loss: r.lossCurve.map(([s, l]) => [s, l === null || !Number.isFinite(l) ? null : Number(l.toPrecision(4))]),
+    loss: r.lossCurve.map(([s, l]) => [
+      s,
+      l === null || !Number.isFinite(l) ? null : Number(l.toPrecision(4)),
+    ]),
     train: (task?.train ?? []).map((p) => [digitRows(p.input), digitRows(p.output)]),
     test: Array.from({ length: tests }, (_, i) => {
       const t = task?.test[i];
@@ -138,7 +153,9 @@ export function reportTask(r: TaskRecord, task: Task | undefined): ReportTask {
       return {
         input: t ? digitRows(t.input) : null,
         truth: t?.output ? digitRows(t.output) : null,
-        attempts: (a?.attempts ?? []).slice(0, 2).map((rows, k) => ({ grid: rowsToDigits(rows), confidence: a?.confidences[k] ?? null })),
+        attempts: (a?.attempts ?? [])
+          .slice(0, 2)
+          .map((rows, k) => ({ grid: rowsToDigits(rows), confidence: a?.confidences[k] ?? null })),
         correct: r.correct?.[i] ?? null,
       };
     }),

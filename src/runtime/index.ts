@@ -1,4 +1,11 @@
-export { createSession, tensor, type Feeds, type OptLevel, type Session, type SessionConfig } from "./session.ts";
+export {
+  createSession,
+  tensor,
+  type Feeds,
+  type OptLevel,
+  type Session,
+  type SessionConfig,
+} from "./session.ts";
 export {
   announce,
   cudaLibraryCheck,
@@ -9,4 +16,10 @@ export {
   type Provider,
   type ProviderDecision,
 } from "./providers.ts";
-export { openSessions, registerSession, releaseAllSessions, releaseSession, type RegisteredSession } from "./registry.ts";
+export {
+  openSessions,
+  registerSession,
+  releaseAllSessions,
+  releaseSession,
+  type RegisteredSession,
+} from "./registry.ts";

@@ -18,7 +18,21 @@
 //
 // This module must not import onnxruntime-node: it runs before it.
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { basename, isAbsolute, join, resolve } from "node:path";
 import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
@@ -28,7 +42,10 @@ export const ORT_VERSION: string = ortPackage.version;
 
 export const LIB_NAME = "libonnxruntime.so.1";
 export const BINDING_NAME = "onnxruntime_binding.node";
-export const CUDA_PROVIDER_LIBS = ["libonnxruntime_providers_shared.so", "libonnxruntime_providers_cuda.so"] as const;
+export const CUDA_PROVIDER_LIBS = [
+  "libonnxruntime_providers_shared.so",
+  "libonnxruntime_providers_cuda.so",
+] as const;
 const BINDING_REQUEST = /^onnxruntime_binding.*\.node$/;
 
 /** One embedded file: where Bun serves it from and its size. */
@@ -69,7 +86,8 @@ const uid = (): string => (typeof process.getuid === "function" ? String(process
 export function cacheRootCandidates(env: NodeJS.ProcessEnv = process.env): CacheRoot[] {
   const out: CacheRoot[] = [];
   if (env.TTT_CACHE_DIR) out.push({ dir: resolve(env.TTT_CACHE_DIR), source: "TTT_CACHE_DIR" });
-  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) out.push({ dir: join(env.XDG_CACHE_HOME, "ttt"), source: "XDG_CACHE_HOME" });
+  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME))
+    out.push({ dir: join(env.XDG_CACHE_HOME, "ttt"), source: "XDG_CACHE_HOME" });
   let home = env.HOME ?? "";
   if (!home && env.HOME === undefined) {
     try {
@@ -111,14 +129,16 @@ const sizeIs = (path: string, size: number): boolean => {
   }
 };
 
-const tempName = (dir: string, name: string) => join(dir, `.${name}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
+const tempName = (dir: string, name: string) =>
+  join(dir, `.${name}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
 
 /** Write `src` to `dest` through a temp file in the same folder and a rename. */
 function placeFile(src: string, dest: string, size: number): void {
   const tmp = tempName(resolve(dest, ".."), basename(dest));
   try {
     const data = readFileSync(src);
-    if (data.length !== size) throw new Error(`embedded ${basename(src)} has ${data.length} bytes, expected ${size}`);
+    if (data.length !== size)
+      throw new Error(`embedded ${basename(src)} has ${data.length} bytes, expected ${size}`);
     writeFileSync(tmp, data, { mode: 0o755 });
     renameSync(tmp, dest);
   } catch (e) {
@@ -131,7 +151,11 @@ function placeFile(src: string, dest: string, size: number): void {
  * Make `<root>/<folder>` hold both files with the embedded sizes; returns the folder and the files this
  * call wrote. Safe against other processes doing the same at the same moment.
  */
-export function extractInto(root: CacheRoot, lib: EmbeddedFile, binding: EmbeddedFile): { dir: string; extracted: string[] } {
+export function extractInto(
+  root: CacheRoot,
+  lib: EmbeddedFile,
+  binding: EmbeddedFile,
+): { dir: string; extracted: string[] } {
   const dir = join(root.dir, versionFolderName(lib, binding));
   const want: [EmbeddedFile, string][] = [
     [lib, join(dir, LIB_NAME)],
@@ -195,7 +219,10 @@ export function providersOverlay(baseDir: string, providersDir: string): string 
     })
     .join("|");
   const overlay = `${baseDir}-providers-${shortHash(`${real}\n${signature}`)}`;
-  const complete = (d: string) => sizeIs(join(d, LIB_NAME), statSync(join(baseDir, LIB_NAME)).size) && sizeIs(join(d, BINDING_NAME), statSync(join(baseDir, BINDING_NAME)).size) && hasCudaProvider(d);
+  const complete = (d: string) =>
+    sizeIs(join(d, LIB_NAME), statSync(join(baseDir, LIB_NAME)).size) &&
+    sizeIs(join(d, BINDING_NAME), statSync(join(baseDir, BINDING_NAME)).size) &&
+    hasCudaProvider(d);
   if (complete(overlay)) return overlay;
   const tmp = tempName(resolve(baseDir, ".."), basename(overlay));
   try {
@@ -254,7 +281,10 @@ export function ensureNative(env: NodeJS.ProcessEnv = process.env): NativeState 
       if (p) {
         const missing = CUDA_PROVIDER_LIBS.filter((f) => !exists(join(p, f)));
         if (missing.length) notes.push(`TTT_ORT_PROVIDERS_DIR=${p} lacks ${missing.join(", ")}`);
-        else if (hasCudaProvider(dir)) notes.push(`CUDA provider libraries found beside the extracted library; TTT_ORT_PROVIDERS_DIR=${p} not used`);
+        else if (hasCudaProvider(dir))
+          notes.push(
+            `CUDA provider libraries found beside the extracted library; TTT_ORT_PROVIDERS_DIR=${p} not used`,
+          );
         else {
           try {
             loadDir = providersOverlay(dir, p);
@@ -264,13 +294,26 @@ export function ensureNative(env: NodeJS.ProcessEnv = process.env): NativeState 
           }
         }
       }
-      state = { version: ORT_VERSION, dir: loadDir, baseDir: dir, root, extracted, ms: performance.now() - started, notes, ...(providersDir ? { providersDir } : {}) };
+      state = {
+        version: ORT_VERSION,
+        dir: loadDir,
+        baseDir: dir,
+        root,
+        extracted,
+        ms: performance.now() - started,
+        notes,
+        ...(providersDir ? { providersDir } : {}),
+      };
       return state;
     } catch (e) {
-      tried.push(`${root.source} ${root.dir} not usable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      tried.push(
+        `${root.source} ${root.dir} not usable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
   }
-  failure = new Error(`cannot extract ONNX Runtime's native library: ${tried.join("; ")}. Set TTT_CACHE_DIR to a writable folder.`);
+  failure = new Error(
+    `cannot extract ONNX Runtime's native library: ${tried.join("; ")}. Set TTT_CACHE_DIR to a writable folder.`,
+  );
   throw failure;
 }
 
@@ -291,14 +334,20 @@ export function installNativeHook(src: NativeSource): void {
   if (source) return;
   source = src;
   const original = process.dlopen.bind(process) as (module: object, filename: string, flags?: number) => void;
-  (process as { dlopen: typeof process.dlopen }).dlopen = ((module: object, filename: string, flags?: number) => {
+  (process as { dlopen: typeof process.dlopen }).dlopen = ((
+    module: object,
+    filename: string,
+    flags?: number,
+  ) => {
     if (typeof filename === "string" && BINDING_REQUEST.test(basename(filename))) {
       const s = ensureNative();
       const target = join(s.dir, BINDING_NAME);
       try {
         return flags === undefined ? original(module, target) : original(module, target, flags);
       } catch (e) {
-        throw new Error(`cannot load ONNX Runtime from ${s.dir}: ${(e as Error).message}${s.root.source === "TTT_CACHE_DIR" ? "" : " (TTT_CACHE_DIR can name another folder, e.g. one not mounted noexec)"}`);
+        throw new Error(
+          `cannot load ONNX Runtime from ${s.dir}: ${(e as Error).message}${s.root.source === "TTT_CACHE_DIR" ? "" : " (TTT_CACHE_DIR can name another folder, e.g. one not mounted noexec)"}`,
+        );
       }
     }
     return flags === undefined ? original(module, filename) : original(module, filename, flags);

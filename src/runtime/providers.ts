@@ -98,14 +98,24 @@ export function missingDependencies(lib: string): string[] {
 
 /** Whether the CUDA provider can be tried: its libraries beside the runtime and theirs on the loader path. */
 export function cudaLibraryCheck(): CudaLibraryCheck {
-  if (process.platform !== "linux") return { present: false, reason: `CUDA provider is only wired up on linux (this is ${process.platform})` };
+  if (process.platform !== "linux")
+    return {
+      present: false,
+      reason: `CUDA provider is only wired up on linux (this is ${process.platform})`,
+    };
   const dir = ortLibDir();
   if (!dir) return { present: false, reason: "cannot locate the onnxruntime-node native folder" };
   const missingLibraries = CUDA_LIBRARIES.filter((f) => !existsSync(join(dir, f)));
   if (!missingLibraries.length) {
     const checks = CUDA_LIBRARIES.map((f) => [f, ldd(join(dir, f))] as const);
     const broken = checks.filter(([, r]) => r.broken).map(([f, r]) => `${f} (${r.broken})`);
-    if (broken.length) return { present: false, dir, missingLibraries, reason: `CUDA provider in ${dir} is not a loadable library: ${broken.join(", ")}` };
+    if (broken.length)
+      return {
+        present: false,
+        dir,
+        missingLibraries,
+        reason: `CUDA provider in ${dir} is not a loadable library: ${broken.join(", ")}`,
+      };
     const deps = [...new Set(checks.flatMap(([, r]) => r.missing))];
     if (deps.length) {
       return {
@@ -116,9 +126,20 @@ export function cudaLibraryCheck(): CudaLibraryCheck {
         reason: `CUDA provider found in ${dir}, but the loader cannot find ${deps.join(", ")} (CUDA 12 / cuDNN 9 runtime; add their folder to LD_LIBRARY_PATH)`,
       };
     }
-    return { present: true, dir, missingLibraries, missingDependencies: [], reason: `CUDA provider libraries found in ${dir}` };
+    return {
+      present: true,
+      dir,
+      missingLibraries,
+      missingDependencies: [],
+      reason: `CUDA provider libraries found in ${dir}`,
+    };
   }
-  return { present: false, dir, missingLibraries, reason: `CUDA provider library ${missingLibraries.join(", ")} not found in ${dir}${elsewhere(dir)}` };
+  return {
+    present: false,
+    dir,
+    missingLibraries,
+    reason: `CUDA provider library ${missingLibraries.join(", ")} not found in ${dir}${elsewhere(dir)}`,
+  };
 }
 
 /** What TTT_ORT_PROVIDERS_DIR contributed, for the reason line. */

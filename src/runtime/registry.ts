@@ -11,7 +11,11 @@ export interface RegisteredSession {
 
 const open = new Set<RegisteredSession>();
 
-export function registerSession(session: InferenceSession, label: string, provider: string): RegisteredSession {
+export function registerSession(
+  session: InferenceSession,
+  label: string,
+  provider: string,
+): RegisteredSession {
   const entry = { session, label, provider, openedAt: Date.now() };
   open.add(entry);
   return entry;

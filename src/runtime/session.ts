@@ -3,7 +3,15 @@
 // threads halve the speed on a 2-vCPU machine), graph optimisation level. Every session is registered
 // in registry.ts so tests and the CLI can release them all.
 import * as ort from "onnxruntime-node";
-import { type EpChoice, type Provider, type ProviderDecision, announce, cudaLibraryCheck, cudaOutcomeSoFar, recordCudaOutcome } from "./providers.ts";
+import {
+  type EpChoice,
+  type Provider,
+  type ProviderDecision,
+  announce,
+  cudaLibraryCheck,
+  cudaOutcomeSoFar,
+  recordCudaOutcome,
+} from "./providers.ts";
 import { type RegisteredSession, registerSession, releaseSession } from "./registry.ts";
 
 export type OptLevel = "disabled" | "basic" | "extended" | "layout" | "all";
@@ -47,7 +55,12 @@ function ortOptions(cfg: SessionConfig, provider: Provider): ort.InferenceSessio
     executionProviders: provider === "cuda" ? [{ name: "cuda", deviceId: cfg.deviceId ?? 0 }] : ["cpu"],
     graphOptimizationLevel: cfg.optLevel ?? "all",
     logSeverityLevel: cfg.logSeverity ?? 3,
-    extra: { session: { intra_op: { allow_spinning: cfg.spinning ? "1" : "0" }, inter_op: { allow_spinning: cfg.spinning ? "1" : "0" } } },
+    extra: {
+      session: {
+        intra_op: { allow_spinning: cfg.spinning ? "1" : "0" },
+        inter_op: { allow_spinning: cfg.spinning ? "1" : "0" },
+      },
+    },
   };
   if (cfg.intraOpThreads !== undefined) o.intraOpNumThreads = cfg.intraOpThreads;
   if (cfg.interOpThreads !== undefined) o.interOpNumThreads = cfg.interOpThreads;
@@ -55,8 +68,13 @@ function ortOptions(cfg: SessionConfig, provider: Provider): ort.InferenceSessio
   return o;
 }
 
-async function open(model: Uint8Array | string, o: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
-  return typeof model === "string" ? ort.InferenceSession.create(model, o) : ort.InferenceSession.create(model, o);
+async function open(
+  model: Uint8Array | string,
+  o: ort.InferenceSession.SessionOptions,
+): Promise<ort.InferenceSession> {
+  return typeof model === "string"
+    ? ort.InferenceSession.create(model, o)
+    : ort.InferenceSession.create(model, o);
 }
 
 function wrap(s: ort.InferenceSession, d: ProviderDecision, label: string): Session {
@@ -77,14 +95,18 @@ function wrap(s: ort.InferenceSession, d: ProviderDecision, label: string): Sess
 export async function createSession(model: Uint8Array | string, cfg: SessionConfig = {}): Promise<Session> {
   const ep = cfg.ep ?? "auto";
   const label = cfg.label ?? "session";
-  if (ep === "cpu") return wrap(await open(model, ortOptions(cfg, "cpu")), { provider: "cpu", reason: "requested" }, label);
+  if (ep === "cpu")
+    return wrap(await open(model, ortOptions(cfg, "cpu")), { provider: "cpu", reason: "requested" }, label);
 
   const lib = cudaLibraryCheck();
   const earlier = cudaOutcomeSoFar();
   let why = !lib.present ? lib.reason : earlier && !earlier.ok ? earlier.reason : "";
   if (!why) {
     try {
-      const s = await open(model, { ...ortOptions(cfg, "cuda"), logSeverityLevel: ep === "auto" ? 4 : (cfg.logSeverity ?? 3) });
+      const s = await open(model, {
+        ...ortOptions(cfg, "cuda"),
+        logSeverityLevel: ep === "auto" ? 4 : (cfg.logSeverity ?? 3),
+      });
       recordCudaOutcome(true, lib.reason);
       const d = { provider: "cuda" as const, reason: ep === "cuda" ? "requested" : "CUDA provider loaded" };
       if (ep === "auto") announce(d, ep);
@@ -101,6 +123,10 @@ export async function createSession(model: Uint8Array | string, cfg: SessionConf
 }
 
 /** A tensor for ORT from a typed array (dtype from the array type unless given). */
-export function tensor(dtype: "float32" | "float64" | "int64" | "int32" | "bool", data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array, dims: readonly number[]): ort.Tensor {
+export function tensor(
+  dtype: "float32" | "float64" | "int64" | "int32" | "bool",
+  data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array,
+  dims: readonly number[],
+): ort.Tensor {
   return new ort.Tensor(dtype, data as any, dims);
 }

@@ -39,17 +39,34 @@ interface StepState {
 }
 
 /** Forward, backward and optimizer update on `g` (the main graph, or a Loop body). */
-function trainStep(g: Graph, spec: ModelSpec, optim: OptimConfig, s: StepState, batch: Record<string, Tensor>, noise: Record<string, Tensor>) {
+function trainStep(
+  g: Graph,
+  spec: ModelSpec,
+  optim: OptimConfig,
+  s: StepState,
+  batch: Record<string, Tensor>,
+  noise: Record<string, Tensor>,
+) {
   const p = Object.fromEntries(spec.params.map((q, i) => [q.name, s.params[i]!]));
   const { loss } = spec.forward(g, p, batch, noise, "train");
   if (!loss) throw new Error(`model ${spec.key}: forward returned no loss in train mode`);
-  if (loss.graph !== g) throw new Error(`model ${spec.key}: the loss was built on another graph (use the graph passed to forward)`);
+  if (loss.graph !== g)
+    throw new Error(
+      `model ${spec.key}: the loss was built on another graph (use the graph passed to forward)`,
+    );
   if (loss.size !== 1) throw new Error(`model ${spec.key}: the loss must be a scalar, got ${loss}`);
   const scalarLoss = loss.rank === 0 ? loss : G.reshape(loss, []);
   const grads = gradients(scalarLoss, s.params);
   const upd = g.scope("optimizer", () =>
     adamStep(
-      spec.params.map((q, i) => ({ name: q.name, ...(q.group ? { group: q.group } : {}), param: s.params[i]!, grad: grads[i]!, m: s.m[i]!, v: s.v[i]! })),
+      spec.params.map((q, i) => ({
+        name: q.name,
+        ...(q.group ? { group: q.group } : {}),
+        param: s.params[i]!,
+        grad: grads[i]!,
+        m: s.m[i]!,
+        v: s.v[i]!,
+      })),
       s.step,
       optim,
     ),
@@ -63,7 +80,9 @@ const bring = (b: Graph, t: Tensor, name: string): Tensor =>
 
 /** Row `i` of an outer tensor stacked on axis 0, as a tensor of `b`. */
 const row = (b: Graph, t: Tensor, i: Tensor, name: string): Tensor =>
-  b.node("Gather", [t, i], [{ dtype: t.dtype, shape: t.shape.slice(1), name: b.freshName(name) }], { axis: G.attr.int(0) })[0]!;
+  b.node("Gather", [t, i], [{ dtype: t.dtype, shape: t.shape.slice(1), name: b.freshName(name) }], {
+    axis: G.attr.int(0),
+  })[0]!;
 
 /** Build the requested graph. */
 export function buildGraph(req: GraphRequest): Graph {
@@ -74,14 +93,19 @@ export function buildGraph(req: GraphRequest): Graph {
   const params = spec.params.map((q) => g.input(q.name, dtype, q.shape));
 
   if (kind === "infer") {
-    const batch = Object.fromEntries((spec.inferBatch ?? spec.batch).map((b) => [b.name, g.input(b.name, b.dtype, b.shape)]));
-    const noise = Object.fromEntries((spec.noise ?? []).map((n) => [n.name, g.input(n.name, dtype, n.shape)]));
+    const batch = Object.fromEntries(
+      (spec.inferBatch ?? spec.batch).map((b) => [b.name, g.input(b.name, b.dtype, b.shape)]),
+    );
+    const noise = Object.fromEntries(
+      (spec.noise ?? []).map((n) => [n.name, g.input(n.name, dtype, n.shape)]),
+    );
     const p = Object.fromEntries(spec.params.map((q, i) => [q.name, params[i]!]));
     const { outputs } = spec.forward(g, p, batch, noise, "infer");
     const entries = Object.entries(outputs ?? {});
     if (entries.length === 0) throw new Error(`model ${spec.key}: forward returned no outputs for inference`);
     for (const [name] of entries) {
-      if (g.inputs.some((t) => t.name === name)) throw new Error(`model ${spec.key}: output "${name}" has the name of an input`);
+      if (g.inputs.some((t) => t.name === name))
+        throw new Error(`model ${spec.key}: output "${name}" has the name of an input`);
     }
     for (const [name, t] of entries) g.output(t, name);
     return g;
@@ -101,7 +125,9 @@ export function buildGraph(req: GraphRequest): Graph {
 
   if (kind === "train") {
     const batch = Object.fromEntries(spec.batch.map((b) => [b.name, g.input(b.name, b.dtype, b.shape)]));
-    const noise = Object.fromEntries((spec.noise ?? []).map((n) => [n.name, g.input(n.name, dtype, n.shape)]));
+    const noise = Object.fromEntries(
+      (spec.noise ?? []).map((n) => [n.name, g.input(n.name, dtype, n.shape)]),
+    );
     const r = trainStep(g, spec, optim, { params, m, v, step }, batch, noise);
     g.output(r.loss, io.loss);
     out(r);
@@ -109,16 +135,37 @@ export function buildGraph(req: GraphRequest): Graph {
   }
 
   const K = req.steps ?? 1;
-  if (!Number.isInteger(K) || K < 1) throw new Error(`buildGraph(loop): steps must be a positive integer, got ${K}`);
+  if (!Number.isInteger(K) || K < 1)
+    throw new Error(`buildGraph(loop): steps must be a positive integer, got ${K}`);
   const batchIn = spec.batch.map((b) => g.input(b.name, b.dtype, b.fixed ? b.shape : [K, ...b.shape]));
   const noiseIn = (spec.noise ?? []).map((n) => g.input(n.name, dtype, [K, ...n.shape]));
   const P = params.length;
-  const res = G.loop(g, K, [...params, ...m, ...v, step], (iter, c, b) => {
-    const batch = Object.fromEntries(spec.batch.map((s, i) => [s.name, s.fixed ? bring(b, batchIn[i]!, s.name) : row(b, batchIn[i]!, iter, s.name)]));
-    const noise = Object.fromEntries((spec.noise ?? []).map((s, i) => [s.name, row(b, noiseIn[i]!, iter, s.name)]));
-    const r = trainStep(b, spec, optim, { params: c.slice(0, P), m: c.slice(P, 2 * P), v: c.slice(2 * P, 3 * P), step: c[3 * P]! }, batch, noise);
-    return { carried: [...r.params, ...r.m, ...r.v, r.step], scans: [r.loss] };
-  }, "train_loop");
+  const res = G.loop(
+    g,
+    K,
+    [...params, ...m, ...v, step],
+    (iter, c, b) => {
+      const batch = Object.fromEntries(
+        spec.batch.map((s, i) => [
+          s.name,
+          s.fixed ? bring(b, batchIn[i]!, s.name) : row(b, batchIn[i]!, iter, s.name),
+        ]),
+      );
+      const noise = Object.fromEntries(
+        (spec.noise ?? []).map((s, i) => [s.name, row(b, noiseIn[i]!, iter, s.name)]),
+      );
+      const r = trainStep(
+        b,
+        spec,
+        optim,
+        { params: c.slice(0, P), m: c.slice(P, 2 * P), v: c.slice(2 * P, 3 * P), step: c[3 * P]! },
+        batch,
+        noise,
+      );
+      return { carried: [...r.params, ...r.m, ...r.v, r.step], scans: [r.loss] };
+    },
+    "train_loop",
+  );
   const c = res.carried;
   out({ params: c.slice(0, P), m: c.slice(P, 2 * P), v: c.slice(2 * P, 3 * P), step: c[3 * P]! });
   g.output(res.scans[0]!, io.losses);

@@ -9,7 +9,11 @@ export function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
   return logits.graph.scope("CrossEntropy", () => {
     const logp = G.logSoftmax(logits, -1);
     // one-hot by comparison with 0..C-1 (ORT's CPU OneHot has no float64 output)
-    const classes = logits.graph.constant("int64", [c], Array.from({ length: c }, (_, i) => i));
+    const classes = logits.graph.constant(
+      "int64",
+      [c],
+      Array.from({ length: c }, (_, i) => i),
+    );
     const hot = G.cast(G.equal(G.unsqueeze(G.cast(labels, "int64"), [-1]), classes), dtype);
     const picked = G.reduceSum(G.mul(logp, hot), [-1]);
     return G.neg(G.reduceMean(picked));

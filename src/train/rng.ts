@@ -41,7 +41,13 @@ export function normalAt(key: number, i: number): number {
 }
 
 /** Fill `out` with the noise of (seed, step, stream). */
-export function fillNoise(out: Float32Array | Float64Array, seed: number, step: number, stream: number, dist: "normal" | "uniform" = "normal"): void {
+export function fillNoise(
+  out: Float32Array | Float64Array,
+  seed: number,
+  step: number,
+  stream: number,
+  dist: "normal" | "uniform" = "normal",
+): void {
   const key = streamKey(seed, step, stream);
   if (dist === "uniform") for (let i = 0; i < out.length; i++) out[i] = uniformAt(key, i);
   else for (let i = 0; i < out.length; i++) out[i] = normalAt(key, i);

@@ -78,21 +78,30 @@ export function validateSpec(spec: ModelSpec): void {
   const claim = (name: string, what: string) => {
     if (seen.has(name)) throw new Error(`model ${spec.key}: ${what} name "${name}" is used twice`);
     if (name === "step" || name === "loss" || name === "losses" || name.includes(".")) {
-      throw new Error(`model ${spec.key}: ${what} name "${name}" is reserved (no "step", "loss", "losses" or dots)`);
+      throw new Error(
+        `model ${spec.key}: ${what} name "${name}" is reserved (no "step", "loss", "losses" or dots)`,
+      );
     }
     seen.add(name);
   };
   for (const p of spec.params) {
     claim(p.name, "parameter");
     const n = p.shape.reduce((a, b) => a * b, 1);
-    if (p.init.length !== n) throw new Error(`model ${spec.key}: parameter ${p.name} has ${p.init.length} initial values for shape [${p.shape}]`);
+    if (p.init.length !== n)
+      throw new Error(
+        `model ${spec.key}: parameter ${p.name} has ${p.init.length} initial values for shape [${p.shape}]`,
+      );
     const ok = dtype === "float32" ? p.init instanceof Float32Array : p.init instanceof Float64Array;
-    if (!ok) throw new Error(`model ${spec.key}: parameter ${p.name} init must be a ${dtype === "float32" ? "Float32Array" : "Float64Array"}`);
+    if (!ok)
+      throw new Error(
+        `model ${spec.key}: parameter ${p.name} init must be a ${dtype === "float32" ? "Float32Array" : "Float64Array"}`,
+      );
   }
   for (const b of spec.batch) claim(b.name, "batch");
   for (const n of spec.noise ?? []) claim(n.name, "noise");
   const inferNames = new Set(spec.params.map((p) => p.name));
   for (const b of spec.inferBatch ?? []) {
-    if (inferNames.has(b.name)) throw new Error(`model ${spec.key}: inference batch name "${b.name}" is a parameter name`);
+    if (inferNames.has(b.name))
+      throw new Error(`model ${spec.key}: inference batch name "${b.name}" is a parameter name`);
   }
 }

@@ -59,7 +59,8 @@ export class Trainer {
   }
 
   static initialState(spec: ModelSpec): TrainerState {
-    const zeros = (n: number): FloatArray => (specDType(spec) === "float64" ? new Float64Array(n) : new Float32Array(n));
+    const zeros = (n: number): FloatArray =>
+      specDType(spec) === "float64" ? new Float64Array(n) : new Float32Array(n);
     const s: TrainerState = { step: 0, params: {}, m: {}, v: {} };
     for (const p of spec.params) {
       s.params[p.name] = p.init.slice();
@@ -80,20 +81,32 @@ export class Trainer {
 
   /** A copy of the state (for checkpoints). */
   getState(): TrainerState {
-    const copy = (r: Record<string, FloatArray>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.slice()]));
-    return { step: this.state.step, params: copy(this.state.params), m: copy(this.state.m), v: copy(this.state.v) };
+    const copy = (r: Record<string, FloatArray>) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.slice()]));
+    return {
+      step: this.state.step,
+      params: copy(this.state.params),
+      m: copy(this.state.m),
+      v: copy(this.state.v),
+    };
   }
 
   /** Replace the state (checked against the spec's shapes). */
   setState(s: TrainerState): void {
     for (const p of this.spec.params) {
       const n = elems(p.shape);
-      for (const [what, r] of [["params", s.params], ["m", s.m], ["v", s.v]] as const) {
+      for (const [what, r] of [
+        ["params", s.params],
+        ["m", s.m],
+        ["v", s.v],
+      ] as const) {
         const a = r[p.name];
-        if (!a || a.length !== n) throw new Error(`setState: ${what}.${p.name} must have ${n} values, got ${a?.length ?? "none"}`);
+        if (!a || a.length !== n)
+          throw new Error(`setState: ${what}.${p.name} must have ${n} values, got ${a?.length ?? "none"}`);
       }
     }
-    const copy = (r: Record<string, FloatArray>) => Object.fromEntries(this.spec.params.map((p) => [p.name, r[p.name]!.slice()]));
+    const copy = (r: Record<string, FloatArray>) =>
+      Object.fromEntries(this.spec.params.map((p) => [p.name, r[p.name]!.slice()]));
     this.state = { step: s.step, params: copy(s.params), m: copy(s.m), v: copy(s.v) };
   }
 
@@ -101,7 +114,10 @@ export class Trainer {
     const id = `${kind}:${steps}`;
     let s = this.sessions.get(id);
     if (!s) {
-      s = this.openSession({ spec: this.spec, kind, steps, optim: this.options.optim }, `${this.spec.key}:${id}`);
+      s = this.openSession(
+        { spec: this.spec, kind, steps, optim: this.options.optim },
+        `${this.spec.key}:${id}`,
+      );
       this.sessions.set(id, s);
       s.catch(() => this.sessions.delete(id));
     }
@@ -109,7 +125,8 @@ export class Trainer {
   }
 
   private async openSession(req: GraphRequest, label: string): Promise<Session> {
-    const cacheOpts: CacheOptions = this.options.cacheDir === undefined ? {} : { cacheDir: this.options.cacheDir };
+    const cacheOpts: CacheOptions =
+      this.options.cacheDir === undefined ? {} : { cacheDir: this.options.cacheDir };
     const graph = getGraph(req, cacheOpts);
     if (graph.hit) this.stats.graphHits++;
     this.stats.sessions++;
@@ -126,27 +143,47 @@ export class Trainer {
     return createSession(graph.bytes, cfg);
   }
 
-  private feedBatch(feeds: Record<string, ort.Tensor>, specs: BatchSpec[], K: number | null, given?: Record<string, BatchArray>): void {
+  private feedBatch(
+    feeds: Record<string, ort.Tensor>,
+    specs: BatchSpec[],
+    K: number | null,
+    given?: Record<string, BatchArray>,
+  ): void {
     for (const b of specs) {
       const data = given?.[b.name] ?? this.batchData.get(b.name);
       if (!data) throw new Error(`batch input ${b.name} was not given (setBatch or step/infer argument)`);
       const dims = K === null || b.fixed ? b.shape : [K, ...b.shape];
       const n = elems(dims);
       if (data.length !== n) {
-        throw new Error(`batch input ${b.name}: ${data.length} values, the ${K === null ? "graph" : `${K}-step run`} needs ${n} ([${dims}])`);
+        throw new Error(
+          `batch input ${b.name}: ${data.length} values, the ${K === null ? "graph" : `${K}-step run`} needs ${n} ([${dims}])`,
+        );
       }
       feeds[b.name] = tensor(b.dtype, data, dims);
     }
   }
 
   /** Noise for steps [from, from + K), stacked when `stacked`. */
-  private feedNoise(feeds: Record<string, ort.Tensor>, from: number, K: number, stacked: boolean, zeros = false): void {
+  private feedNoise(
+    feeds: Record<string, ort.Tensor>,
+    from: number,
+    K: number,
+    stacked: boolean,
+    zeros = false,
+  ): void {
     const dtype = specDType(this.spec);
     (this.spec.noise ?? []).forEach((nz, stream) => {
       const n = elems(nz.shape);
       const data = dtype === "float64" ? new Float64Array(n * K) : new Float32Array(n * K);
       if (!zeros) {
-        for (let k = 0; k < K; k++) fillNoise(data.subarray(k * n, (k + 1) * n), this.options.seed ?? 0, from + k, stream, nz.dist ?? "normal");
+        for (let k = 0; k < K; k++)
+          fillNoise(
+            data.subarray(k * n, (k + 1) * n),
+            this.options.seed ?? 0,
+            from + k,
+            stream,
+            nz.dist ?? "normal",
+          );
       }
       feeds[nz.name] = tensor(dtype, data, stacked ? [K, ...nz.shape] : nz.shape);
     });
@@ -219,7 +256,10 @@ export class Trainer {
    * The forward outputs for `batch` (inference batch shapes). Noise, if the model has any, is that of
    * the current step unless `noise: "zeros"`.
    */
-  async infer(batch?: Record<string, BatchArray>, opts: { noise?: "sample" | "zeros" } = {}): Promise<Record<string, ort.Tensor>> {
+  async infer(
+    batch?: Record<string, BatchArray>,
+    opts: { noise?: "sample" | "zeros" } = {},
+  ): Promise<Record<string, ort.Tensor>> {
     const s = await this.session("infer");
     const dtype = specDType(this.spec);
     const feeds: Record<string, ort.Tensor> = {};

@@ -31,14 +31,20 @@ function decodeCells(logits: Float32Array, offset: number, like: Grid): Candidat
     logp -= Math.log(sum);
     cells[c] = best;
   }
-  return { grid: { height: like.height, width: like.width, cells }, score: (10 * logp) / Math.max(1, cells.length) };
+  return {
+    grid: { height: like.height, width: like.width, cells },
+    score: (10 * logp) / Math.max(1, cells.length),
+  };
 }
 
 export const colourMapFamily: ModelFamily<ModelSpec> = {
   name: "colour-map",
   build(task: Task, { seed }): TaskModel<ModelSpec> & { optim: OptimConfig } {
-    const pairs = task.train.filter((p) => p.input.height === p.output.height && p.input.width === p.output.width);
-    const used = pairs.length > 0 ? pairs : task.train.slice(0, 1).map((p) => ({ input: p.input, output: p.input }));
+    const pairs = task.train.filter(
+      (p) => p.input.height === p.output.height && p.input.width === p.output.width,
+    );
+    const used =
+      pairs.length > 0 ? pairs : task.train.slice(0, 1).map((p) => ({ input: p.input, output: p.input }));
     const x = oneHotCells(used.map((p) => p.input));
     const y = BigInt64Array.from(used.flatMap((p) => Array.from(p.output.cells, (v) => BigInt(v))));
     const tests = task.test.map((t) => t.input);

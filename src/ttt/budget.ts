@@ -99,7 +99,12 @@ export class TimeBudget {
    * Seconds for a task about to start, or undefined when too little time is left to start one.
    * Infinity when there is neither a run budget nor a per-task limit.
    */
-  allot(weight: number, pendingWeight: number, inFlight = 0, setup?: { seconds: number; pendingCount: number }): number | undefined {
+  allot(
+    weight: number,
+    pendingWeight: number,
+    inFlight = 0,
+    setup?: { seconds: number; pendingCount: number },
+  ): number | undefined {
     const remaining = this.remaining();
     if (remaining < this.minTask) return undefined;
     if (remaining === Infinity) return this.perTask ?? Infinity;

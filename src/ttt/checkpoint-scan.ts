@@ -32,7 +32,8 @@ export interface TaskCheckpointsInfo {
 
 /** The run directory's checkpoint folders; throws when `runDir` is not a run directory. */
 export function taskStores(runDir: string): CheckpointStore[] {
-  if (!existsSync(join(runDir, "run.json")) && !existsSync(join(runDir, "checkpoints"))) throw new Error(`${runDir} is not a run directory (no run.json, no checkpoints/)`);
+  if (!existsSync(join(runDir, "run.json")) && !existsSync(join(runDir, "checkpoints")))
+    throw new Error(`${runDir} is not a run directory (no run.json, no checkpoints/)`);
   const root = join(runDir, "checkpoints");
   if (!existsSync(root)) return [];
   return readdirSync(root, { withFileTypes: true })
@@ -55,7 +56,18 @@ export function scanCheckpoints(runDir: string, verify = false): TaskCheckpoints
   return taskStores(runDir).map((store) => {
     let task: string | null = null;
     const versions = store.versions().map((v): VersionInfo => {
-      const info: VersionInfo = { version: v, name: versionName(v), step: null, loss: null, createdAt: null, final: false, stop: null, attempt: null, bytes: folderBytes(join(store.dir, versionName(v))), problems: [] };
+      const info: VersionInfo = {
+        version: v,
+        name: versionName(v),
+        step: null,
+        loss: null,
+        createdAt: null,
+        final: false,
+        stop: null,
+        attempt: null,
+        bytes: folderBytes(join(store.dir, versionName(v))),
+        problems: [],
+      };
       let m: CheckpointManifest | undefined;
       if (verify) {
         const c = store.check(v);
@@ -69,7 +81,14 @@ export function scanCheckpoints(runDir: string, verify = false): TaskCheckpoints
         }
       }
       if (m) {
-        Object.assign(info, { step: m.step, loss: m.loss, createdAt: m.createdAt, final: m.final, stop: m.stop, attempt: m.attempt });
+        Object.assign(info, {
+          step: m.step,
+          loss: m.loss,
+          createdAt: m.createdAt,
+          final: m.final,
+          stop: m.stop,
+          attempt: m.attempt,
+        });
         task = m.task;
       }
       return info;
@@ -82,7 +101,10 @@ export function scanCheckpoints(runDir: string, verify = false): TaskCheckpoints
  * Keep each task's newest `keep` versions and its final ones; remove the leftovers of interrupted
  * writes. Refused while a solve holds the run directory.
  */
-export async function pruneCheckpoints(runDir: string, keep: number): Promise<{ removed: string[]; bytes: number }> {
+export async function pruneCheckpoints(
+  runDir: string,
+  keep: number,
+): Promise<{ removed: string[]; bytes: number }> {
   const stores = taskStores(runDir);
   const lock = await RunLock.acquire(runDir, "ttt checkpoints prune", { waitForWorkersMs: 0 });
   try {

@@ -57,7 +57,10 @@ export interface VersionCheck {
 
 export class CheckpointStore {
   /** `label`: how messages name the folder (e.g. checkpoints/swap-colours). */
-  constructor(readonly dir: string, readonly label = dir) {}
+  constructor(
+    readonly dir: string,
+    readonly label = dir,
+  ) {}
 
   /** Version numbers present, oldest first. */
   versions(): number[] {
@@ -89,9 +92,12 @@ export class CheckpointStore {
       throw new Error(`${file}: not valid JSON (cut short or damaged, ${text.length} bytes)`);
     }
     const { checksum, ...rest } = m;
-    if (typeof checksum !== "string" || manifestChecksum(rest) !== checksum) throw new Error(`${file}: checksum mismatch (damaged)`);
-    if (m.format !== CHECKPOINT_FORMAT) throw new Error(`${file}: format ${m.format}, this ttt reads ${CHECKPOINT_FORMAT}`);
-    if (m.version !== v) throw new Error(`${file}: says version ${m.version}, its folder is ${versionName(v)}`);
+    if (typeof checksum !== "string" || manifestChecksum(rest) !== checksum)
+      throw new Error(`${file}: checksum mismatch (damaged)`);
+    if (m.format !== CHECKPOINT_FORMAT)
+      throw new Error(`${file}: format ${m.format}, this ttt reads ${CHECKPOINT_FORMAT}`);
+    if (m.version !== v)
+      throw new Error(`${file}: says version ${m.version}, its folder is ${versionName(v)}`);
     return m;
   }
 
@@ -109,11 +115,17 @@ export class CheckpointStore {
       try {
         bytes = readFileSync(join(this.dir, versionName(v), f.name));
       } catch (e) {
-        out.problems.push(`${this.where(v, f.name)}: missing (${(e as NodeJS.ErrnoException).code ?? "unreadable"})`);
+        out.problems.push(
+          `${this.where(v, f.name)}: missing (${(e as NodeJS.ErrnoException).code ?? "unreadable"})`,
+        );
         continue;
       }
-      if (bytes.length !== f.size) out.problems.push(`${this.where(v, f.name)}: ${bytes.length} bytes, the manifest says ${f.size} (truncated or damaged)`);
-      else if (sha256(bytes) !== f.sha256) out.problems.push(`${this.where(v, f.name)}: sha256 mismatch (damaged)`);
+      if (bytes.length !== f.size)
+        out.problems.push(
+          `${this.where(v, f.name)}: ${bytes.length} bytes, the manifest says ${f.size} (truncated or damaged)`,
+        );
+      else if (sha256(bytes) !== f.sha256)
+        out.problems.push(`${this.where(v, f.name)}: sha256 mismatch (damaged)`);
       else out.files[f.name] = bytes;
     }
     return out;
@@ -123,7 +135,10 @@ export class CheckpointStore {
    * The newest version that is whole and that `accept` takes (else it is passed over), with the problems
    * of every newer one; `use` may refuse a version by throwing (its message is kept as a problem).
    */
-  loadNewest<T>(accept: (m: CheckpointManifest) => string | undefined, use: (c: VersionCheck & { manifest: CheckpointManifest }) => T): { found?: { value: T; manifest: CheckpointManifest }; problems: string[]; skipped: string[] } {
+  loadNewest<T>(
+    accept: (m: CheckpointManifest) => string | undefined,
+    use: (c: VersionCheck & { manifest: CheckpointManifest }) => T,
+  ): { found?: { value: T; manifest: CheckpointManifest }; problems: string[]; skipped: string[] } {
     const problems: string[] = [];
     const skipped: string[] = [];
     for (const v of this.versions().reverse()) {
@@ -138,7 +153,11 @@ export class CheckpointStore {
         continue;
       }
       try {
-        return { found: { value: use(c as VersionCheck & { manifest: CheckpointManifest }), manifest: c.manifest }, problems, skipped };
+        return {
+          found: { value: use(c as VersionCheck & { manifest: CheckpointManifest }), manifest: c.manifest },
+          problems,
+          skipped,
+        };
       } catch (e) {
         problems.push(`${this.where(v)}: ${(e as Error).message}`);
       }
@@ -156,7 +175,11 @@ export class CheckpointStore {
         version,
         createdAt: new Date().toISOString(),
         ...meta,
-        files: Object.entries(files).map(([name, bytes]) => ({ name, sha256: sha256(bytes), size: bytes.length })),
+        files: Object.entries(files).map(([name, bytes]) => ({
+          name,
+          sha256: sha256(bytes),
+          size: bytes.length,
+        })),
       };
       const manifest: CheckpointManifest = { ...body, checksum: manifestChecksum(body) };
       const temp = join(this.dir, `.${versionName(version)}.tmp-${process.pid}-${Date.now().toString(36)}`);

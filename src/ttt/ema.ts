@@ -39,14 +39,17 @@ export class OutputEma {
 
   /** The state as plain data (for checkpoints), arrays copied; fromState restores it exactly. */
   toState(): { decay: number; updates: number; values: Record<string, Float32Array> | null } {
-    const values = this.values ? Object.fromEntries(Object.entries(this.values).map(([k, v]) => [k, Float32Array.from(v)])) : null;
+    const values = this.values
+      ? Object.fromEntries(Object.entries(this.values).map(([k, v]) => [k, Float32Array.from(v)]))
+      : null;
     return { decay: this.decay, updates: this.updates, values };
   }
 
   static fromState(s: ReturnType<OutputEma["toState"]>): OutputEma {
     const ema = new OutputEma(s.decay);
     ema.updates = s.updates;
-    if (s.values) ema.values = Object.fromEntries(Object.entries(s.values).map(([k, v]) => [k, Float32Array.from(v)]));
+    if (s.values)
+      ema.values = Object.fromEntries(Object.entries(s.values).map(([k, v]) => [k, Float32Array.from(v)]));
     return ema;
   }
 }

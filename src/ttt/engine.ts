@@ -50,7 +50,10 @@ export const DEFAULT_FAMILY = "multitensor";
 export const DEFAULT_OPTIM: OptimConfig = { kind: "adam", lr: 0.01, betas: [0.5, 0.9] };
 
 const isFamily = (x: unknown): x is ModelFamily<ModelSpec> =>
-  typeof x === "object" && x !== null && typeof (x as ModelFamily).build === "function" && typeof (x as ModelFamily).name === "string";
+  typeof x === "object" &&
+  x !== null &&
+  typeof (x as ModelFamily).build === "function" &&
+  typeof (x as ModelFamily).name === "string";
 
 /**
  * Load a model family by name (see FAMILIES) or from a module path (relative to the working folder);
@@ -63,21 +66,34 @@ export async function loadFamily(nameOrPath: string): Promise<ModelFamily<ModelS
     const named = Object.hasOwn(FAMILIES, nameOrPath) ? FAMILIES[nameOrPath] : undefined;
     mod = named ? await named() : await import(pathToFileURL(resolve(nameOrPath)).href);
   } catch (e) {
-    throw new Error(`model family "${nameOrPath}" cannot be loaded (families: ${known}): ${(e as Error).message}`);
+    throw new Error(
+      `model family "${nameOrPath}" cannot be loaded (families: ${known}): ${(e as Error).message}`,
+    );
   }
   if (isFamily(mod.family)) return mod.family;
   if (isFamily(mod.default)) return mod.default;
   const found = Object.values(mod).filter(isFamily);
   if (found.length === 1) return found[0]!;
-  throw new Error(`model family "${nameOrPath}": the module exports ${found.length} model families, expected one (or a "family" export)`);
+  throw new Error(
+    `model family "${nameOrPath}": the module exports ${found.length} model families, expected one (or a "family" export)`,
+  );
 }
 
 /** The optimizer a model trains with (its own, else DEFAULT_OPTIM), every learning rate times `lrScale`. */
 export function optimOf(model: TaskModel<unknown>, lrScale = 1): OptimConfig {
-  const optim = (model as { optim?: OptimConfig }).optim ?? (model.spec as { optim?: OptimConfig } | undefined)?.optim ?? DEFAULT_OPTIM;
+  const optim =
+    (model as { optim?: OptimConfig }).optim ??
+    (model.spec as { optim?: OptimConfig } | undefined)?.optim ??
+    DEFAULT_OPTIM;
   if (lrScale === 1) return optim;
   const lr = optim.lr ?? 1e-3;
-  return { ...optim, lr: lr * lrScale, ...(optim.groups ? { groups: optim.groups.map((g) => (g.lr === undefined ? g : { ...g, lr: g.lr * lrScale })) } : {}) };
+  return {
+    ...optim,
+    lr: lr * lrScale,
+    ...(optim.groups
+      ? { groups: optim.groups.map((g) => (g.lr === undefined ? g : { ...g, lr: g.lr * lrScale })) }
+      : {}),
+  };
 }
 
 /** The trainer of src/train on an ONNX Runtime session: the Loop graph for `chunk` steps and the inference graph. */
@@ -105,7 +121,8 @@ export const ortTrainerFactory: TrainerFactory = async (model, o) => {
       for (const name of model.outputNames) {
         const t = out[name];
         if (!t) throw new Error(`inference gave no output "${name}" (model ${model.family})`);
-        named[name] = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
+        named[name] =
+          t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
       }
       return named;
     },

@@ -27,8 +27,16 @@ export function parseFaults(text: string | undefined): InjectedFault[] {
   if (!text?.trim()) return [];
   return text.split(",").map((entry) => {
     const m = /^(\w+)@(.+):(\d+)(?:#(\d+|\*))?(?:=(\d+))?$/.exec(entry.trim());
-    if (!m || !KINDS.has(m[1] as FaultKind)) throw new Error(`TTT_INJECT_FAULT: "${entry}" is not kind@task:step[#attempt][=n] with kind one of ${[...KINDS].join(", ")}`);
-    const f: InjectedFault = { kind: m[1] as FaultKind, task: m[2]!, step: Number(m[3]), attempt: m[4] === "*" ? "*" : Number(m[4] ?? 1) };
+    if (!m || !KINDS.has(m[1] as FaultKind))
+      throw new Error(
+        `TTT_INJECT_FAULT: "${entry}" is not kind@task:step[#attempt][=n] with kind one of ${[...KINDS].join(", ")}`,
+      );
+    const f: InjectedFault = {
+      kind: m[1] as FaultKind,
+      task: m[2]!,
+      step: Number(m[3]),
+      attempt: m[4] === "*" ? "*" : Number(m[4] ?? 1),
+    };
     if (m[5] !== undefined) f.arg = Number(m[5]);
     return f;
   });
@@ -43,7 +51,11 @@ export function faultsFor(all: readonly InjectedFault[], task: string, attempt: 
 const held: Uint8Array[] = [];
 
 /** The trainer with the faults applied to it (each fires once, at the first chunk starting at or after its step). */
-export function withInjectedFaults(trainer: TaskTrainer, faults: readonly InjectedFault[], o: { maxMemoryBytes?: number } = {}): TaskTrainer {
+export function withInjectedFaults(
+  trainer: TaskTrainer,
+  faults: readonly InjectedFault[],
+  o: { maxMemoryBytes?: number } = {},
+): TaskTrainer {
   if (faults.length === 0) return trainer;
   const pending = [...faults];
   let done = 0;
@@ -54,8 +66,14 @@ export function withInjectedFaults(trainer: TaskTrainer, faults: readonly Inject
       for (const f of pending.filter((x) => done >= x.step)) {
         pending.splice(pending.indexOf(f), 1);
         if (f.kind === "nan") nanAt = 0;
-        if (f.kind === "error") throw new Error(`injected fault: the ONNX Runtime session run failed at step ${done}`);
-        if (f.kind === "memory") held.push(new Uint8Array((f.arg !== undefined ? f.arg * 2 ** 20 : (o.maxMemoryBytes ?? 2 ** 30) + 64 * 2 ** 20)).fill(1));
+        if (f.kind === "error")
+          throw new Error(`injected fault: the ONNX Runtime session run failed at step ${done}`);
+        if (f.kind === "memory")
+          held.push(
+            new Uint8Array(
+              f.arg !== undefined ? f.arg * 2 ** 20 : (o.maxMemoryBytes ?? 2 ** 30) + 64 * 2 ** 20,
+            ).fill(1),
+          );
         if (f.kind === "crash") process.kill(process.pid, "SIGKILL");
         if (f.kind === "stall") await new Promise(() => {});
         if (f.kind === "pause") await Bun.sleep(f.arg ?? 1000);

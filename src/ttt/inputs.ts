@@ -52,7 +52,8 @@ export async function loadRunInputs(source: string, o: InputOptions = {}): Promi
   const byId = new Map<string, LoadError[]>();
   const problems: LoadError[] = [];
   for (const e of loaded.errors) {
-    if (e.taskId !== undefined && !goodIds.has(e.taskId)) byId.set(e.taskId, [...(byId.get(e.taskId) ?? []), e]);
+    if (e.taskId !== undefined && !goodIds.has(e.taskId))
+      byId.set(e.taskId, [...(byId.get(e.taskId) ?? []), e]);
     else problems.push(e);
   }
   let invalid: InvalidTask[] = [...byId].map(([id, errs]) => ({
@@ -64,7 +65,10 @@ export async function loadRunInputs(source: string, o: InputOptions = {}): Promi
   if (o.taskIds && o.taskIds.length > 0) {
     const known = new Set([...goodIds, ...byId.keys()]);
     const unknown = o.taskIds.filter((id) => !known.has(id));
-    if (unknown.length > 0) throw new OptionError(`--tasks: ${unknown.length === 1 ? "no task" : "no tasks"} ${unknown.join(", ")} in ${source}`);
+    if (unknown.length > 0)
+      throw new OptionError(
+        `--tasks: ${unknown.length === 1 ? "no task" : "no tasks"} ${unknown.join(", ")} in ${source}`,
+      );
     const wanted = new Set(o.taskIds);
     tasks = tasks.filter((t) => wanted.has(t.id));
     invalid = invalid.filter((t) => wanted.has(t.id));
@@ -74,7 +78,8 @@ export async function loadRunInputs(source: string, o: InputOptions = {}): Promi
   let solutions = new Map<string, Grid[]>();
   let solutionsSource: string | null = null;
   const solutionErrors: LoadError[] = [];
-  const external = o.solutions ?? (loaded.layout === "challenges" && source !== "-" ? findSolutionsFile(source) : undefined);
+  const external =
+    o.solutions ?? (loaded.layout === "challenges" && source !== "-" ? findSolutionsFile(source) : undefined);
   if (external !== undefined) {
     const sol = await loadSolutions(external);
     solutionsSource = external;

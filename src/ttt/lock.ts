@@ -4,7 +4,19 @@
 // A lock whose holder is gone (dead, a zombie, or a reused pid; on another host: no heartbeat for a
 // minute) is taken over; before that, the workers the dead holder had are waited for, so two processes
 // never write one task's checkpoints. The holder touches the file every 10 s as its heartbeat.
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../arc/index.ts";
@@ -28,8 +40,14 @@ export interface LockInfo extends ProcessId {
 
 /** A run directory is held by a live process. */
 export class LockHeldError extends Error {
-  constructor(readonly dir: string, readonly holder: LockInfo, detail = "") {
-    super(`run directory ${dir} is in use by ${holder.command} (pid ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ""}, since ${holder.startedAt})${detail}; wait for it to end or stop it, or choose another --run-dir`);
+  constructor(
+    readonly dir: string,
+    readonly holder: LockInfo,
+    detail = "",
+  ) {
+    super(
+      `run directory ${dir} is in use by ${holder.command} (pid ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ""}, since ${holder.startedAt})${detail}; wait for it to end or stop it, or choose another --run-dir`,
+    );
     this.name = "LockHeldError";
   }
 }
@@ -86,7 +104,10 @@ export class RunLock {
   private info: LockInfo;
   private released = false;
 
-  private constructor(readonly dir: string, info: LockInfo) {
+  private constructor(
+    readonly dir: string,
+    info: LockInfo,
+  ) {
     this.info = info;
     this.timer = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
     this.timer.unref?.();
@@ -96,13 +117,23 @@ export class RunLock {
    * Take the lock on `dir` (created if missing). Throws LockHeldError when a live process holds it, or
    * an error naming the directory when it cannot be written. `onStale` hears of a lock taken over.
    */
-  static async acquire(dir: string, command: string, o: { waitForWorkersMs?: number; onStale?: (old: LockInfo) => void } = {}): Promise<RunLock> {
+  static async acquire(
+    dir: string,
+    command: string,
+    o: { waitForWorkersMs?: number; onStale?: (old: LockInfo) => void } = {},
+  ): Promise<RunLock> {
     try {
       mkdirSync(dir, { recursive: true });
     } catch (e) {
       throw unwritable(dir, e);
     }
-    const me: LockInfo = { ...processId(process.pid), host: hostname(), command, startedAt: new Date().toISOString(), workers: [] };
+    const me: LockInfo = {
+      ...processId(process.pid),
+      host: hostname(),
+      command,
+      startedAt: new Date().toISOString(),
+      workers: [],
+    };
     const path = join(dir, LOCK_FILE);
     for (let tries = 0; tries < 20; tries++) {
       if (createExclusive(path, `${JSON.stringify(me)}\n`, dir)) return new RunLock(dir, me);
@@ -111,7 +142,12 @@ export class RunLock {
       if (held) {
         const waitMs = o.waitForWorkersMs ?? 10_000;
         const left = await waitForExit(held.workers, waitMs);
-        if (left.length > 0) throw new LockHeldError(dir, held, `: its worker processes ${left.map((w) => w.pid).join(", ")} are still running`);
+        if (left.length > 0)
+          throw new LockHeldError(
+            dir,
+            held,
+            `: its worker processes ${left.map((w) => w.pid).join(", ")} are still running`,
+          );
         o.onStale?.(held);
       }
       takeOver(path, held);
@@ -144,13 +180,16 @@ export class RunLock {
     this.released = true;
     clearInterval(this.timer);
     const current = readLock(this.dir);
-    if (current && current.pid === this.info.pid && current.startTicks === this.info.startTicks) rmSync(join(this.dir, LOCK_FILE), { force: true });
+    if (current && current.pid === this.info.pid && current.startTicks === this.info.startTicks)
+      rmSync(join(this.dir, LOCK_FILE), { force: true });
   }
 }
 
 function unwritable(dir: string, e: unknown): Error {
   const err = e as NodeJS.ErrnoException;
-  return new Error(`run directory ${dir} cannot be written (${err.code ?? "error"}: ${err.message}); choose a writable --run-dir`);
+  return new Error(
+    `run directory ${dir} cannot be written (${err.code ?? "error"}: ${err.message}); choose a writable --run-dir`,
+  );
 }
 
 /** Create `path` only if it does not exist; false when it does. */

@@ -30,8 +30,16 @@ export interface LoopSnapshot {
 }
 
 /** The live objects of a loop, rebuilt from a snapshot. */
-export function restoreParts(s: LoopSnapshot): { selector: AnswerSelector; ema: OutputEma; stability: StabilityTracker } {
-  return { selector: AnswerSelector.fromState(s.selector), ema: OutputEma.fromState(s.ema), stability: StabilityTracker.fromState(s.stability) };
+export function restoreParts(s: LoopSnapshot): {
+  selector: AnswerSelector;
+  ema: OutputEma;
+  stability: StabilityTracker;
+} {
+  return {
+    selector: AnswerSelector.fromState(s.selector),
+    ema: OutputEma.fromState(s.ema),
+    stability: StabilityTracker.fromState(s.stability),
+  };
 }
 
 interface LoopJson extends Omit<LoopSnapshot, "losses" | "trainer" | "ema"> {
@@ -52,7 +60,12 @@ export function snapshotFiles(s: LoopSnapshot): Record<string, Uint8Array> {
   const emaNames = s.ema.values ? Object.keys(s.ema.values) : null;
   for (const n of emaNames ?? []) arrays[`ema/${n}`] = s.ema.values![n]!;
   const { losses: _l, trainer, ema, ...rest } = s;
-  const loop: LoopJson = { ...rest, trainerStep: trainer.step, params, ema: { decay: ema.decay, updates: ema.updates, names: emaNames } };
+  const loop: LoopJson = {
+    ...rest,
+    trainerStep: trainer.step,
+    params,
+    ema: { decay: ema.decay, updates: ema.updates, names: emaNames },
+  };
   return { [STATE_FILE]: encodeTensors(arrays), [LOOP_FILE]: new TextEncoder().encode(JSON.stringify(loop)) };
 }
 
@@ -74,9 +87,14 @@ export function snapshotFromFiles(files: Record<string, Uint8Array>): LoopSnapsh
     trainer.m[p] = get(`m/${p}`);
     trainer.v[p] = get(`v/${p}`);
   }
-  const values = loop.ema.names ? Object.fromEntries(loop.ema.names.map((n) => [n, get(`ema/${n}`) as Float32Array])) : null;
+  const values = loop.ema.names
+    ? Object.fromEntries(loop.ema.names.map((n) => [n, get(`ema/${n}`) as Float32Array]))
+    : null;
   const { trainerStep: _t, params: _p, ema, ...rest } = loop;
   const losses = Array.from(get("losses"));
-  if (losses.length !== loop.step || trainer.step !== loop.step) throw new Error(`${LOOP_FILE} step ${loop.step} disagrees with the trainer step ${trainer.step} or the ${losses.length} losses`);
+  if (losses.length !== loop.step || trainer.step !== loop.step)
+    throw new Error(
+      `${LOOP_FILE} step ${loop.step} disagrees with the trainer step ${trainer.step} or the ${losses.length} losses`,
+    );
   return { ...rest, losses, trainer, ema: { decay: ema.decay, updates: ema.updates, values } };
 }

@@ -36,7 +36,11 @@ export interface TaskPlan {
   trainPairs: number;
   testInputs: number;
   /** [height, width] of every train input, train output and test input. */
-  shapes: { trainInputs: [number, number][]; trainOutputs: [number, number][]; testInputs: [number, number][] };
+  shapes: {
+    trainInputs: [number, number][];
+    trainOutputs: [number, number][];
+    testInputs: [number, number][];
+  };
   maxHeight: number;
   maxWidth: number;
   /** Every train output has its input's shape. */
@@ -169,11 +173,23 @@ export function planTasks(
     try {
       estimate = family.build(task, { seed: plan.seed }).memoryEstimateBytes;
     } catch (e) {
-      skips.push({ id: task.id, status: "failed", stop: "error", message: `the model could not be built: ${(e as Error).message}` });
+      skips.push({
+        id: task.id,
+        status: "failed",
+        stop: "error",
+        message: `the model could not be built: ${(e as Error).message}`,
+      });
       continue;
     }
     const problem = memoryProblem(estimate, o.maxMemoryBytes);
-    if (problem) skips.push({ id: task.id, status: "skipped", stop: "memory", message: problem, memoryEstimateBytes: estimate });
+    if (problem)
+      skips.push({
+        id: task.id,
+        status: "skipped",
+        stop: "memory",
+        message: problem,
+        memoryEstimateBytes: estimate,
+      });
     else runnable.push(plan);
   }
   return { plans, runnable, skips };

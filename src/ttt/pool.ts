@@ -23,8 +23,24 @@ export interface Executor {
 
 const WORKER_ENTRY = new URL("./worker-main.ts", import.meta.url).pathname;
 
-export function emptyOutcome(stop: WireOutcome["stop"], error: string, seconds = 0, died?: string): WireOutcome {
-  return { stop, steps: 0, seconds, setupSeconds: 0, losses: [], finalLoss: null, answers: [], chunks: 0, error, ...(died !== undefined ? { died } : {}) };
+export function emptyOutcome(
+  stop: WireOutcome["stop"],
+  error: string,
+  seconds = 0,
+  died?: string,
+): WireOutcome {
+  return {
+    stop,
+    steps: 0,
+    seconds,
+    setupSeconds: 0,
+    losses: [],
+    finalLoss: null,
+    answers: [],
+    chunks: 0,
+    error,
+    ...(died !== undefined ? { died } : {}),
+  };
 }
 
 interface Slot {
@@ -58,11 +74,12 @@ export class ProcessPool implements Executor {
       serialization: "json",
       ipc: (m: FromWorker) => slot.listener?.(m),
     });
-    for (const stream of [slot.proc.stdout, slot.proc.stderr]) void pumpLines(stream as ReadableStream<Uint8Array>, (line) => {
-      slot.tail.push(line);
-      if (slot.tail.length > 20) slot.tail.shift();
-      slot.log?.(line);
-    });
+    for (const stream of [slot.proc.stdout, slot.proc.stderr])
+      void pumpLines(stream as ReadableStream<Uint8Array>, (line) => {
+        slot.tail.push(line);
+        if (slot.tail.length > 20) slot.tail.shift();
+        slot.log?.(line);
+      });
     void slot.proc.exited.then(() => {
       this.all.delete(slot);
       const i = this.idle.indexOf(slot);
@@ -101,17 +118,27 @@ export class ProcessPool implements Executor {
         }
       };
       if (Number.isFinite(hardLimitSeconds)) {
-        timer = setTimeout(() => {
-          killedForTime = true;
-          slot.proc.kill("SIGKILL");
-        }, Math.max(0, hardLimitSeconds * 1000));
+        timer = setTimeout(
+          () => {
+            killedForTime = true;
+            slot.proc.kill("SIGKILL");
+          },
+          Math.max(0, hardLimitSeconds * 1000),
+        );
       }
       slot.onExit = () => {
         const died = slot.proc.signalCode ?? `exit code ${slot.proc.exitCode}`;
         const how = killedForTime
           ? `killed after ${seconds().toFixed(1)}s, past its time limit`
           : `worker process ended (${died})${slot.tail.length ? `: ${slot.tail.slice(-3).join(" | ")}` : ""}`;
-        finish(emptyOutcome(killedForTime ? "time" : "error", how, seconds(), killedForTime || this.aborting ? undefined : String(died)));
+        finish(
+          emptyOutcome(
+            killedForTime ? "time" : "error",
+            how,
+            seconds(),
+            killedForTime || this.aborting ? undefined : String(died),
+          ),
+        );
       };
       try {
         slot.proc.send({ type: "solve", job });
@@ -121,7 +148,8 @@ export class ProcessPool implements Executor {
     });
     slot.busy = false;
     slot.log = undefined;
-    if (this.all.has(slot) && slot.proc.exitCode === null && !slot.proc.killed && !retire) this.idle.push(slot);
+    if (this.all.has(slot) && slot.proc.exitCode === null && !slot.proc.killed && !retire)
+      this.idle.push(slot);
     else this.all.delete(slot);
     return outcome;
   }
@@ -158,7 +186,10 @@ export class ProcessPool implements Executor {
   }
 }
 
-async function pumpLines(stream: ReadableStream<Uint8Array> | undefined, onLine: (line: string) => void): Promise<void> {
+async function pumpLines(
+  stream: ReadableStream<Uint8Array> | undefined,
+  onLine: (line: string) => void,
+): Promise<void> {
   if (!stream) return;
   const decoder = new TextDecoder();
   let buffered = "";

@@ -14,14 +14,20 @@ export interface Display {
   end(): void;
 }
 
-const fmtLoss = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? "-" : Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
+const fmtLoss = (x: number | null | undefined) =>
+  x === null || x === undefined || !Number.isFinite(x)
+    ? "-"
+    : Math.abs(x) >= 100
+      ? x.toFixed(0)
+      : x.toPrecision(3);
 
 /** What happened to a task besides training: its faults and retry, and where a resumed run took it up. */
 export function taskNotes(r: Pick<TaskRecord, "faults" | "retry" | "resumedFrom">): string[] {
   const notes: string[] = [];
   for (const f of r.faults ?? []) notes.push(`attempt ${f.attempt}: ${f.error}`);
   if (r.retry) notes.push(`retried with ${r.retry}`);
-  if (r.resumedFrom) notes.push(`resumed from checkpoint ${r.resumedFrom.version} at step ${r.resumedFrom.step}`);
+  if (r.resumedFrom)
+    notes.push(`resumed from checkpoint ${r.resumedFrom.version} at step ${r.resumedFrom.step}`);
   return notes;
 }
 
@@ -30,7 +36,9 @@ export function taskLine(r: TaskRecord, done: number, total: number): string {
   const parts = [`[${done}/${total}] ${r.id}`, r.status];
   if (r.status === "ok" || r.steps > 0) {
     parts.push(`${r.steps} steps (${r.stop})`, formatDuration(r.seconds), `loss ${fmtLoss(r.finalLoss)}`);
-    parts.push(`conf ${r.answers.map((a) => (a.confidences.length ? a.confidences.map((c) => c.toFixed(2)).join("/") : "-")).join(" ")}`);
+    parts.push(
+      `conf ${r.answers.map((a) => (a.confidences.length ? a.confidences.map((c) => c.toFixed(2)).join("/") : "-")).join(" ")}`,
+    );
   }
   if (r.correct) {
     const n = r.correct.filter(Boolean).length;
@@ -49,16 +57,29 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 export function summaryLines(report: RunReport): string[] {
   const t = report.totals;
   const lines: string[] = [];
-  const counts = [`${t.ok} answered`, `${t.skipped} skipped`, `${t.failed} failed`, `${t.invalid} invalid`].join(", ");
+  const counts = [
+    `${t.ok} answered`,
+    `${t.skipped} skipped`,
+    `${t.failed} failed`,
+    `${t.invalid} invalid`,
+  ].join(", ");
   lines.push(`tasks     ${t.tasks} (${counts})`);
   if (t.score) {
-    lines.push(`score     ${pct(t.score.score)} (ARC Prize: mean over ${t.score.tasks} tasks of correct / test outputs)`);
-    lines.push(`outputs   ${t.score.outputsCorrect}/${t.score.outputsTotal} correct (${pct(t.score.outputFraction)})`);
+    lines.push(
+      `score     ${pct(t.score.score)} (ARC Prize: mean over ${t.score.tasks} tasks of correct / test outputs)`,
+    );
+    lines.push(
+      `outputs   ${t.score.outputsCorrect}/${t.score.outputsTotal} correct (${pct(t.score.outputFraction)})`,
+    );
   } else {
     lines.push("score     - (no solutions known)");
   }
-  lines.push(`time      ${formatDuration(t.seconds)} in all; per task median ${formatDuration(t.medianTaskSeconds)}, max ${formatDuration(t.maxTaskSeconds)}`);
-  lines.push(`steps     ${t.steps} (${t.stepsPerSecond.toFixed(1)} steps/s of training)${t.peakMemoryBytes !== null ? `; peak memory ${formatSize(t.peakMemoryBytes)}` : ""}`);
+  lines.push(
+    `time      ${formatDuration(t.seconds)} in all; per task median ${formatDuration(t.medianTaskSeconds)}, max ${formatDuration(t.maxTaskSeconds)}`,
+  );
+  lines.push(
+    `steps     ${t.steps} (${t.stepsPerSecond.toFixed(1)} steps/s of training)${t.peakMemoryBytes !== null ? `; peak memory ${formatSize(t.peakMemoryBytes)}` : ""}`,
+  );
   lines.push(`written   ${report.submission}; run directory ${report.runDir}`);
   return lines;
 }
@@ -140,10 +161,13 @@ export class TerminalDisplay implements Display {
     const width = 20;
     const frac = this.total ? this.done / this.total : 0;
     const bar = "#".repeat(Math.round(frac * width)).padEnd(width, ".");
-    const cur = (this.last && this.running.get(this.last)) ? this.last : this.running.keys().next().value;
+    const cur = this.last && this.running.get(this.last) ? this.last : this.running.keys().next().value;
     const run = cur !== undefined ? this.running.get(cur) : undefined;
     const more = this.running.size > 1 ? ` (+${this.running.size - 1} running)` : "";
-    const task = run && cur !== undefined ? `${cur} ${run.step > 0 ? `step ${run.step}/${run.steps} loss ${fmtLoss(run.loss)}` : "setting up"}${more}` : "";
+    const task =
+      run && cur !== undefined
+        ? `${cur} ${run.step > 0 ? `step ${run.step}/${run.steps} loss ${fmtLoss(run.loss)}` : "setting up"}${more}`
+        : "";
     const left = Math.max(0, this.totalWeight - this.doneWeight);
     let eta = this.doneWeight > 0 ? (elapsed * left) / this.doneWeight : NaN;
     if (Number.isFinite(this.deadlineAt)) {

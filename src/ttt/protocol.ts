@@ -84,16 +84,40 @@ export type ToWorker = { type: "solve"; job: Job } | { type: "exit" };
 
 export type FromWorker =
   | { type: "ready"; pid: number }
-  | { type: "chunk"; id: string; step: number; steps: number; loss: number; losses: (number | null)[]; seconds: number; answers: WireAnswer[] }
-  | { type: "resumed"; id: string; step: number; losses: (number | null)[]; answers: WireAnswer[]; version: number }
+  | {
+      type: "chunk";
+      id: string;
+      step: number;
+      steps: number;
+      loss: number;
+      losses: (number | null)[];
+      seconds: number;
+      answers: WireAnswer[];
+    }
+  | {
+      type: "resumed";
+      id: string;
+      step: number;
+      losses: (number | null)[];
+      answers: WireAnswer[];
+      version: number;
+    }
   | { type: "note"; id: string; level: "info" | "warn"; message: string }
   /** `retire`: the worker exits after this job (its memory went over the limit); start a fresh one. */
   | { type: "done"; id: string; outcome: WireOutcome; retire?: boolean };
 
 export function answersToWire(answers: readonly TestAnswer[]): WireAnswer[] {
-  return answers.map((a) => ({ attempts: a.grids.map(gridToRows), confidences: a.confidences, distinct: a.distinct }));
+  return answers.map((a) => ({
+    attempts: a.grids.map(gridToRows),
+    confidences: a.confidences,
+    distinct: a.distinct,
+  }));
 }
 
 export function answersFromWire(answers: readonly WireAnswer[]): TestAnswer[] {
-  return answers.map((a) => ({ grids: a.attempts.map((rows) => gridFromRows(rows)), confidences: a.confidences, distinct: a.distinct }));
+  return answers.map((a) => ({
+    grids: a.attempts.map((rows) => gridFromRows(rows)),
+    confidences: a.confidences,
+    distinct: a.distinct,
+  }));
 }

@@ -48,16 +48,26 @@ export interface TaskRecord {
   resumedFrom?: { version: number; step: number };
   /** Damaged or unusable checkpoints that were passed over, each naming its file. */
   checkpointProblems?: string[];
-  plan?: Pick<TaskPlan, "seed" | "steps" | "chunk" | "patience" | "cost" | "weight" | "colours" | "maxHeight" | "maxWidth">;
+  plan?: Pick<
+    TaskPlan,
+    "seed" | "steps" | "chunk" | "patience" | "cost" | "weight" | "colours" | "maxHeight" | "maxWidth"
+  >;
 }
 
 /** Whether each test output is matched by either attempt. */
 export function correctness(answers: readonly WireAnswer[], truths: readonly Grid[]): boolean[] {
-  return truths.map((truth, i) => (answers[i]?.attempts ?? []).slice(0, 2).some((rows) => gridsEqual(gridFromRows(rows), truth)));
+  return truths.map((truth, i) =>
+    (answers[i]?.attempts ?? []).slice(0, 2).some((rows) => gridsEqual(gridFromRows(rows), truth)),
+  );
 }
 
 /** The record of a task that ran (or was killed); `truths` when the solutions are known. */
-export function recordFromOutcome(plan: TaskPlan, o: WireOutcome, truths?: readonly Grid[], allottedSeconds?: number): TaskRecord {
+export function recordFromOutcome(
+  plan: TaskPlan,
+  o: WireOutcome,
+  truths?: readonly Grid[],
+  allottedSeconds?: number,
+): TaskRecord {
   const answered = o.answers.some((a) => a.attempts.length > 0);
   const status: TaskStatus = answered ? "ok" : "failed";
   const r: TaskRecord = {
@@ -85,7 +95,8 @@ export function recordFromOutcome(plan: TaskPlan, o: WireOutcome, truths?: reado
   };
   if (o.error !== undefined) r.message = o.error;
   else if (!answered) r.message = "no answer was produced";
-  if (o.nonFiniteStep !== undefined) r.message = `loss became NaN/Inf at step ${o.nonFiniteStep}; kept the answers from before it`;
+  if (o.nonFiniteStep !== undefined)
+    r.message = `loss became NaN/Inf at step ${o.nonFiniteStep}; kept the answers from before it`;
   if (o.nonFiniteStep !== undefined) r.nonFiniteStep = o.nonFiniteStep;
   if (o.provider !== undefined) r.provider = o.provider;
   if (o.memoryEstimateBytes !== undefined) r.memoryEstimateBytes = o.memoryEstimateBytes;
@@ -98,7 +109,14 @@ export function recordFromOutcome(plan: TaskPlan, o: WireOutcome, truths?: reado
 }
 
 /** A record for a task that did not run. */
-export function notRunRecord(id: string, status: Exclude<TaskStatus, "ok">, stop: TaskStop, message: string, testInputs: number, truths?: readonly Grid[]): TaskRecord {
+export function notRunRecord(
+  id: string,
+  status: Exclude<TaskStatus, "ok">,
+  stop: TaskStop,
+  message: string,
+  testInputs: number,
+  truths?: readonly Grid[],
+): TaskRecord {
   const r: TaskRecord = {
     id,
     status,
@@ -117,7 +135,12 @@ export function notRunRecord(id: string, status: Exclude<TaskStatus, "ok">, stop
 }
 
 /** Replace a record's answers (a fallback), keeping its correctness current. */
-export function setAnswers(r: TaskRecord, answers: WireAnswer[], fallback: string, truths?: readonly Grid[]): void {
+export function setAnswers(
+  r: TaskRecord,
+  answers: WireAnswer[],
+  fallback: string,
+  truths?: readonly Grid[],
+): void {
   r.answers = answers;
   r.fallback = fallback;
   if (truths) addCorrectness(r, truths);
@@ -155,7 +178,12 @@ export interface RunTotals {
 }
 
 /** Totals over the records; the score counts the tasks whose solutions are known (submission answers). */
-export function runTotals(records: readonly TaskRecord[], seconds: number, submission?: Map<string, Attempts[]>, solutions?: Map<string, Grid[]>): RunTotals {
+export function runTotals(
+  records: readonly TaskRecord[],
+  seconds: number,
+  submission?: Map<string, Attempts[]>,
+  solutions?: Map<string, Grid[]>,
+): RunTotals {
   // Time per task over the tasks that trained to an answer (a task failing at once would skew it).
   const ran = records.filter((r) => r.status === "ok");
   const times = ran.map((r) => r.seconds).sort((a, b) => a - b);
@@ -178,7 +206,14 @@ export function runTotals(records: readonly TaskRecord[], seconds: number, submi
   };
   if (submission && solutions && solutions.size > 0) {
     const s = scoreSubmission(submission, solutions);
-    t.score = { score: s.score, tasks: s.tasks, outputsCorrect: s.outputsCorrect, outputsTotal: s.outputsTotal, outputFraction: s.outputFraction, passed: s.passed };
+    t.score = {
+      score: s.score,
+      tasks: s.tasks,
+      outputsCorrect: s.outputsCorrect,
+      outputsTotal: s.outputsTotal,
+      outputFraction: s.outputFraction,
+      passed: s.passed,
+    };
   }
   return t;
 }

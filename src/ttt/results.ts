@@ -1,7 +1,14 @@
 // The results of a run as they come in: each finished task's record goes to the run directory, its
 // answers into the submission, which is rewritten (atomically, every id present, [[0]] where there is
 // no answer) together with report.json.
-import { buildSubmission, gridFromRows, writeSubmission, type Attempts, type Grid, type SubmissionJson } from "../arc/index.ts";
+import {
+  buildSubmission,
+  gridFromRows,
+  writeSubmission,
+  type Attempts,
+  type Grid,
+  type SubmissionJson,
+} from "../arc/index.ts";
 import { reportEntry, runTotals, type RunReport, type TaskRecord } from "./report.ts";
 import type { RunDir } from "./run-dir.ts";
 
@@ -33,7 +40,10 @@ export class RunResults {
   /** Record a finished task: its record file, journal line, the submission and the report. */
   finish(r: TaskRecord): void {
     this.records.set(r.id, r);
-    this.answers.set(r.id, r.answers.map((a) => a.attempts.slice(0, 2).map((rows) => gridFromRows(rows))));
+    this.answers.set(
+      r.id,
+      r.answers.map((a) => a.attempts.slice(0, 2).map((rows) => gridFromRows(rows))),
+    );
     this.o.runDir.finishTask(r);
     this.write("running");
   }
@@ -41,7 +51,10 @@ export class RunResults {
   /** Take a record finished in an earlier session of the run (nothing is written). */
   restore(r: TaskRecord): void {
     this.records.set(r.id, r);
-    this.answers.set(r.id, r.answers.map((a) => a.attempts.slice(0, 2).map((rows) => gridFromRows(rows))));
+    this.answers.set(
+      r.id,
+      r.answers.map((a) => a.attempts.slice(0, 2).map((rows) => gridFromRows(rows))),
+    );
   }
 
   /** Rewrite the submission and report.json; returns the report. */
@@ -54,7 +67,9 @@ export class RunResults {
   }
 
   report(state: RunReport["state"]): RunReport {
-    const list = this.tasks.map((t) => this.records.get(t.id)).filter((r): r is TaskRecord => r !== undefined);
+    const list = this.tasks
+      .map((t) => this.records.get(t.id))
+      .filter((r): r is TaskRecord => r !== undefined);
     return {
       ...this.o.header,
       state,
@@ -71,5 +86,10 @@ export class RunResults {
 }
 
 function attemptsMap(sub: SubmissionJson): Map<string, Attempts[]> {
-  return new Map(Object.entries(sub).map(([id, list]) => [id, list.map((a) => ({ attempt_1: gridFromRows(a.attempt_1), attempt_2: gridFromRows(a.attempt_2) }))]));
+  return new Map(
+    Object.entries(sub).map(([id, list]) => [
+      id,
+      list.map((a) => ({ attempt_1: gridFromRows(a.attempt_1), attempt_2: gridFromRows(a.attempt_2) })),
+    ]),
+  );
 }

@@ -26,24 +26,38 @@ export interface Reopened {
 }
 
 /** The earlier run in `dir`, or undefined when there is none (no run.json): a fresh run starts. */
-export function reopenRun(dir: string, ids: readonly string[], settings: Record<string, unknown>): Reopened | undefined {
+export function reopenRun(
+  dir: string,
+  ids: readonly string[],
+  settings: Record<string, unknown>,
+): Reopened | undefined {
   const runFile = join(dir, "run.json");
   if (!existsSync(runFile)) return undefined;
   let info: Record<string, any>;
   try {
     info = JSON.parse(readFileSync(runFile, "utf8"));
   } catch (e) {
-    throw new Error(`run directory ${dir}: run.json cannot be read (${(e as Error).message}); it cannot be resumed`);
+    throw new Error(
+      `run directory ${dir}: run.json cannot be read (${(e as Error).message}); it cannot be resumed`,
+    );
   }
-  if (info.format !== RUN_DIR_FORMAT) throw new Error(`run directory ${dir}: run.json format ${info.format}, this ttt resumes format ${RUN_DIR_FORMAT}`);
+  if (info.format !== RUN_DIR_FORMAT)
+    throw new Error(
+      `run directory ${dir}: run.json format ${info.format}, this ttt resumes format ${RUN_DIR_FORMAT}`,
+    );
   const before: string[] = Array.isArray(info.tasks) ? info.tasks.map((t: { id: string }) => t.id) : [];
   if (before.join("\n") !== ids.join("\n")) {
-    throw new Error(`run directory ${dir}: run.json field "tasks" lists ${before.length} tasks, this command has ${ids.length} (${describeDifference(before, ids)}); resume with the same tasks or choose another --run-dir`);
+    throw new Error(
+      `run directory ${dir}: run.json field "tasks" lists ${before.length} tasks, this command has ${ids.length} (${describeDifference(before, ids)}); resume with the same tasks or choose another --run-dir`,
+    );
   }
   for (const key of RESUME_KEYS) {
     const was = JSON.stringify(info.settings?.[key] ?? null);
     const now = JSON.stringify(settings[key] ?? null);
-    if (was !== now) throw new Error(`run directory ${dir}: run.json field "settings.${key}" is ${was}, this command asks ${now}; resume with the same settings or choose another --run-dir`);
+    if (was !== now)
+      throw new Error(
+        `run directory ${dir}: run.json field "settings.${key}" is ${was}, this command asks ${now}; resume with the same settings or choose another --run-dir`,
+      );
   }
 
   const notes: string[] = [];
@@ -58,7 +72,9 @@ export function reopenRun(dir: string, ids: readonly string[], settings: Record<
       record = JSON.parse(readFileSync(join(dir, e.record), "utf8"));
       if (record.id !== e.id) throw new Error(`it is the record of ${JSON.stringify(record.id)}`);
     } catch (err) {
-      notes.push(`${e.record} (task ${e.id}) cannot be read (${(err as Error).message}): the task runs again`);
+      notes.push(
+        `${e.record} (task ${e.id}) cannot be read (${(err as Error).message}): the task runs again`,
+      );
       finished.delete(e.id);
       continue;
     }
@@ -98,5 +114,10 @@ function describeDifference(before: readonly string[], now: readonly string[]): 
   const added = now.filter((id) => !was.has(id));
   const gone = before.filter((id) => !is.has(id));
   if (added.length === 0 && gone.length === 0) return "in another order";
-  return [added.length ? `new: ${added.slice(0, 3).join(", ")}${added.length > 3 ? ", ..." : ""}` : "", gone.length ? `missing: ${gone.slice(0, 3).join(", ")}${gone.length > 3 ? ", ..." : ""}` : ""].filter(Boolean).join("; ");
+  return [
+    added.length ? `new: ${added.slice(0, 3).join(", ")}${added.length > 3 ? ", ..." : ""}` : "",
+    gone.length ? `missing: ${gone.slice(0, 3).join(", ")}${gone.length > 3 ? ", ..." : ""}` : "",
+  ]
+    .filter(Boolean)
+    .join("; ");
 }

@@ -15,16 +15,25 @@ export function isFault(o: WireOutcome): boolean {
 }
 
 export function faultOf(o: WireOutcome, attempt: number): Fault {
-  const error = o.stop === "nonfinite" ? `loss became NaN/Inf at step ${o.nonFiniteStep ?? o.steps}` : (o.error ?? o.stop);
+  const error =
+    o.stop === "nonfinite"
+      ? `loss became NaN/Inf at step ${o.nonFiniteStep ?? o.steps}`
+      : (o.error ?? o.stop);
   return { attempt, stop: o.stop, error, steps: o.steps, seconds: o.seconds };
 }
 
 /** How the retry after this fault differs from `job`. */
 export function retryNote(fault: Fault, o: WireOutcome, job: Job): RetryNote {
-  if (fault.stop === "nonfinite") return { fault, setting: "learning rate x0.5", lrScale: 0.5 * (job.lrScale ?? 1) };
+  if (fault.stop === "nonfinite")
+    return { fault, setting: "learning rate x0.5", lrScale: 0.5 * (job.lrScale ?? 1) };
   if (fault.stop === "memory" || o.died === "SIGKILL") {
     const chunk = Math.max(1, Math.floor(job.plan.chunk / 4));
-    return { fault, setting: `chunk ${job.plan.chunk} -> ${chunk}${job.ep !== "cpu" ? ", CPU provider" : ""}`, chunk, ep: "cpu" };
+    return {
+      fault,
+      setting: `chunk ${job.plan.chunk} -> ${chunk}${job.ep !== "cpu" ? ", CPU provider" : ""}`,
+      chunk,
+      ep: "cpu",
+    };
   }
   if (job.ep !== "cpu" && o.provider !== "cpu") return { fault, setting: "CPU provider", ep: "cpu" };
   const seed = hashString(`${job.plan.seed}/retry`);
@@ -33,7 +42,11 @@ export function retryNote(fault: Fault, o: WireOutcome, job: Job): RetryNote {
 
 /** The retry's job: attempt 2 with the note's setting, given `timeLimit` seconds. */
 export function retryJob(job: Job, note: RetryNote, timeLimit: number | null): Job {
-  const plan = { ...job.plan, ...(note.seed !== undefined ? { seed: note.seed } : {}), ...(note.chunk !== undefined ? { chunk: note.chunk } : {}) };
+  const plan = {
+    ...job.plan,
+    ...(note.seed !== undefined ? { seed: note.seed } : {}),
+    ...(note.chunk !== undefined ? { chunk: note.chunk } : {}),
+  };
   return {
     ...job,
     plan,

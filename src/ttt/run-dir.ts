@@ -28,7 +28,11 @@ export function fileStems(ids: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   const used = new Set<string>();
   for (const id of ids) {
-    const base = id.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_").slice(0, 100) || "task";
+    const base =
+      id
+        .replace(/[^A-Za-z0-9._-]/g, "_")
+        .replace(/^\.+/, "_")
+        .slice(0, 100) || "task";
     let stem = base;
     for (let i = 2; used.has(stem.toLowerCase()); i++) stem = `${base}~${i}`;
     used.add(stem.toLowerCase());
@@ -39,7 +43,10 @@ export function fileStems(ids: readonly string[]): Map<string, string> {
 
 /** Default run directory: runs/<UTC timestamp>, e.g. runs/2026-11-24T18-40-12Z (a suffix if taken). */
 export function defaultRunDir(date = new Date(), root = "runs"): string {
-  const stamp = date.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+  const stamp = date
+    .toISOString()
+    .replace(/\.\d+Z$/, "Z")
+    .replace(/:/g, "-");
   let dir = join(root, stamp);
   for (let i = 2; existsSync(dir); i++) dir = join(root, `${stamp}-${i}`);
   return dir;
@@ -52,9 +59,19 @@ export class RunDir {
    * Create (or reuse an empty) run directory for these task ids. Throws when it holds another run,
    * unless `resume` (then the run in it is continued).
    */
-  constructor(readonly path: string, ids: readonly string[], o: { resume?: boolean } = {}) {
-    if (!o.resume && existsSync(path) && readdirSync(path).some((f) => f === "run.json" || f === "journal.jsonl")) {
-      throw new Error(`run directory ${path} already holds a run (choose another --run-dir, or add --resume to continue it)`);
+  constructor(
+    readonly path: string,
+    ids: readonly string[],
+    o: { resume?: boolean } = {},
+  ) {
+    if (
+      !o.resume &&
+      existsSync(path) &&
+      readdirSync(path).some((f) => f === "run.json" || f === "journal.jsonl")
+    ) {
+      throw new Error(
+        `run directory ${path} already holds a run (choose another --run-dir, or add --resume to continue it)`,
+      );
     }
     mkdirSync(join(path, "tasks"), { recursive: true });
     this.stems = fileStems(ids);
@@ -72,14 +89,23 @@ export class RunDir {
 
   writeRunInfo(info: Record<string, unknown>, ids: readonly string[]): void {
     const tasks = ids.map((id) => ({ id, record: this.recordFile(id) }));
-    writeFileAtomic(join(this.path, "run.json"), JSON.stringify({ format: RUN_DIR_FORMAT, ...info, tasks }, null, 2));
+    writeFileAtomic(
+      join(this.path, "run.json"),
+      JSON.stringify({ format: RUN_DIR_FORMAT, ...info, tasks }, null, 2),
+    );
   }
 
   /** Write a task's record, then note it in the journal. */
   finishTask(record: TaskRecord): void {
     const file = this.recordFile(record.id);
     writeFileAtomic(join(this.path, file), readableJson(record));
-    const entry: JournalEntry = { id: record.id, status: record.status, stop: record.stop, record: file, finishedAt: new Date().toISOString() };
+    const entry: JournalEntry = {
+      id: record.id,
+      status: record.status,
+      stop: record.stop,
+      record: file,
+      finishedAt: new Date().toISOString(),
+    };
     appendFileSync(join(this.path, "journal.jsonl"), `${JSON.stringify(entry)}\n`);
   }
 
@@ -110,11 +136,15 @@ export function readJournal(dir: string, repair = false): { entries: JournalEntr
       problems.push(`journal.jsonl line ${i + 1} is not a whole entry (${(err as Error).message}): left out`);
     }
   });
-  if (repair && (problems.length > 0 || !text.endsWith("\n"))) writeFileAtomic(file, entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
+  if (repair && (problems.length > 0 || !text.endsWith("\n")))
+    writeFileAtomic(file, entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
   return { entries, problems };
 }
 
 /** Indented JSON with arrays of plain numbers (grid rows, [step, loss] points) kept on one line. */
 export function readableJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/\[\s*(-?[\d.eE+-]+|null)(\s*,\s*(-?[\d.eE+-]+|null))*\s*\]/g, (m) => m.replace(/\s+/g, ""));
+  return JSON.stringify(value, null, 2).replace(
+    /\[\s*(-?[\d.eE+-]+|null)(\s*,\s*(-?[\d.eE+-]+|null))*\s*\]/g,
+    (m) => m.replace(/\s+/g, ""),
+  );
 }

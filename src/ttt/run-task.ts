@@ -36,14 +36,25 @@ const answered = (o: WireOutcome) => o.answers.some((a) => a.attempts.length > 0
  * Run a task (attempt 1, or straight attempt 2 when `resumeRetry` says the run was killed in its retry)
  * and make its record. `allot`: the task's seconds; `hard`: seconds before its worker is killed.
  */
-export async function runTask(job: Job, plan: TaskPlan, ctx: TaskRunContext, allot: number, hard: number, resumeRetry?: RetryNote): Promise<TaskRecord> {
+export async function runTask(
+  job: Job,
+  plan: TaskPlan,
+  ctx: TaskRunContext,
+  allot: number,
+  hard: number,
+  resumeRetry?: RetryNote,
+): Promise<TaskRecord> {
   const faults: Fault[] = [];
   const started = performance.now();
   const left = (limit: number) => limit - (performance.now() - started) / 1000;
   let current = job;
   if (resumeRetry) {
     faults.push(resumeRetry.fault);
-    current = retryJob(job, resumeRetry, Number.isFinite(allot) ? Math.max(MIN_RETRY_SECONDS, allot - resumeRetry.fault.seconds) : null);
+    current = retryJob(
+      job,
+      resumeRetry,
+      Number.isFinite(allot) ? Math.max(MIN_RETRY_SECONDS, allot - resumeRetry.fault.seconds) : null,
+    );
   }
   let outcome = await attempt(current, ctx, hard);
   const earlier: WireOutcome[] = [];
@@ -61,13 +72,30 @@ export async function runTask(job: Job, plan: TaskPlan, ctx: TaskRunContext, all
       if (isFault(outcome) && !ctx.interrupted()) faults.push(faultOf(outcome, 2));
     }
   }
-  const record = recordFromOutcome(current.attempt === 2 ? { ...plan, seed: current.plan.seed, chunk: current.plan.chunk } : plan, outcome, ctx.truths, allot);
+  const record = recordFromOutcome(
+    current.attempt === 2 ? { ...plan, seed: current.plan.seed, chunk: current.plan.chunk } : plan,
+    outcome,
+    ctx.truths,
+    allot,
+  );
   if (faults.length) record.faults = faults;
   if (note) record.retry = note.setting;
   if (isFault(outcome) && !answered(outcome) && !ctx.interrupted()) {
     const before = earlier.find(answered);
-    if (before) setAnswers(record, before.answers, `attempt 1's answers (step ${before.steps}): the retry gave none`, ctx.truths);
-    else setAnswers(record, ctx.testInputs.map((rows) => ({ attempts: [rows], confidences: [0], distinct: 1 })), "the test inputs as they are: no attempt gave an answer", ctx.truths);
+    if (before)
+      setAnswers(
+        record,
+        before.answers,
+        `attempt 1's answers (step ${before.steps}): the retry gave none`,
+        ctx.truths,
+      );
+    else
+      setAnswers(
+        record,
+        ctx.testInputs.map((rows) => ({ attempts: [rows], confidences: [0], distinct: 1 })),
+        "the test inputs as they are: no attempt gave an answer",
+        ctx.truths,
+      );
   }
   return record;
 }

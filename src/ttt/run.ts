@@ -34,7 +34,11 @@ export const hardGrace = (allot: number) => Math.max(3, 0.1 * allot);
 export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<SolveResult> {
   const display = deps.display ?? new PlainDisplay();
   const lock = await RunLock.acquire(s.runDir, "ttt solve", {
-    onStale: (old) => display.log("warn", `run directory ${s.runDir}: took over the lock left by pid ${old.pid} (no longer running)`),
+    onStale: (old) =>
+      display.log(
+        "warn",
+        `run directory ${s.runDir}: took over the lock left by pid ${old.pid} (no longer running)`,
+      ),
   });
   try {
     checkWritable(s.output);
@@ -50,18 +54,31 @@ function checkWritable(output: string): void {
     writeFileSync(probe, "");
     rmSync(probe, { force: true });
   } catch (e) {
-    throw new Error(`submission file ${output} cannot be written (${(e as NodeJS.ErrnoException).code ?? "error"}: ${(e as Error).message})`);
+    throw new Error(
+      `submission file ${output} cannot be written (${(e as NodeJS.ErrnoException).code ?? "error"}: ${(e as Error).message})`,
+    );
   }
 }
 
-async function solveLocked(s: SolveSettings, deps: SolveDeps & { display: Display }, lock: RunLock): Promise<SolveResult> {
+async function solveLocked(
+  s: SolveSettings,
+  deps: SolveDeps & { display: Display },
+  lock: RunLock,
+): Promise<SolveResult> {
   const now = deps.now ?? (() => performance.now() / 1000);
   const t0 = deps.startedAt ?? now();
   const display = deps.display;
-  const inputs = await loadRunInputs(s.source, { ...(s.solutions ? { solutions: s.solutions } : {}), ...(s.taskIds ? { taskIds: s.taskIds } : {}), ...(deps.readStdin ? { readStdin: deps.readStdin } : {}) });
+  const inputs = await loadRunInputs(s.source, {
+    ...(s.solutions ? { solutions: s.solutions } : {}),
+    ...(s.taskIds ? { taskIds: s.taskIds } : {}),
+    ...(deps.readStdin ? { readStdin: deps.readStdin } : {}),
+  });
   for (const e of inputs.problems) display.log("warn", e.toString());
   const ids = [...inputs.tasks.map((t) => t.id), ...inputs.invalid.map((t) => t.id)];
-  const tests = new Map<string, number>([...inputs.tasks.map((t) => [t.id, t.test.length] as const), ...inputs.invalid.map((t) => [t.id, t.tests] as const)]);
+  const tests = new Map<string, number>([
+    ...inputs.tasks.map((t) => [t.id, t.test.length] as const),
+    ...inputs.invalid.map((t) => [t.id, t.tests] as const),
+  ]);
 
   const settings = settingsRecord(s);
   const { maxMemoryBytes, checkpointEvery: every, keepCheckpoints: keep } = settings;
@@ -77,15 +94,38 @@ async function solveLocked(s: SolveSettings, deps: SolveDeps & { display: Displa
     ...(s.timePerTask !== undefined ? { perTaskSeconds: s.timePerTask } : {}),
   });
   settings.safetyMargin = budget.margin;
-  const startedAt = typeof reopened?.runInfo.startedAt === "string" ? reopened.runInfo.startedAt : new Date(Date.now() - budget.elapsed() * 1000).toISOString();
+  const startedAt =
+    typeof reopened?.runInfo.startedAt === "string"
+      ? reopened.runInfo.startedAt
+      : new Date(Date.now() - budget.elapsed() * 1000).toISOString();
   const runDir = new RunDir(s.runDir, ids, { resume: reopened !== undefined });
   const header = {
-    tool: "ttt" as const, command: "solve" as const, version: pkg.version, startedAt, source: s.source, submission: s.output,
-    runDir: s.runDir, solutions: inputs.solutionsSource, settings, loadErrors: inputs.errors.map((e) => e.toString()),
+    tool: "ttt" as const,
+    command: "solve" as const,
+    version: pkg.version,
+    startedAt,
+    source: s.source,
+    submission: s.output,
+    runDir: s.runDir,
+    solutions: inputs.solutionsSource,
+    settings,
+    loadErrors: inputs.errors.map((e) => e.toString()),
   };
-  const resumes = reopened ? [...((reopened.runInfo.resumes as unknown[]) ?? []), { at: new Date().toISOString(), pid: process.pid, finished: reopened.finished.size }] : [];
+  const resumes = reopened
+    ? [
+        ...((reopened.runInfo.resumes as unknown[]) ?? []),
+        { at: new Date().toISOString(), pid: process.pid, finished: reopened.finished.size },
+      ]
+    : [];
   runDir.writeRunInfo(resumes.length ? { ...header, resumes } : header, ids);
-  const results = new RunResults({ tests, output: s.output, runDir, header, solutions: inputs.solutions, elapsed: () => budget.elapsed() });
+  const results = new RunResults({
+    tests,
+    output: s.output,
+    runDir,
+    header,
+    solutions: inputs.solutions,
+    elapsed: () => budget.elapsed(),
+  });
   const finished = reopened?.finished ?? new Map<string, TaskRecord>();
   const finish = (r: TaskRecord, weight: number) => {
     if (finished.has(r.id)) return;
@@ -103,18 +143,34 @@ async function solveLocked(s: SolveSettings, deps: SolveDeps & { display: Displa
       display.log("error", familyError);
     }
   }
-  const planOpts = { seed: s.seed, maxMemoryBytes, timeLimited: s.timePerTask !== undefined || s.timeBudget !== undefined, ...(s.steps !== undefined ? { steps: s.steps } : {}), ...(s.chunk !== undefined ? { chunk: s.chunk } : {}), ...(s.patience !== undefined ? { patience: s.patience } : {}) };
+  const planOpts = {
+    seed: s.seed,
+    maxMemoryBytes,
+    timeLimited: s.timePerTask !== undefined || s.timeBudget !== undefined,
+    ...(s.steps !== undefined ? { steps: s.steps } : {}),
+    ...(s.chunk !== undefined ? { chunk: s.chunk } : {}),
+    ...(s.patience !== undefined ? { patience: s.patience } : {}),
+  };
   const { plans, runnable, skips } = planTasks(inputs.tasks, planOpts, family, familyError);
   const weights = new Map(plans.map((p) => [p.id, p.weight]));
   const totalWeight = [...weights.values()].reduce((a, b) => a + b, 0);
-  display.begin(ids.length, totalWeight, Number.isFinite(budget.remaining()) ? budget.remaining() : undefined);
-  if (reopened) display.log("info", `resuming ${s.runDir}: ${finished.size} of ${ids.length} tasks finished earlier (kept as they are)`);
+  display.begin(
+    ids.length,
+    totalWeight,
+    Number.isFinite(budget.remaining()) ? budget.remaining() : undefined,
+  );
+  if (reopened)
+    display.log(
+      "info",
+      `resuming ${s.runDir}: ${finished.size} of ${ids.length} tasks finished earlier (kept as they are)`,
+    );
   for (const r of finished.values()) {
     results.restore(r);
     display.taskDone(r, weights.get(r.id) ?? 0);
   }
   results.write("running");
-  for (const t of inputs.invalid) finish(notRunRecord(t.id, "invalid", "invalid", t.message, t.tests, inputs.solutions.get(t.id)), 0);
+  for (const t of inputs.invalid)
+    finish(notRunRecord(t.id, "invalid", "invalid", t.message, t.tests, inputs.solutions.get(t.id)), 0);
   for (const k of skips) {
     const r = notRunRecord(k.id, k.status, k.stop, k.message, tests.get(k.id)!, inputs.solutions.get(k.id));
     if (k.memoryEstimateBytes !== undefined) r.memoryEstimateBytes = k.memoryEstimateBytes;
@@ -141,25 +197,60 @@ async function solveLocked(s: SolveSettings, deps: SolveDeps & { display: Displa
   const runOne = async (plan: TaskPlan) => {
     const t = now();
     let promised = 0;
-    for (const f of inFlight.values()) if (Number.isFinite(f.allot)) promised += Math.max(0, f.allot - (t - f.started));
-    const allot = budget.allot(plan.weight, pendingWeight, promised, { seconds: median(setups), pendingCount: pending.length + 1 });
+    for (const f of inFlight.values())
+      if (Number.isFinite(f.allot)) promised += Math.max(0, f.allot - (t - f.started));
+    const allot = budget.allot(plan.weight, pendingWeight, promised, {
+      seconds: median(setups),
+      pendingCount: pending.length + 1,
+    });
     pendingWeight -= plan.weight;
     const truths = inputs.solutions.get(plan.id);
     if (allot === undefined) {
-      finish(notRunRecord(plan.id, "skipped", "no-time", "not started: the time budget is spent", plan.testInputs, truths), plan.weight);
+      finish(
+        notRunRecord(
+          plan.id,
+          "skipped",
+          "no-time",
+          "not started: the time budget is spent",
+          plan.testInputs,
+          truths,
+        ),
+        plan.weight,
+      );
       return;
     }
     inFlight.set(plan.id, { allot, started: t });
     display.taskStarted(plan.id, plan.weight);
-    const hard = Math.min(Number.isFinite(allot) ? allot + hardGrace(allot) : Infinity, budget.deadline() - now());
+    const hard = Math.min(
+      Number.isFinite(allot) ? allot + hardGrace(allot) : Infinity,
+      budget.deadline() - now(),
+    );
     const task = tasksById.get(plan.id)!;
     const checkpointDir = join(s.runDir, runDir.checkpointDir(plan.id));
     const job = {
-      id: plan.id, task: taskToJson(task, false), plan, timeLimit: Number.isFinite(allot) ? allot : null, family: s.family, ep: s.ep, threads: s.threads,
-      maxMemoryBytes, checkpoint: { dir: checkpointDir, label: runDir.checkpointDir(plan.id), every, keep },
+      id: plan.id,
+      task: taskToJson(task, false),
+      plan,
+      timeLimit: Number.isFinite(allot) ? allot : null,
+      family: s.family,
+      ep: s.ep,
+      threads: s.threads,
+      maxMemoryBytes,
+      checkpoint: { dir: checkpointDir, label: runDir.checkpointDir(plan.id), every, keep },
     };
-    const ctx: TaskRunContext = { ...context, testInputs: task.test.map((p) => gridToRows(p.input)), ...(truths ? { truths } : {}) };
-    const record = await runTask(job, plan, ctx, allot, hard, reopened ? pendingRetry(checkpointDir) : undefined);
+    const ctx: TaskRunContext = {
+      ...context,
+      testInputs: task.test.map((p) => gridToRows(p.input)),
+      ...(truths ? { truths } : {}),
+    };
+    const record = await runTask(
+      job,
+      plan,
+      ctx,
+      allot,
+      hard,
+      reopened ? pendingRetry(checkpointDir) : undefined,
+    );
     inFlight.delete(plan.id);
     if (record.status === "ok" && record.setupSeconds > 0) setups.push(record.setupSeconds);
     if (interrupted && record.stop === "error") record.stop = "interrupted";
@@ -170,7 +261,17 @@ async function solveLocked(s: SolveSettings, deps: SolveDeps & { display: Displa
   const loops = Array.from({ length: Math.max(1, s.workers) }, async () => {
     for (let plan = pending.shift(); plan; plan = pending.shift()) {
       if (interrupted) {
-        finish(notRunRecord(plan.id, "skipped", "interrupted", "not started: the run was interrupted", plan.testInputs, inputs.solutions.get(plan.id)), plan.weight);
+        finish(
+          notRunRecord(
+            plan.id,
+            "skipped",
+            "interrupted",
+            "not started: the run was interrupted",
+            plan.testInputs,
+            inputs.solutions.get(plan.id),
+          ),
+          plan.weight,
+        );
         continue;
       }
       await runOne(plan);

@@ -48,7 +48,10 @@ export class AnswerSelector {
   /** Observations ignored because their score was not a finite number. */
   ignored = 0;
 
-  constructor(readonly testInputs: number, options: SelectorOptions = {}) {
+  constructor(
+    readonly testInputs: number,
+    options: SelectorOptions = {},
+  ) {
     this.entries = Array.from({ length: testInputs }, () => new Map());
     this.warmup = Math.max(0, options.warmupSteps ?? 0);
   }
@@ -78,7 +81,9 @@ export class AnswerSelector {
 
   /** Every distinct grid for test input i, best first (ties: seen earlier first). */
   ranked(i: number): SelectionEntry[] {
-    return [...(this.entries[i]?.values() ?? [])].sort((a, b) => b.score - a.score || a.firstStep - b.firstStep);
+    return [...(this.entries[i]?.values() ?? [])].sort(
+      (a, b) => b.score - a.score || a.firstStep - b.firstStep,
+    );
   }
 
   /** Attempts (up to two grids) and confidences per test input. */
@@ -97,7 +102,14 @@ export class AnswerSelector {
 
   /** A string that changes exactly when some test input's attempt_1 or attempt_2 changes. */
   signature(): string {
-    return this.entries.map((_, i) => this.ranked(i).slice(0, 2).map((e) => e.key).join("|")).join("||");
+    return this.entries
+      .map((_, i) =>
+        this.ranked(i)
+          .slice(0, 2)
+          .map((e) => e.key)
+          .join("|"),
+      )
+      .join("||");
   }
 
   /** True once every test input has at least one candidate. */
@@ -106,9 +118,37 @@ export class AnswerSelector {
   }
 
   /** The whole selection state as plain data (for checkpoints); fromState restores it exactly. */
-  toState(): { testInputs: number; warmupSteps: number; ignored: number; entries: { key: string; height: number; width: number; cells: number[]; score: number; count: number; firstStep: number; lastStep: number }[][] } {
-    const entry = (e: SelectionEntry) => ({ key: e.key, height: e.grid.height, width: e.grid.width, cells: Array.from(e.grid.cells), score: e.score, count: e.count, firstStep: e.firstStep, lastStep: e.lastStep });
-    return { testInputs: this.testInputs, warmupSteps: this.warmup, ignored: this.ignored, entries: this.entries.map((t) => [...t.values()].map(entry)) };
+  toState(): {
+    testInputs: number;
+    warmupSteps: number;
+    ignored: number;
+    entries: {
+      key: string;
+      height: number;
+      width: number;
+      cells: number[];
+      score: number;
+      count: number;
+      firstStep: number;
+      lastStep: number;
+    }[][];
+  } {
+    const entry = (e: SelectionEntry) => ({
+      key: e.key,
+      height: e.grid.height,
+      width: e.grid.width,
+      cells: Array.from(e.grid.cells),
+      score: e.score,
+      count: e.count,
+      firstStep: e.firstStep,
+      lastStep: e.lastStep,
+    });
+    return {
+      testInputs: this.testInputs,
+      warmupSteps: this.warmup,
+      ignored: this.ignored,
+      entries: this.entries.map((t) => [...t.values()].map(entry)),
+    };
   }
 
   static fromState(s: ReturnType<AnswerSelector["toState"]>): AnswerSelector {
@@ -117,7 +157,14 @@ export class AnswerSelector {
     s.entries.forEach((list, i) => {
       for (const e of list) {
         const grid = { height: e.height, width: e.width, cells: Uint8Array.from(e.cells) };
-        sel.entries[i]?.set(e.key, { key: e.key, grid, score: e.score, count: e.count, firstStep: e.firstStep, lastStep: e.lastStep });
+        sel.entries[i]?.set(e.key, {
+          key: e.key,
+          grid,
+          score: e.score,
+          count: e.count,
+          firstStep: e.firstStep,
+          lastStep: e.lastStep,
+        });
       }
     });
     return sel;

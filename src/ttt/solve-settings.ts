@@ -61,9 +61,17 @@ export interface SolveResult {
 /** The settings as run.json and report.json record them (defaults filled in). */
 export function settingsRecord(s: SolveSettings) {
   return {
-    family: s.family, ep: s.ep, threads: s.threads, workers: s.workers, seed: s.seed,
-    steps: s.steps ?? null, chunk: s.chunk ?? null, patience: s.patience ?? null,
-    timePerTask: s.timePerTask ?? null, timeBudget: s.timeBudget ?? null, safetyMargin: 0,
+    family: s.family,
+    ep: s.ep,
+    threads: s.threads,
+    workers: s.workers,
+    seed: s.seed,
+    steps: s.steps ?? null,
+    chunk: s.chunk ?? null,
+    patience: s.patience ?? null,
+    timePerTask: s.timePerTask ?? null,
+    timeBudget: s.timeBudget ?? null,
+    safetyMargin: 0,
     maxMemoryBytes: s.maxMemoryBytes ?? Math.floor((0.8 * totalmem()) / Math.max(1, s.workers)),
     tasks: s.taskIds ?? null,
     checkpointEvery: s.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,

@@ -63,7 +63,12 @@ export interface LoopOptions {
 }
 
 /** Run the loop for one task until a stop condition; never throws. */
-export async function trainTask(plan: TaskPlan, model: TaskModel<unknown>, trainer: TaskTrainer, o: LoopOptions = {}): Promise<LoopOutcome> {
+export async function trainTask(
+  plan: TaskPlan,
+  model: TaskModel<unknown>,
+  trainer: TaskTrainer,
+  o: LoopOptions = {},
+): Promise<LoopOutcome> {
   const now = o.now ?? (() => performance.now() / 1000);
   const start = now();
   const limit = o.timeLimit ?? Infinity;
@@ -71,7 +76,11 @@ export async function trainTask(plan: TaskPlan, model: TaskModel<unknown>, train
   if (r?.stop) return snapshotOutcome(r);
   const { selector, ema, stability } = r
     ? restoreParts(r)
-    : { selector: new AnswerSelector(plan.testInputs, { warmupSteps: o.warmupSteps ?? plan.chunk }), ema: new OutputEma(o.emaDecay), stability: new StabilityTracker(plan.patience) };
+    : {
+        selector: new AnswerSelector(plan.testInputs, { warmupSteps: o.warmupSteps ?? plan.chunk }),
+        ema: new OutputEma(o.emaDecay),
+        stability: new StabilityTracker(plan.patience),
+      };
   const losses: number[] = r ? [...r.losses] : [];
   let steps = r?.step ?? 0;
   let chunks = r?.chunks ?? 0;
@@ -85,7 +94,19 @@ export async function trainTask(plan: TaskPlan, model: TaskModel<unknown>, train
     if (!state) return undefined;
     const loopSeconds = (r?.loopSeconds ?? 0) + (now() - start);
     const setupSeconds = (r?.setupSeconds ?? 0) + (o.setupSeconds ?? 0);
-    return { step: steps, chunks, losses: [...losses], lastChunkSeconds, loopSeconds, setupSeconds, trainer: state, selector: selector.toState(), ema: ema.toState(), stability: stability.toState(), stop: final };
+    return {
+      step: steps,
+      chunks,
+      losses: [...losses],
+      lastChunkSeconds,
+      loopSeconds,
+      setupSeconds,
+      trainer: state,
+      selector: selector.toState(),
+      ema: ema.toState(),
+      stability: stability.toState(),
+      stop: final,
+    };
   };
   const save = async (final: StopReason | null) => {
     const s = o.checkpoint && snapshot(final);
@@ -126,7 +147,14 @@ export async function trainTask(plan: TaskPlan, model: TaskModel<unknown>, train
       chunks++;
       lastChunkSeconds = now() - t0;
       const answers = selector.answers();
-      o.onChunk?.({ step: steps, steps: plan.steps, loss: mean(chunkLosses), losses: chunkLosses, seconds: now() - start, answers });
+      o.onChunk?.({
+        step: steps,
+        steps: plan.steps,
+        loss: mean(chunkLosses),
+        losses: chunkLosses,
+        seconds: now() - start,
+        answers,
+      });
       const overMemory = o.memoryCheck?.();
       if (overMemory !== undefined) {
         stop = "memory";
@@ -137,7 +165,8 @@ export async function trainTask(plan: TaskPlan, model: TaskModel<unknown>, train
         stop = "stable";
         break;
       }
-      if (every > 0 && steps < plan.steps && Math.floor(steps / every) > Math.floor(before / every)) await save(null);
+      if (every > 0 && steps < plan.steps && Math.floor(steps / every) > Math.floor(before / every))
+        await save(null);
     }
     if (stop === "steps" || stop === "stable" || stop === "time") await save(stop);
   } catch (e) {
@@ -161,7 +190,15 @@ export async function trainTask(plan: TaskPlan, model: TaskModel<unknown>, train
 /** The outcome recorded in a final snapshot (nothing left to train). */
 export function snapshotOutcome(s: LoopSnapshot): LoopOutcome {
   const finite = s.losses.filter(Number.isFinite);
-  return { stop: s.stop ?? "steps", steps: s.step, seconds: 0, losses: [...s.losses], finalLoss: finite.length ? finite[finite.length - 1]! : null, answers: restoreParts(s).selector.answers(), chunks: s.chunks };
+  return {
+    stop: s.stop ?? "steps",
+    steps: s.step,
+    seconds: 0,
+    losses: [...s.losses],
+    finalLoss: finite.length ? finite[finite.length - 1]! : null,
+    answers: restoreParts(s).selector.answers(),
+    chunks: s.chunks,
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);

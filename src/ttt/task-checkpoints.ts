@@ -60,20 +60,30 @@ export class TaskCheckpoints {
     this.store.debris(true);
     const attempt = this.job.attempt ?? 1;
     const r = this.store.loadNewest(
-      (m) => (m.configHash !== this.hash ? (m.attempt !== attempt ? `attempt ${m.attempt}, this is attempt ${attempt}` : "made with other settings (config hash differs)") : undefined),
+      (m) =>
+        m.configHash !== this.hash
+          ? m.attempt !== attempt
+            ? `attempt ${m.attempt}, this is attempt ${attempt}`
+            : "made with other settings (config hash differs)"
+          : undefined,
       (c) => snapshotFromFiles(c.files),
     );
     const problems = r.problems.map((p) => `checkpoint ${p}`);
     if (!r.found) return { problems };
     const v = r.found.manifest.versions;
-    if (v.ttt !== VERSIONS.ttt || v.ort !== VERSIONS.ort) this.warn(`${this.job.checkpoint.label}: checkpoint written by ttt ${v.ttt} / ONNX Runtime ${v.ort}, continued by ttt ${VERSIONS.ttt} / ONNX Runtime ${VERSIONS.ort}`);
+    if (v.ttt !== VERSIONS.ttt || v.ort !== VERSIONS.ort)
+      this.warn(
+        `${this.job.checkpoint.label}: checkpoint written by ttt ${v.ttt} / ONNX Runtime ${v.ort}, continued by ttt ${VERSIONS.ttt} / ONNX Runtime ${VERSIONS.ort}`,
+      );
     return { snapshot: r.found.value, version: r.found.manifest.version, problems };
   }
 
   /** Save a snapshot as the next version and apply the retention; a failure only warns (once). */
   save(s: LoopSnapshot): void {
     const chunkLosses = s.losses.slice(-Math.max(1, Math.min(s.losses.length, this.job.plan.chunk)));
-    this.lastLoss = chunkLosses.length ? chunkLosses.reduce((a, b) => a + b, 0) / chunkLosses.length : this.lastLoss;
+    this.lastLoss = chunkLosses.length
+      ? chunkLosses.reduce((a, b) => a + b, 0) / chunkLosses.length
+      : this.lastLoss;
     const meta: CheckpointMeta = {
       task: this.job.id,
       step: s.step,
@@ -91,7 +101,10 @@ export class TaskCheckpoints {
       this.written++;
       this.store.prune(Math.max(1, this.job.checkpoint.keep));
     } catch (e) {
-      if (!this.warned) this.warn(`checkpoint of step ${s.step} not written in ${this.job.checkpoint.label}: ${(e as Error).message}`);
+      if (!this.warned)
+        this.warn(
+          `checkpoint of step ${s.step} not written in ${this.job.checkpoint.label}: ${(e as Error).message}`,
+        );
       this.warned = true;
     }
   }

@@ -22,7 +22,12 @@ export function encodeTensors(arrays: Record<string, FloatData>): Uint8Array {
   const entries: HeaderEntry[] = [];
   let offset = 0;
   for (const [name, a] of Object.entries(arrays)) {
-    entries.push({ name, dtype: a instanceof Float64Array ? "float64" : "float32", length: a.length, offset });
+    entries.push({
+      name,
+      dtype: a instanceof Float64Array ? "float64" : "float32",
+      length: a.length,
+      offset,
+    });
     offset = align8(offset + a.byteLength);
   }
   const header = new TextEncoder().encode(JSON.stringify(entries));
@@ -60,7 +65,8 @@ export function decodeTensors(bytes: Uint8Array): Record<string, FloatData> {
   for (const e of entries) {
     const size = e.dtype === "float64" ? 8 : 4;
     const start = dataStart + e.offset;
-    if (!Number.isInteger(e.length) || e.length < 0 || start + e.length * size > bytes.length) throw new Error(`tensor ${e.name}: data cut short`);
+    if (!Number.isInteger(e.length) || e.length < 0 || start + e.length * size > bytes.length)
+      throw new Error(`tensor ${e.name}: data cut short`);
     // Copied into fresh, aligned storage (a file's Buffer may be a view into a larger pool).
     const raw = new Uint8Array(e.length * size);
     raw.set(bytes.subarray(start, start + e.length * size));

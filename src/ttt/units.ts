@@ -59,7 +59,8 @@ const SIZE_UNITS: Record<string, number> = {
 export function parseSize(text: string, what = "size"): number {
   const m = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/.exec(text.trim().toLowerCase());
   const unit = m ? SIZE_UNITS[m[2]!] : undefined;
-  if (!m || unit === undefined) throw new OptionError(`${what} "${text}": expected e.g. 512M, 2G, 1.5GiB or a number of bytes`);
+  if (!m || unit === undefined)
+    throw new OptionError(`${what} "${text}": expected e.g. 512M, 2G, 1.5GiB or a number of bytes`);
   return Math.round(Number(m[1]) * unit);
 }
 

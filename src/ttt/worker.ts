@@ -28,40 +28,84 @@ const families = new Map<string, Promise<ModelFamily<ModelSpec>>>();
 const wireLosses = (ls: readonly number[]) => ls.map((l) => (Number.isFinite(l) ? l : null));
 
 /** Solve one job; every message goes to `send`, the last one is "done". Never throws. */
-export async function runJob(job: Job, send: (m: FromWorker) => void, deps: WorkerDeps = {}): Promise<WireOutcome> {
+export async function runJob(
+  job: Job,
+  send: (m: FromWorker) => void,
+  deps: WorkerDeps = {},
+): Promise<WireOutcome> {
   const now = deps.now ?? (() => performance.now() / 1000);
   const start = now();
   resetPeakMemory();
   const baseline = process.memoryUsage.rss();
-  const outcome: WireOutcome = { stop: "error", steps: 0, seconds: 0, setupSeconds: 0, losses: [], finalLoss: null, answers: [], chunks: 0 };
-  const note = (level: "info" | "warn", message: string) => send({ type: "note", id: job.id, level, message });
+  const outcome: WireOutcome = {
+    stop: "error",
+    steps: 0,
+    seconds: 0,
+    setupSeconds: 0,
+    losses: [],
+    finalLoss: null,
+    answers: [],
+    chunks: 0,
+  };
+  const note = (level: "info" | "warn", message: string) =>
+    send({ type: "note", id: job.id, level, message });
   let trainer: TaskTrainer | undefined;
   let prior = { loop: 0, setup: 0 };
   try {
-    const faults = faultsFor(parseFaults(deps.faults ?? process.env.TTT_INJECT_FAULT), job.id, job.attempt ?? 1);
+    const faults = faultsFor(
+      parseFaults(deps.faults ?? process.env.TTT_INJECT_FAULT),
+      job.id,
+      job.attempt ?? 1,
+    );
     const load = deps.family ?? cachedFamily;
     const family = await load(job.family);
-    const task = taskFromJson(job.id, { train: job.task.train, test: job.task.test.map((t) => ({ input: t.input })) });
+    const task = taskFromJson(job.id, {
+      train: job.task.train,
+      test: job.task.test.map((t) => ({ input: t.input })),
+    });
     const model = family.build(task, { seed: job.plan.seed });
     outcome.memoryEstimateBytes = model.memoryEstimateBytes;
-    const checkpoints = job.checkpoint ? new TaskCheckpoints({ ...job, checkpoint: job.checkpoint }, model, (m) => note("warn", m)) : undefined;
+    const checkpoints = job.checkpoint
+      ? new TaskCheckpoints({ ...job, checkpoint: job.checkpoint }, model, (m) => note("warn", m))
+      : undefined;
     const loaded: Loaded = checkpoints?.load() ?? { problems: [] };
     if (loaded.problems.length) outcome.checkpointProblems = loaded.problems;
-    for (const p of loaded.problems) note("warn", `${p}; ${loaded.snapshot ? `going on from ${job.checkpoint!.label}/v${String(loaded.version).padStart(6, "0")}` : "passed over"}`);
+    for (const p of loaded.problems)
+      note(
+        "warn",
+        `${p}; ${loaded.snapshot ? `going on from ${job.checkpoint!.label}/v${String(loaded.version).padStart(6, "0")}` : "passed over"}`,
+      );
     const snap = loaded.snapshot;
     if (snap) {
       outcome.resumedFrom = { version: loaded.version!, step: snap.step };
       prior = { loop: snap.loopSeconds, setup: snap.setupSeconds };
       const answers = snapshotOutcome(snap).answers;
-      send({ type: "resumed", id: job.id, step: snap.step, losses: wireLosses(snap.losses), answers: answersToWire(answers), version: loaded.version! });
+      send({
+        type: "resumed",
+        id: job.id,
+        step: snap.step,
+        losses: wireLosses(snap.losses),
+        answers: answersToWire(answers),
+        version: loaded.version!,
+      });
     }
     let r: LoopOutcome;
     if (snap?.stop) {
       // A final checkpoint: the task had ended; its outcome is all there is to report.
       r = snapshotOutcome(snap);
     } else {
-      const real = await (deps.trainer ?? ortTrainerFactory)(model, { ep: job.ep, threads: job.threads, chunk: job.plan.chunk, seed: job.plan.seed, ...(job.lrScale !== undefined ? { lrScale: job.lrScale } : {}) });
-      trainer = withInjectedFaults(real, faults, job.maxMemoryBytes !== undefined ? { maxMemoryBytes: job.maxMemoryBytes } : {});
+      const real = await (deps.trainer ?? ortTrainerFactory)(model, {
+        ep: job.ep,
+        threads: job.threads,
+        chunk: job.plan.chunk,
+        seed: job.plan.seed,
+        ...(job.lrScale !== undefined ? { lrScale: job.lrScale } : {}),
+      });
+      trainer = withInjectedFaults(
+        real,
+        faults,
+        job.maxMemoryBytes !== undefined ? { maxMemoryBytes: job.maxMemoryBytes } : {},
+      );
       outcome.setupSeconds = now() - start;
       const timeLimit = job.timeLimit === null ? Infinity : job.timeLimit - (now() - start) - prior.setup;
       const connected = deps.connected ?? (() => true);
@@ -70,14 +114,40 @@ export async function runJob(job: Job, send: (m: FromWorker) => void, deps: Work
         now,
         setupSeconds: outcome.setupSeconds,
         ...(snap ? { resume: snap } : {}),
-        ...(checkpoints ? { checkpoint: { every: job.checkpoint!.every, save: (s) => (connected() ? checkpoints.save(s) : undefined) } } : {}),
-        ...(job.maxMemoryBytes !== undefined ? { memoryCheck: () => memoryOver(baseline, job.maxMemoryBytes!) } : {}),
-        onChunk: (c) => send({ type: "chunk", id: job.id, step: c.step, steps: c.steps, loss: c.loss, losses: wireLosses(c.losses), seconds: now() - start, answers: answersToWire(c.answers) }),
+        ...(checkpoints
+          ? {
+              checkpoint: {
+                every: job.checkpoint!.every,
+                save: (s) => (connected() ? checkpoints.save(s) : undefined),
+              },
+            }
+          : {}),
+        ...(job.maxMemoryBytes !== undefined
+          ? { memoryCheck: () => memoryOver(baseline, job.maxMemoryBytes!) }
+          : {}),
+        onChunk: (c) =>
+          send({
+            type: "chunk",
+            id: job.id,
+            step: c.step,
+            steps: c.steps,
+            loss: c.loss,
+            losses: wireLosses(c.losses),
+            seconds: now() - start,
+            answers: answersToWire(c.answers),
+          }),
       });
       const provider = await trainer.provider?.().catch(() => undefined);
       if (provider) outcome.provider = provider;
     }
-    Object.assign(outcome, { stop: r.stop, steps: r.steps, losses: wireLosses(r.losses), finalLoss: r.finalLoss, answers: answersToWire(r.answers), chunks: r.chunks });
+    Object.assign(outcome, {
+      stop: r.stop,
+      steps: r.steps,
+      losses: wireLosses(r.losses),
+      finalLoss: r.finalLoss,
+      answers: answersToWire(r.answers),
+      chunks: r.chunks,
+    });
     if (r.nonFiniteStep !== undefined) outcome.nonFiniteStep = r.nonFiniteStep;
     if (r.error !== undefined) outcome.error = r.error;
     if (checkpoints) outcome.checkpoints = checkpoints.written;

@@ -11,11 +11,43 @@ import { readJournal } from "../../src/ttt/run-dir.ts";
 import { PROJECT_ROOT } from "./cli.ts";
 
 export const FIXTURE = "fixtures/tasks_challenges.json";
-export const FIXTURE_IDS = ["flip-horizontal", "recolour-1-to-2", "fill-enclosed", "crop-object", "transpose", "swap-colours", "scale-2x"];
+export const FIXTURE_IDS = [
+  "flip-horizontal",
+  "recolour-1-to-2",
+  "fill-enclosed",
+  "crop-object",
+  "transpose",
+  "swap-colours",
+  "scale-2x",
+];
 
 /** The solve arguments of a trial in `dir`: run directory dir/run, submission dir/submission.json. */
-export function solveArgs(dir: string, o: { steps?: number; workers?: number; extra?: string[]; output?: string; runDir?: string } = {}): string[] {
-  return [FIXTURE, "-o", o.output ?? join(dir, "submission.json"), "--run-dir", o.runDir ?? join(dir, "run"), "--family", "colour-map", "--ep", "cpu", "--steps", String(o.steps ?? 1000), "--chunk", "5", "--patience", "0", "--workers", String(o.workers ?? 1), "--checkpoint-every", "100", ...(o.extra ?? [])];
+export function solveArgs(
+  dir: string,
+  o: { steps?: number; workers?: number; extra?: string[]; output?: string; runDir?: string } = {},
+): string[] {
+  return [
+    FIXTURE,
+    "-o",
+    o.output ?? join(dir, "submission.json"),
+    "--run-dir",
+    o.runDir ?? join(dir, "run"),
+    "--family",
+    "colour-map",
+    "--ep",
+    "cpu",
+    "--steps",
+    String(o.steps ?? 1000),
+    "--chunk",
+    "5",
+    "--patience",
+    "0",
+    "--workers",
+    String(o.workers ?? 1),
+    "--checkpoint-every",
+    "100",
+    ...(o.extra ?? []),
+  ];
 }
 
 export interface Finished {
@@ -28,12 +60,22 @@ export interface Finished {
 /** Start `ttt solve ...args` (env added to ours). */
 export function startSolve(args: string[], env: Record<string, string> = {}) {
   const started = performance.now();
-  const proc = Bun.spawn([process.execPath, "src/cli/main.ts", "solve", ...args], { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1", ...env } });
+  const proc = Bun.spawn([process.execPath, "src/cli/main.ts", "solve", ...args], {
+    cwd: PROJECT_ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1", ...env },
+  });
   const stdout = new Response(proc.stdout).text();
   const stderr = new Response(proc.stderr).text();
   const done: Promise<Finished> = (async () => {
     const code = await proc.exited;
-    return { code, stdout: await stdout, stderr: await stderr, seconds: (performance.now() - started) / 1000 };
+    return {
+      code,
+      stdout: await stdout,
+      stderr: await stderr,
+      seconds: (performance.now() - started) / 1000,
+    };
   })();
   return { proc, done };
 }
@@ -88,7 +130,14 @@ export function watchSubmission(path: string) {
   return { stop: () => (clearInterval(timer), { reads, invalid }) };
 }
 
-export type TrialCategory = "before the run directory" | "before any task finished" | "between tasks" | "mid-task, from a checkpoint" | "mid-task, from its final checkpoint" | "mid-task, before its first checkpoint" | "after the run ended";
+export type TrialCategory =
+  | "before the run directory"
+  | "before any task finished"
+  | "between tasks"
+  | "mid-task, from a checkpoint"
+  | "mid-task, from its final checkpoint"
+  | "mid-task, before its first checkpoint"
+  | "after the run ended";
 
 export interface TrialResult {
   killAtMs: number;
@@ -108,7 +157,12 @@ export interface TrialResult {
  * One trial in the empty folder `dir`: solve, SIGKILL after `killAtMs`, resume, check against `ref`.
  * `kills` > 1 kills the resume again (at the same delay) before the last, clean resume.
  */
-export async function killResumeTrial(dir: string, killAtMs: number, ref: Results, o: { workers?: number; kills?: number } = {}): Promise<TrialResult> {
+export async function killResumeTrial(
+  dir: string,
+  killAtMs: number,
+  ref: Results,
+  o: { workers?: number; kills?: number } = {},
+): Promise<TrialResult> {
   const args = solveArgs(dir, o.workers !== undefined ? { workers: o.workers } : {});
   const runDir = join(dir, "run");
   const problems: string[] = [];
@@ -127,11 +181,18 @@ export async function killResumeTrial(dir: string, killAtMs: number, ref: Result
 
   // What the killed run left.
   const hadRunJson = existsSync(join(runDir, "run.json"));
-  const journalText = existsSync(join(runDir, "journal.jsonl")) ? readFileSync(join(runDir, "journal.jsonl"), "utf8") : "";
+  const journalText = existsSync(join(runDir, "journal.jsonl"))
+    ? readFileSync(join(runDir, "journal.jsonl"), "utf8")
+    : "";
   const before = readJournal(runDir).entries;
-  const wholeLines = journalText.split("\n").slice(0, before.length).map((l) => `${l}\n`).join("");
+  const wholeLines = journalText
+    .split("\n")
+    .slice(0, before.length)
+    .map((l) => `${l}\n`)
+    .join("");
   const keptRecords = new Map<string, Buffer>();
-  for (const e of before) if (e.stop !== "interrupted") keptRecords.set(e.id, readFileSync(join(runDir, e.record)));
+  for (const e of before)
+    if (e.stop !== "interrupted") keptRecords.set(e.id, readFileSync(join(runDir, e.record)));
 
   const resumed = await runSolve([...args, "--resume"]);
   const seen = watch.stop();
@@ -139,12 +200,17 @@ export async function killResumeTrial(dir: string, killAtMs: number, ref: Result
   problems.push(...seen.invalid.map((p) => `submission invalid during the trial: ${p}`));
 
   // Nothing finished was lost or recomputed.
-  const after = existsSync(join(runDir, "journal.jsonl")) ? readFileSync(join(runDir, "journal.jsonl"), "utf8") : "";
+  const after = existsSync(join(runDir, "journal.jsonl"))
+    ? readFileSync(join(runDir, "journal.jsonl"), "utf8")
+    : "";
   if (!after.startsWith(wholeLines)) problems.push("the journal lines written before the kill were changed");
   const ids = readJournal(runDir).entries.map((e) => e.id);
   if (new Set(ids).size !== ids.length) problems.push(`a task was journaled twice: ${ids.join(" ")}`);
-  if (ids.length !== FIXTURE_IDS.length) problems.push(`${ids.length} journal lines, expected ${FIXTURE_IDS.length}`);
-  for (const [id, bytes] of keptRecords) if (!readFileSync(join(runDir, "tasks", `${id}.json`)).equals(bytes)) problems.push(`the record of ${id}, finished before the kill, was rewritten`);
+  if (ids.length !== FIXTURE_IDS.length)
+    problems.push(`${ids.length} journal lines, expected ${FIXTURE_IDS.length}`);
+  for (const [id, bytes] of keptRecords)
+    if (!readFileSync(join(runDir, "tasks", `${id}.json`)).equals(bytes))
+      problems.push(`the record of ${id}, finished before the kill, was rewritten`);
 
   // The same answers as the run that was never killed.
   let fromCheckpoint = 0;
@@ -152,25 +218,44 @@ export async function killResumeTrial(dir: string, killAtMs: number, ref: Result
   let fromScratch = 0;
   if (resumed.code === 0) {
     const got = readResults(dir);
-    if (JSON.stringify(got.submission) !== JSON.stringify(ref.submission)) problems.push("the submission differs from the uninterrupted run's");
+    if (JSON.stringify(got.submission) !== JSON.stringify(ref.submission))
+      problems.push("the submission differs from the uninterrupted run's");
     for (const id of FIXTURE_IDS) {
-      if (JSON.stringify(got.tasks[id]) !== JSON.stringify(ref.tasks[id])) problems.push(`task ${id}: answers, loss curve, steps or stop differ from the uninterrupted run's`);
+      if (JSON.stringify(got.tasks[id]) !== JSON.stringify(ref.tasks[id]))
+        problems.push(`task ${id}: answers, loss curve, steps or stop differ from the uninterrupted run's`);
       if (keptRecords.has(id)) continue;
       const rec = JSON.parse(readFileSync(join(runDir, "tasks", `${id}.json`), "utf8"));
-      if (rec.checkpointProblems) problems.push(`task ${id}: checkpoint problems ${rec.checkpointProblems.join("; ")}`);
+      if (rec.checkpointProblems)
+        problems.push(`task ${id}: checkpoint problems ${rec.checkpointProblems.join("; ")}`);
       if (rec.resumedFrom && rec.resumedFrom.step >= rec.steps) fromFinal++;
       else if (rec.resumedFrom) fromCheckpoint++;
       else if (hadRunJson && inFlightAtKill(before, id)) fromScratch++;
     }
   }
-  const category: TrialCategory = endedBefore || before.length === FIXTURE_IDS.length
-    ? "after the run ended"
-    : !hadRunJson ? "before the run directory"
-    : fromFinal > 0 ? "mid-task, from its final checkpoint"
-    : fromCheckpoint > 0 ? "mid-task, from a checkpoint"
-    : fromScratch > 0 && before.length > 0 ? "mid-task, before its first checkpoint"
-    : before.length === 0 ? "before any task finished" : "between tasks";
-  return { killAtMs, category, kept: keptRecords.size, fromCheckpoint, killedRunSeconds: killed.seconds, resumeSeconds: resumed.seconds, submissionReads: seen.reads, problems };
+  const category: TrialCategory =
+    endedBefore || before.length === FIXTURE_IDS.length
+      ? "after the run ended"
+      : !hadRunJson
+        ? "before the run directory"
+        : fromFinal > 0
+          ? "mid-task, from its final checkpoint"
+          : fromCheckpoint > 0
+            ? "mid-task, from a checkpoint"
+            : fromScratch > 0 && before.length > 0
+              ? "mid-task, before its first checkpoint"
+              : before.length === 0
+                ? "before any task finished"
+                : "between tasks";
+  return {
+    killAtMs,
+    category,
+    kept: keptRecords.size,
+    fromCheckpoint,
+    killedRunSeconds: killed.seconds,
+    resumeSeconds: resumed.seconds,
+    submissionReads: seen.reads,
+    problems,
+  };
 }
 
 /** The first task not journaled before the kill was the one in flight (one worker, tasks in file order). */

@@ -10,7 +10,12 @@ import { spyOn } from "bun:test";
 import type { ModelSpec } from "../../src/train/spec.ts";
 import { Trainer } from "../../src/train/trainer.ts";
 import type { TaskModel } from "../../src/models/task-model.ts";
-import { ortTrainerFactory, type EngineOptions, type TaskTrainer, type TrainerFactory } from "../../src/ttt/engine.ts";
+import {
+  ortTrainerFactory,
+  type EngineOptions,
+  type TaskTrainer,
+  type TrainerFactory,
+} from "../../src/ttt/engine.ts";
 
 /** CPU, one thread: what the tests run on everywhere. */
 export const CPU: Omit<EngineOptions, "chunk" | "seed"> = { ep: "cpu", threads: 1 };
@@ -19,7 +24,10 @@ export const CPU: Omit<EngineOptions, "chunk" | "seed"> = { ep: "cpu", threads: 
  * The real trainer for `model`, exactly as the solver opens it (ortTrainerFactory), and the src/train
  * Trainer inside it (caught by spying on Trainer.create, which calls through).
  */
-export async function openRealTrainer(model: TaskModel<unknown>, o: Pick<EngineOptions, "chunk" | "seed">): Promise<{ trainer: TaskTrainer; inner: Trainer }> {
+export async function openRealTrainer(
+  model: TaskModel<unknown>,
+  o: Pick<EngineOptions, "chunk" | "seed">,
+): Promise<{ trainer: TaskTrainer; inner: Trainer }> {
   const spy = spyOn(Trainer, "create");
   try {
     const trainer = await ortTrainerFactory(model as TaskModel<ModelSpec>, { ...CPU, ...o });
@@ -39,7 +47,10 @@ export interface Hooks {
 }
 
 /** A pass-through TaskTrainer: every call goes to `real`; calls are counted and the hooks run around step(). */
-export function observed(real: TaskTrainer, hooks: Hooks = {}): TaskTrainer & { calls: { step: number; infer: number; release: number } } {
+export function observed(
+  real: TaskTrainer,
+  hooks: Hooks = {},
+): TaskTrainer & { calls: { step: number; infer: number; release: number } } {
   const calls = { step: 0, infer: 0, release: 0 };
   return {
     calls,
@@ -73,5 +84,6 @@ export class TestClock {
  * itself is real; only the time it is said to take is the test's).
  */
 export function tickingFactory(clock: TestClock, secondsPerChunk: number): TrainerFactory {
-  return async (model, o) => observed(await ortTrainerFactory(model, o), { afterStep: () => (clock.t += secondsPerChunk) });
+  return async (model, o) =>
+    observed(await ortTrainerFactory(model, o), { afterStep: () => (clock.t += secondsPerChunk) });
 }

@@ -16,7 +16,8 @@ afterAll(async () => {
     worker.postMessage("report");
   });
   const final = process.memoryUsage.rss();
-  if (result) console.error(`[memory] peak RSS ${mib(Math.max(result.peak, final))}, final RSS ${mib(final)}`);
+  if (result)
+    console.error(`[memory] peak RSS ${mib(Math.max(result.peak, final))}, final RSS ${mib(final)}`);
   else console.error(`[memory] sampler did not answer; final RSS ${mib(final)}`);
   worker.terminate();
 });

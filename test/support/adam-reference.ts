@@ -27,7 +27,12 @@ export function refAdamStep(cfg: RefConfig, s: RefState, grads: Record<string, F
   const t = s.step + 1;
   const f = cfg.factor ? cfg.factor(s.step) : 1;
   for (const n of names) {
-    const { lr: baseLr, betas: [b1, b2], eps, weightDecay: wd } = cfg.settings[n]!;
+    const {
+      lr: baseLr,
+      betas: [b1, b2],
+      eps,
+      weightDecay: wd,
+    } = cfg.settings[n]!;
     const lr = baseLr * f;
     const p = s.params[n]!;
     const m = s.m[n]!;

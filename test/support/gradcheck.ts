@@ -136,13 +136,28 @@ export function buildCase(c: GradCase): BuiltCase {
 }
 
 /** Central differences of the loss w.r.t. every element of every input. */
-async function numericGradients(b: BuiltCase & { optimization?: "basic" | "all" }, dtype: DType): Promise<number[][]> {
+async function numericGradients(
+  b: BuiltCase & { optimization?: "basic" | "all" },
+  dtype: DType,
+): Promise<number[][]> {
   const fwd = await cpuSession(b.forwardBytes, "gradcheck-forward", b.optimization);
   try {
-    const lossAt = async (feeds: Record<string, Feed>) => (await runPlain(fwd, feeds, ["loss"])).loss!.data[0]!;
+    const lossAt = async (feeds: Record<string, Feed>) =>
+      (await runPlain(fwd, feeds, ["loss"])).loss!.data[0]!;
     // float64: 2-point stencil, h = 1e-6 (truncation ~1e-12, round-off ~1e-10 relative).
     // float32: 5-point stencil, h = 2^-7 (truncation O(h^4) ~ 1e-9, round-off ~1e-5 relative).
-    const stencil: [number, number][] = dtype === "float64" ? [[1, 0.5], [-1, -0.5]] : [[-2, 1 / 12], [-1, -8 / 12], [1, 8 / 12], [2, -1 / 12]];
+    const stencil: [number, number][] =
+      dtype === "float64"
+        ? [
+            [1, 0.5],
+            [-1, -0.5],
+          ]
+        : [
+            [-2, 1 / 12],
+            [-1, -8 / 12],
+            [1, 8 / 12],
+            [2, -1 / 12],
+          ];
     const h = dtype === "float64" ? 1e-6 : 2 ** -7;
     const out: number[][] = [];
     for (const [name, feed] of Object.entries(b.feeds)) {

@@ -42,7 +42,8 @@ export function decodeMessage(buf: Uint8Array): Map<number, Field[]> {
 const text = (b: Field | undefined) => (b instanceof Uint8Array ? new TextDecoder().decode(b) : "");
 const num = (b: Field | undefined) => (typeof b === "bigint" ? Number(BigInt.asIntN(64, b)) : 0);
 const strings = (m: Map<number, Field[]>, f: number) => (m.get(f) ?? []).map(text);
-const msgs = (m: Map<number, Field[]>, f: number) => (m.get(f) ?? []).map((b) => decodeMessage(b as Uint8Array));
+const msgs = (m: Map<number, Field[]>, f: number) =>
+  (m.get(f) ?? []).map((b) => decodeMessage(b as Uint8Array));
 /** A repeated int64 field, packed (one length-delimited run of varints) or not. */
 function packedInts(m: Map<number, Field[]>, f: number): number[] {
   const out: number[] = [];
@@ -70,7 +71,15 @@ export interface ValueInfo {
   elemType: number;
   dims: number[];
 }
-export type AttrRead = { type: number; i?: number; f?: number; s?: string; ints?: number[]; floats?: number[]; g?: GraphRead };
+export type AttrRead = {
+  type: number;
+  i?: number;
+  f?: number;
+  s?: string;
+  ints?: number[];
+  floats?: number[];
+  g?: GraphRead;
+};
 export interface NodeRead {
   name: string;
   opType: string;
@@ -128,7 +137,12 @@ function graph(m: Map<number, Field[]>): GraphRead {
       opType: text(n.get(4)?.[0]),
       attrs: Object.fromEntries(msgs(n, 5).map(attribute)),
     })),
-    initializers: msgs(m, 5).map((t) => ({ dims: packedInts(t, 1), dataType: num(t.get(2)?.[0]), name: text(t.get(8)?.[0]), raw: (t.get(9)?.[0] as Uint8Array) ?? new Uint8Array() })),
+    initializers: msgs(m, 5).map((t) => ({
+      dims: packedInts(t, 1),
+      dataType: num(t.get(2)?.[0]),
+      name: text(t.get(8)?.[0]),
+      raw: (t.get(9)?.[0] as Uint8Array) ?? new Uint8Array(),
+    })),
     inputs: msgs(m, 11).map(valueInfo),
     outputs: msgs(m, 12).map(valueInfo),
     valueInfo: msgs(m, 13).map(valueInfo),

@@ -13,10 +13,17 @@ export interface ShapeCase {
 }
 
 /** A fresh graph input (names are made unique under the current scope). */
-export const inp = (g: Graph, shape: number[], dtype: DType = "float32") => g.input(g.freshName("in"), dtype, shape);
+export const inp = (g: Graph, shape: number[], dtype: DType = "float32") =>
+  g.input(g.freshName("in"), dtype, shape);
 const i64 = (g: Graph, shape: number[], v: number[]) => g.constant("int64", shape, v);
 
-const f = (name: string, ops: string[], shape: number[], build: (g: Graph) => Tensor, dtype: DType = "float32"): ShapeCase => ({ name, ops, build, shape, dtype });
+const f = (
+  name: string,
+  ops: string[],
+  shape: number[],
+  build: (g: Graph) => Tensor,
+  dtype: DType = "float32",
+): ShapeCase => ({ name, ops, build, shape, dtype });
 
 export const SHAPE_CASES: ShapeCase[] = [
   // elementwise, broadcasting
@@ -35,29 +42,65 @@ export const SHAPE_CASES: ShapeCase[] = [
   f("And", ["And"], [2, 3], (g) => G.and(inp(g, [2, 3], "bool"), inp(g, [3], "bool")), "bool"),
   f("Or", ["Or"], [2, 3], (g) => G.or(inp(g, [2, 1], "bool"), inp(g, [2, 3], "bool")), "bool"),
   f("Not", ["Not"], [2, 3], (g) => G.not(inp(g, [2, 3], "bool")), "bool"),
-  ...(["Neg", "Abs", "Sign", "Exp", "Log", "Sqrt", "Reciprocal", "Tanh", "Sigmoid", "Relu", "Erf", "Floor", "Identity"] as const).map((op) =>
-    f(op, [op], [2, 3], (g) => (G as unknown as Record<string, (x: Tensor) => Tensor>)[op[0]!.toLowerCase() + op.slice(1)]!(inp(g, [2, 3]))),
+  ...(
+    [
+      "Neg",
+      "Abs",
+      "Sign",
+      "Exp",
+      "Log",
+      "Sqrt",
+      "Reciprocal",
+      "Tanh",
+      "Sigmoid",
+      "Relu",
+      "Erf",
+      "Floor",
+      "Identity",
+    ] as const
+  ).map((op) =>
+    f(op, [op], [2, 3], (g) =>
+      (G as unknown as Record<string, (x: Tensor) => Tensor>)[op[0]!.toLowerCase() + op.slice(1)]!(
+        inp(g, [2, 3]),
+      ),
+    ),
   ),
   f("SiLU composite", ["Sigmoid", "Mul"], [2, 3], (g) => G.silu(inp(g, [2, 3]))),
   f("Gelu composite", ["Mul", "Erf", "Add"], [2, 3], (g) => G.gelu(inp(g, [2, 3]))),
-  f("Where cond[2,1] a[3] b[]", ["Where"], [2, 3], (g) => G.where(inp(g, [2, 1], "bool"), inp(g, [3]), inp(g, []))),
+  f("Where cond[2,1] a[3] b[]", ["Where"], [2, 3], (g) =>
+    G.where(inp(g, [2, 1], "bool"), inp(g, [3]), inp(g, [])),
+  ),
   f("Cast float32 -> int64", ["Cast"], [2, 3], (g) => G.cast(inp(g, [2, 3]), "int64"), "int64"),
   f("Cast bool -> float64", ["Cast"], [3], (g) => G.cast(inp(g, [3], "bool"), "float64"), "float64"),
   // linear algebra
   f("MatMul [2,3]@[3,4]", ["MatMul"], [2, 4], (g) => G.matmul(inp(g, [2, 3]), inp(g, [3, 4]))),
-  f("MatMul [2,1,2,3]@[3,3,4]", ["MatMul"], [2, 3, 2, 4], (g) => G.matmul(inp(g, [2, 1, 2, 3]), inp(g, [3, 3, 4]))),
-  f("Gemm transA transB C[4]", ["Gemm"], [2, 4], (g) => G.gemm(inp(g, [3, 2]), inp(g, [4, 3]), inp(g, [4]), { transA: true, transB: true, alpha: 0.5 })),
+  f("MatMul [2,1,2,3]@[3,3,4]", ["MatMul"], [2, 3, 2, 4], (g) =>
+    G.matmul(inp(g, [2, 1, 2, 3]), inp(g, [3, 3, 4])),
+  ),
+  f("Gemm transA transB C[4]", ["Gemm"], [2, 4], (g) =>
+    G.gemm(inp(g, [3, 2]), inp(g, [4, 3]), inp(g, [4]), { transA: true, transB: true, alpha: 0.5 }),
+  ),
   f("Gemm no C", ["Gemm"], [2, 4], (g) => G.gemm(inp(g, [2, 3]), inp(g, [3, 4]))),
-  f("Einsum bij,bjk->bik", ["Einsum"], [2, 3, 5], (g) => G.einsum("bij,bjk->bik", inp(g, [2, 3, 4]), inp(g, [2, 4, 5]))),
+  f("Einsum bij,bjk->bik", ["Einsum"], [2, 3, 5], (g) =>
+    G.einsum("bij,bjk->bik", inp(g, [2, 3, 4]), inp(g, [2, 4, 5])),
+  ),
   f("Einsum ij,ij-> (scalar)", ["Einsum"], [], (g) => G.einsum("ij,ij->", inp(g, [2, 3]), inp(g, [2, 3]))),
   f("Einsum i,j->ij", ["Einsum"], [2, 3], (g) => G.einsum("i,j->ij", inp(g, [2]), inp(g, [3]))),
-  f("LayerNormalization axis 1", ["LayerNormalization"], [2, 3, 4], (g) => G.layerNorm(inp(g, [2, 3, 4]), inp(g, [3, 4]), inp(g, [3, 4]), 1)),
-  f("LayerNormalization axis -1 no bias", ["LayerNormalization"], [2, 3, 4], (g) => G.layerNorm(inp(g, [2, 3, 4]), inp(g, [4]), null)),
+  f("LayerNormalization axis 1", ["LayerNormalization"], [2, 3, 4], (g) =>
+    G.layerNorm(inp(g, [2, 3, 4]), inp(g, [3, 4]), inp(g, [3, 4]), 1),
+  ),
+  f("LayerNormalization axis -1 no bias", ["LayerNormalization"], [2, 3, 4], (g) =>
+    G.layerNorm(inp(g, [2, 3, 4]), inp(g, [4]), null),
+  ),
   // reductions
-  f("ReduceSum axes [1] keepdims", ["ReduceSum"], [2, 1, 4], (g) => G.reduceSum(inp(g, [2, 3, 4]), [1], true)),
+  f("ReduceSum axes [1] keepdims", ["ReduceSum"], [2, 1, 4], (g) =>
+    G.reduceSum(inp(g, [2, 3, 4]), [1], true),
+  ),
   f("ReduceSum all", ["ReduceSum"], [], (g) => G.reduceSum(inp(g, [2, 3, 4]))),
   f("ReduceMean axes [-1,0]", ["ReduceMean"], [3], (g) => G.reduceMean(inp(g, [2, 3, 4]), [-1, 0])),
-  f("ReduceMax axes [2] keepdims", ["ReduceMax"], [2, 3, 1], (g) => G.reduceMax(inp(g, [2, 3, 4]), [2], true)),
+  f("ReduceMax axes [2] keepdims", ["ReduceMax"], [2, 3, 1], (g) =>
+    G.reduceMax(inp(g, [2, 3, 4]), [2], true),
+  ),
   f("ReduceMin axes [0]", ["ReduceMin"], [3, 4], (g) => G.reduceMin(inp(g, [2, 3, 4]), [0])),
   f("ReduceLogSumExp axes [1]", ["ReduceLogSumExp"], [2, 4], (g) => G.logSumExp(inp(g, [2, 3, 4]), [1])),
   f("Softmax axis 1", ["Softmax"], [2, 3, 4], (g) => G.softmax(inp(g, [2, 3, 4]), 1)),
@@ -71,15 +114,23 @@ export const SHAPE_CASES: ShapeCase[] = [
   f("Unsqueeze axes [0,-1]", ["Unsqueeze"], [1, 2, 3, 1], (g) => G.unsqueeze(inp(g, [2, 3]), [0, -1])),
   f("Squeeze axes [1]", ["Squeeze"], [2, 3], (g) => G.squeeze(inp(g, [2, 1, 3]), [1])),
   f("Expand [3,1] -> [2,3,4]", ["Expand"], [2, 3, 4], (g) => G.expand(inp(g, [3, 1]), [2, 1, 4])),
-  f("Concat axis 1", ["Concat"], [2, 6], (g) => G.concat([inp(g, [2, 1]), inp(g, [2, 2]), inp(g, [2, 3])], 1)),
-  f("Slice [1:3] and [-1:-5:-2]", ["Slice"], [2, 2], (g) => G.slice(inp(g, [4, 5]), [1, -1], [3, -5], [0, 1], [1, -2])),
+  f("Concat axis 1", ["Concat"], [2, 6], (g) =>
+    G.concat([inp(g, [2, 1]), inp(g, [2, 2]), inp(g, [2, 3])], 1),
+  ),
+  f("Slice [1:3] and [-1:-5:-2]", ["Slice"], [2, 2], (g) =>
+    G.slice(inp(g, [4, 5]), [1, -1], [3, -5], [0, 1], [1, -2]),
+  ),
   f("Slice flip axis 0", ["Slice"], [4, 5], (g) => G.flip(inp(g, [4, 5]), 0)),
   f("Slice clamped [2:100]", ["Slice"], [2, 5], (g) => G.slice(inp(g, [4, 5]), [2], [100], [0])),
   f("Slice step 3 [0::3]", ["Slice"], [4, 2], (g) => G.slice(inp(g, [4, 5]), [0], [100], [1], [3])),
   f("Pad [1,0,-1,2]", ["Pad"], [4, 5], (g) => G.pad(inp(g, [4, 3]), [1, 0, -1, 2])),
-  f("Gather axis 1 indices [2,2]", ["Gather"], [4, 2, 2], (g) => G.gather(inp(g, [4, 5]), i64(g, [2, 2], [0, 1, -1, 4]), 1)),
+  f("Gather axis 1 indices [2,2]", ["Gather"], [4, 2, 2], (g) =>
+    G.gather(inp(g, [4, 5]), i64(g, [2, 2], [0, 1, -1, 4]), 1),
+  ),
   f("Gather scalar index", ["Gather"], [5], (g) => G.gather(inp(g, [4, 5]), i64(g, [], [3]), 0)),
-  f("CumSum axis -1 exclusive reverse", ["CumSum"], [4, 5], (g) => G.cumSum(inp(g, [4, 5]), -1, { exclusive: true, reverse: true })),
+  f("CumSum axis -1 exclusive reverse", ["CumSum"], [4, 5], (g) =>
+    G.cumSum(inp(g, [4, 5]), -1, { exclusive: true, reverse: true }),
+  ),
   f("OneHot depth 4", ["OneHot"], [2, 3, 4], (g) => G.oneHot(i64(g, [2, 3], [0, 1, 2, 3, 0, 1]), 4)),
   f("Tile [2,3] x [2,2]", ["Tile"], [4, 6], (g) => G.tile(inp(g, [2, 3]), [2, 2])),
   // control flow: carried state and a scan output, the body reading an outer tensor
@@ -105,11 +156,15 @@ export function everyOpGraph(): { g: Graph; results: Map<string, Tensor> } {
 }
 
 /** Deterministic feeds for a graph's inputs: floats in [0.5, 1.5], zeros for integers, alternating bools. */
-export function feedsFor(g: Graph): Record<string, { dtype: DType; shape: readonly number[]; data: number[] }> {
+export function feedsFor(
+  g: Graph,
+): Record<string, { dtype: DType; shape: readonly number[]; data: number[] }> {
   const out: Record<string, { dtype: DType; shape: readonly number[]; data: number[] }> = {};
   for (const t of g.inputs) {
     const n = t.size;
-    const data = Array.from({ length: n }, (_, k) => (G.isFloat(t.dtype) ? 0.5 + ((k * 0.37) % 1) : t.dtype === "bool" ? k % 2 : 0));
+    const data = Array.from({ length: n }, (_, k) =>
+      G.isFloat(t.dtype) ? 0.5 + ((k * 0.37) % 1) : t.dtype === "bool" ? k % 2 : 0,
+    );
     out[t.name] = { dtype: t.dtype, shape: t.shape, data };
   }
   return out;

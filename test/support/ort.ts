@@ -39,7 +39,11 @@ export function ortTensor(f: Feed): ort.Tensor {
     case "float64":
       return new ort.Tensor("float64", Float64Array.from(f.data as ArrayLike<number>), shape);
     case "int64":
-      return new ort.Tensor("int64", BigInt64Array.from(f.data as ArrayLike<number>, (v) => BigInt(v)), shape);
+      return new ort.Tensor(
+        "int64",
+        BigInt64Array.from(f.data as ArrayLike<number>, (v) => BigInt(v)),
+        shape,
+      );
     case "int32":
       return new ort.Tensor("int32", Int32Array.from(f.data as ArrayLike<number>), shape);
     case "bool":
@@ -58,7 +62,8 @@ export async function runPlain(
   for (const [k, f] of Object.entries(feeds)) ortFeeds[k] = ortTensor(f);
   const res = outputs ? await session.run(ortFeeds, outputs) : await session.run(ortFeeds);
   const out: Record<string, { dims: number[]; data: number[] }> = {};
-  for (const [k, t] of Object.entries(res)) out[k] = { dims: [...t.dims], data: Array.from(t.data as ArrayLike<number | bigint>, Number) };
+  for (const [k, t] of Object.entries(res))
+    out[k] = { dims: [...t.dims], data: Array.from(t.data as ArrayLike<number | bigint>, Number) };
   return out;
 }
 

@@ -25,7 +25,13 @@ export function sgdLoopGraph(K = 3, lr = 0.1, dtype: "float32" | "float64" = "fl
 }
 
 /** The same K steps in plain JS, for the expected numbers. */
-export function sgdReference(X: number[], Y: number[], w0: number[], K = 3, lr = 0.1): { w: number[]; losses: number[] } {
+export function sgdReference(
+  X: number[],
+  Y: number[],
+  w0: number[],
+  K = 3,
+  lr = 0.1,
+): { w: number[]; losses: number[] } {
   let w = w0.slice();
   const losses: number[] = [];
   for (let k = 0; k < K; k++) {
@@ -49,7 +55,10 @@ export function compositeGradGraph(): Graph {
   const p = G.softmax(G.concat([n, G.flip(G.pad(h, [0, 1, 0, -1]), 1)], 0), 0);
   const e = G.einsum("ij,jk->ik", G.gather(x, g.int64s([1, 0, 1]), 0), w);
   const m = G.reduceMax(G.cumSum(G.tile(e, [1, 2]), 1, { reverse: true }), [1]);
-  const loss = G.add(G.reduceMean(G.mul(p, p)), G.reduceSum(G.logSumExp(G.sub(m, G.sqrt(G.exp(m))), [0], true)));
+  const loss = G.add(
+    G.reduceMean(G.mul(p, p)),
+    G.reduceSum(G.logSumExp(G.sub(m, G.sqrt(G.exp(m))), [0], true)),
+  );
   g.output(loss, "loss");
   for (const t of gradients(loss, [x, w, b, scale])) g.output(t);
   return g;

@@ -2,7 +2,21 @@
 import * as G from "../../graph/index.ts";
 import { defineGrad, defineNoGrad } from "../registry.ts";
 
-defineNoGrad("Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Not", "ArgMax", "Shape", "Floor", "Sign", "OneHot");
+defineNoGrad(
+  "Equal",
+  "Less",
+  "Greater",
+  "LessOrEqual",
+  "GreaterOrEqual",
+  "And",
+  "Or",
+  "Not",
+  "ArgMax",
+  "Shape",
+  "Floor",
+  "Sign",
+  "OneHot",
+);
 
 // dA = dY, dB = dY
 defineGrad("Add", { grad: ({ dY }) => [dY[0], dY[0]] });
@@ -10,7 +24,10 @@ defineGrad("Add", { grad: ({ dY }) => [dY[0], dY[0]] });
 defineGrad("Sub", { grad: ({ dY, needs }) => [dY[0], needs(1) ? G.neg(dY[0]!) : null] });
 // dA = dY * B, dB = dY * A
 defineGrad("Mul", {
-  grad: ({ dY, inputs: [a, b], needs }) => [needs(0) ? G.mul(dY[0]!, b!) : null, needs(1) ? G.mul(dY[0]!, a!) : null],
+  grad: ({ dY, inputs: [a, b], needs }) => [
+    needs(0) ? G.mul(dY[0]!, b!) : null,
+    needs(1) ? G.mul(dY[0]!, a!) : null,
+  ],
 });
 // dA = dY / B, dB = -dY * Y / B
 defineGrad("Div", {
@@ -79,4 +96,6 @@ defineGrad("Where", {
   ],
 });
 // dX = cast(dY, dtype of X)
-defineGrad("Cast", { grad: ({ dY, inputs: [x] }) => [G.isFloat(x!.dtype) ? G.cast(dY[0]!, x!.dtype) : null] });
+defineGrad("Cast", {
+  grad: ({ dY, inputs: [x] }) => [G.isFloat(x!.dtype) ? G.cast(dY[0]!, x!.dtype) : null],
+});

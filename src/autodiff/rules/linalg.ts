@@ -5,7 +5,11 @@ import { GraphError } from "../../graph/graph.ts";
 import { defineGrad } from "../registry.ts";
 
 /** Swap the last two axes. */
-const swapLast = (t: Tensor) => G.transpose(t, [...t.shape.keys()].map((i) => (i === t.rank - 2 ? t.rank - 1 : i === t.rank - 1 ? t.rank - 2 : i)));
+const swapLast = (t: Tensor) =>
+  G.transpose(
+    t,
+    [...t.shape.keys()].map((i) => (i === t.rank - 2 ? t.rank - 1 : i === t.rank - 1 ? t.rank - 2 : i)),
+  );
 
 const matrixSize = (t: Tensor) => t.shape[t.rank - 1]! * t.shape[t.rank - 2]!;
 
@@ -60,7 +64,8 @@ defineGrad("Einsum", {
   grad: (c) => {
     const spec = G.parseEinsum(c.stringAttr("equation")!);
     for (const t of spec.inputs) {
-      if (new Set(t).size !== t.length) throw new GraphError(`autodiff: Einsum with a repeated letter (${t}) has no gradient rule`);
+      if (new Set(t).size !== t.length)
+        throw new GraphError(`autodiff: Einsum with a repeated letter (${t}) has no gradient rule`);
     }
     return c.inputs.map((x, i) => {
       if (!c.needs(i)) return null;

@@ -6,7 +6,7 @@ import { type GradContext, defineGrad } from "../registry.ts";
 /** The reduced axes of a Reduce* node (from its `axes` input or attribute; all axes when absent). */
 function reducedAxes(c: GradContext, axesFromInput: boolean): number[] {
   const x = c.inputs[0]!;
-  const raw = axesFromInput ? (c.inputs[1] ? c.constInts(1) : []) : c.intsAttr("axes") ?? [];
+  const raw = axesFromInput ? (c.inputs[1] ? c.constInts(1) : []) : (c.intsAttr("axes") ?? []);
   const axes = raw.length ? raw : x.shape.map((_, i) => i);
   return axes.map((a) => (a < 0 ? a + x.rank : a)).sort((a, b) => a - b);
 }
@@ -79,11 +79,19 @@ defineGrad("LayerNormalization", {
     const stats = c.outputs.length === 3;
     const mu = stats ? c.outputs[1]! : G.reduceMean(x, axes, true);
     const xc = G.sub(x, mu);
-    const rstd = stats ? c.outputs[2]! : G.reciprocal(G.sqrt(G.add(G.reduceMean(G.mul(xc, xc), axes, true), eps)));
+    const rstd = stats
+      ? c.outputs[2]!
+      : G.reciprocal(G.sqrt(G.add(G.reduceMean(G.mul(xc, xc), axes, true), eps)));
     const xh = G.mul(xc, rstd);
     const dxh = G.mul(dy, s);
     const dx = c.needs(0)
-      ? G.mul(rstd, G.sub(G.sub(dxh, G.reduceMean(dxh, axes, true)), G.mul(xh, G.reduceMean(G.mul(dxh, xh), axes, true))))
+      ? G.mul(
+          rstd,
+          G.sub(
+            G.sub(dxh, G.reduceMean(dxh, axes, true)),
+            G.mul(xh, G.reduceMean(G.mul(dxh, xh), axes, true)),
+          ),
+        )
       : null;
     return [dx, c.needs(1) ? G.mul(dy, xh) : null, c.needs(2) ? dy : null];
   },

@@ -37,7 +37,10 @@ function spread(d: G.Tensor, axis: number, k: number): G.Tensor {
   const u = G.unsqueeze(d, [axis + 1]);
   const pads = new Array(2 * u.rank).fill(0);
   pads[axis + 1 + u.rank] = k - 1;
-  const wide = G.reshape(G.pad(u, pads, 0), d.shape.map((n, i) => (i === axis ? len * k : n)));
+  const wide = G.reshape(
+    G.pad(u, pads, 0),
+    d.shape.map((n, i) => (i === axis ? len * k : n)),
+  );
   return G.slice(wide, [0], [(len - 1) * k + 1], [axis], [1]);
 }
 // dX = dY placed back at the indices it was taken from, zeros elsewhere: a reversed slice is flipped
@@ -88,8 +91,15 @@ defineGrad("Pad", {
   nondiff: [1, 2, 3],
   grad: (c) => {
     const mode = c.stringAttr("mode") ?? "constant";
-    if (mode !== "constant") throw new GraphError(`autodiff: Pad mode ${mode} has no gradient rule (node ${c.node.name})`);
-    return [G.pad(c.dY[0]!, c.constInts(1).map((p) => -p), 0)];
+    if (mode !== "constant")
+      throw new GraphError(`autodiff: Pad mode ${mode} has no gradient rule (node ${c.node.name})`);
+    return [
+      G.pad(
+        c.dY[0]!,
+        c.constInts(1).map((p) => -p),
+        0,
+      ),
+    ];
   },
 });
 // dX[j] = sum of dY at positions whose index is j: a one-hot contraction (no ScatterND needed)
@@ -105,12 +115,18 @@ defineGrad("Gather", {
     const dim = x.shape[a]!;
     const flat = G.cast(G.reshape(idx, [n, 1]), "int64");
     const wrapped = G.where(G.less(flat, 0), G.add(flat, dim), flat); // negative indices count from the end
-    const range = c.g.constant("int64", [dim], Array.from({ length: dim }, (_, i) => i));
+    const range = c.g.constant(
+      "int64",
+      [dim],
+      Array.from({ length: dim }, (_, i) => i),
+    );
     const hot = G.cast(G.equal(wrapped, range), x.dtype); // [n, dim] one-hot, any float dtype
 
     if (pre === 1) {
       // [dim, n] @ [n, post] as one Gemm with the (small) one-hot transposed: ORT's Einsum is ~20x slower here
-      return [G.reshape(G.gemm(hot, G.reshape(c.dY[0]!, [n, post]), undefined, { transA: true }), [...x.shape])];
+      return [
+        G.reshape(G.gemm(hot, G.reshape(c.dY[0]!, [n, post]), undefined, { transA: true }), [...x.shape]),
+      ];
     }
     const dy = G.reshape(c.dY[0]!, [pre, n, post]);
     return [G.reshape(G.einsum("pnq,nd->pdq", dy, hot), [...x.shape])];
@@ -120,7 +136,10 @@ defineGrad("Gather", {
 defineGrad("CumSum", {
   nondiff: [1],
   grad: (c) => [
-    G.cumSum(c.dY[0]!, c.constInts(1)[0]!, { exclusive: !!c.intAttr("exclusive", 0), reverse: !c.intAttr("reverse", 0) }),
+    G.cumSum(c.dY[0]!, c.constInts(1)[0]!, {
+      exclusive: !!c.intAttr("exclusive", 0),
+      reverse: !c.intAttr("reverse", 0),
+    }),
   ],
 });
 // dX = sum over the repeats of dY

@@ -63,12 +63,35 @@ export const DEFAULT_CONFIG: MultitensorConfig = {
 export function resolveConfig(over: Partial<MultitensorConfig> = {}): MultitensorConfig {
   const cfg = { ...DEFAULT_CONFIG, ...over };
   for (const [k, v] of Object.entries(cfg)) {
-    if (typeof v === "number" && !(Number.isFinite(v) && v >= 0)) throw new RangeError(`multitensor config ${k}: ${v} is not a non-negative number`);
+    if (typeof v === "number" && !(Number.isFinite(v) && v >= 0))
+      throw new RangeError(`multitensor config ${k}: ${v} is not a non-negative number`);
   }
-  for (const k of ["blocks", "width", "widthDir", "shareUp", "shareUpDir", "shareDown", "softmax", "cummax", "shift", "mlp", "latent"] as const) {
-    if (!Number.isInteger(cfg[k])) throw new RangeError(`multitensor config ${k}: ${cfg[k]} is not an integer`);
+  for (const k of [
+    "blocks",
+    "width",
+    "widthDir",
+    "shareUp",
+    "shareUpDir",
+    "shareDown",
+    "softmax",
+    "cummax",
+    "shift",
+    "mlp",
+    "latent",
+  ] as const) {
+    if (!Number.isInteger(cfg[k]))
+      throw new RangeError(`multitensor config ${k}: ${cfg[k]} is not an integer`);
   }
-  for (const k of ["width", "widthDir", "shareUp", "shareUpDir", "shareDown", "softmax", "mlp", "latent"] as const) {
+  for (const k of [
+    "width",
+    "widthDir",
+    "shareUp",
+    "shareUpDir",
+    "shareDown",
+    "softmax",
+    "mlp",
+    "latent",
+  ] as const) {
     if (cfg[k] < 1) throw new RangeError(`multitensor config ${k} must be at least 1`);
   }
   return cfg;

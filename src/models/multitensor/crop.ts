@@ -28,7 +28,10 @@ export interface CropExample {
 }
 
 /** An example's region: the union of its input and output rectangles (both at the top-left). */
-export const regionOf = (s: TaskLayout["shapes"][number]): [number, number] => [Math.max(s.input[0], s.output[0]), Math.max(s.input[1], s.output[1])];
+export const regionOf = (s: TaskLayout["shapes"][number]): [number, number] => [
+  Math.max(s.input[0], s.output[0]),
+  Math.max(s.input[1], s.output[1]),
+];
 
 /** The train outputs of a task that go through the crop term (all of them, or none). */
 export function cropExamples(lay: TaskLayout): CropExample[] {
@@ -48,8 +51,13 @@ export function windowLogProbs(ctx: Ctx, m: Tensor, region: number, len: number,
   // every window (start < end <= region): 2 (S[end] - S[start]), the rest masked out
   const all = G.mul(G.sub(G.unsqueeze(S, [0]), G.unsqueeze(S, [1])), 2);
   const open = new Float64Array((region + 1) * (region + 1));
-  for (let s = 0; s <= region; s++) for (let t = 0; t <= region; t++) open[s * (region + 1) + t] = t > s ? 0 : -BIG;
-  const z = G.logSumExp(G.add(all, ctx.g.constant(ctx.dtype, [region + 1, region + 1], open)), undefined, false);
+  for (let s = 0; s <= region; s++)
+    for (let t = 0; t <= region; t++) open[s * (region + 1) + t] = t > s ? 0 : -BIG;
+  const z = G.logSumExp(
+    G.add(all, ctx.g.constant(ctx.dtype, [region + 1, region + 1], open)),
+    undefined,
+    false,
+  );
   return G.sub(score, z);
 }
 
@@ -66,27 +74,62 @@ export function windowNll(nll: Tensor, onehot: Tensor, c: CropExample): Tensor {
   const P = G.gemm(G.reshape(onehot, [K, h * w]), G.reshape(nll, [K, H * W]), undefined, { transA: true });
   // along y: Q[i, x, oy] = sum_j P[i, j, x, oy + j]  (rows j of stride W read with stride W + 1)
   const pj = G.reshape(G.transpose(G.reshape(P, [h, w, H, W]), [0, 2, 1, 3]), [h, H, w * W]);
-  const Q = G.reduceSum(G.slice(G.reshape(G.pad(pj, [0, 0, 0, 0, 0, w], 0), [h, H, w, W + 1]), [0], [ny], [3]), [2], false);
+  const Q = G.reduceSum(
+    G.slice(G.reshape(G.pad(pj, [0, 0, 0, 0, 0, w], 0), [h, H, w, W + 1]), [0], [ny], [3]),
+    [2],
+    false,
+  );
   // along x: R[ox, oy] = sum_i Q[i, ox + i, oy]  (rows i of stride H ny read with stride (H + 1) ny)
   const qi = G.pad(G.reshape(Q, [h * H * ny]), [0, h * ny], 0);
-  return G.reduceSum(G.reshape(G.slice(G.reshape(qi, [h, (H + 1) * ny]), [0], [nx * ny], [1]), [h, nx, ny]), [0], false);
+  return G.reduceSum(
+    G.reshape(G.slice(G.reshape(qi, [h, (H + 1) * ny]), [0], [nx * ny], [1]), [h, nx, ny]),
+    [0],
+    false,
+  );
 }
 
 /**
  * Sum over the crop examples of -log sum over windows of P(window) P(colours | window).
  * logits [2, E, K, X, Y]; cropTarget [nTrain, K, X, Y] one-hot at the top-left; rows [E, X], cols [E, Y].
  */
-export function cropReconstruction(ctx: Ctx, lay: TaskLayout, logits: Tensor, cropTarget: Tensor, rows: Tensor, cols: Tensor): Tensor {
+export function cropReconstruction(
+  ctx: Ctx,
+  lay: TaskLayout,
+  logits: Tensor,
+  cropTarget: Tensor,
+  rows: Tensor,
+  cols: Tensor,
+): Tensor {
   return ctx.g.scope("crop", () => {
     const K = logits.shape[2]!;
     const learned = lay.rule === "learned";
     const terms: Tensor[] = [];
     for (const c of cropExamples(lay)) {
-      const out = G.reshape(G.slice(logits, [1, c.e, 0, 0], [2, c.e + 1, c.H, c.W], [0, 1, 3, 4]), [K, c.H, c.W]);
+      const out = G.reshape(G.slice(logits, [1, c.e, 0, 0], [2, c.e + 1, c.H, c.W], [0, 1, 3, 4]), [
+        K,
+        c.H,
+        c.W,
+      ]);
       const nll = G.neg(G.logSoftmax(out, 0));
-      const onehot = G.reshape(G.slice(cropTarget, [c.e, 0, 0], [c.e + 1, c.h, c.w], [0, 2, 3]), [K, c.h, c.w]);
-      const lpx = windowLogProbs(ctx, G.reshape(G.slice(rows, [c.e], [c.e + 1], [0]), [-1]), c.H, c.h, learned);
-      const lpy = windowLogProbs(ctx, G.reshape(G.slice(cols, [c.e], [c.e + 1], [0]), [-1]), c.W, c.w, learned);
+      const onehot = G.reshape(G.slice(cropTarget, [c.e, 0, 0], [c.e + 1, c.h, c.w], [0, 2, 3]), [
+        K,
+        c.h,
+        c.w,
+      ]);
+      const lpx = windowLogProbs(
+        ctx,
+        G.reshape(G.slice(rows, [c.e], [c.e + 1], [0]), [-1]),
+        c.H,
+        c.h,
+        learned,
+      );
+      const lpy = windowLogProbs(
+        ctx,
+        G.reshape(G.slice(cols, [c.e], [c.e + 1], [0]), [-1]),
+        c.W,
+        c.w,
+        learned,
+      );
       const joint = G.sub(G.add(G.unsqueeze(lpx, [1]), G.unsqueeze(lpy, [0])), windowNll(nll, onehot, c));
       terms.push(G.neg(G.logSumExp(joint, undefined, false)));
     }
@@ -95,7 +138,12 @@ export function cropReconstruction(ctx: Ctx, lay: TaskLayout, logits: Tensor, cr
 }
 
 /** The best window [offset, length] along one axis of a test region, and its log-probability (decode). */
-export function bestWindow(m: ArrayLike<number>, from: number, region: number, len: number | null): { offset: number; length: number; logp: number } {
+export function bestWindow(
+  m: ArrayLike<number>,
+  from: number,
+  region: number,
+  len: number | null,
+): { offset: number; length: number; logp: number } {
   const S = new Float64Array(region + 1);
   for (let i = 0; i < region; i++) S[i + 1] = S[i]! + m[from + i]!;
   let best = { offset: 0, length: len ?? region, score: -Infinity };

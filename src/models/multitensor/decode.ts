@@ -20,7 +20,8 @@ export function decodeCandidates(lay: TaskLayout, outputs: Record<string, ArrayL
   const { X, Y } = lay.sizes;
   const K = lay.colours.length;
   const logits = outputs.test_logits;
-  if (!logits || logits.length !== lay.nTest * K * X * Y) throw new Error(`multitensor decode: test_logits must have ${lay.nTest * K * X * Y} values`);
+  if (!logits || logits.length !== lay.nTest * K * X * Y)
+    throw new Error(`multitensor decode: test_logits must have ${lay.nTest * K * X * Y} values`);
   const out: Candidate[] = [];
   for (let t = 0; t < lay.nTest; t++) {
     let [h, w] = lay.shapes[lay.nTrain + t]!.output;
@@ -41,7 +42,10 @@ export function decodeCandidates(lay: TaskLayout, outputs: Record<string, ArrayL
     } else if (lay.rule === "learned") {
       const hl = outputs.test_height_logp;
       const wl = outputs.test_width_logp;
-      if (!hl || !wl) throw new Error("multitensor decode: the learned shape rule needs test_height_logp and test_width_logp");
+      if (!hl || !wl)
+        throw new Error(
+          "multitensor decode: the learned shape rule needs test_height_logp and test_width_logp",
+        );
       const hi = argmax(hl, t * X, X);
       const wi = argmax(wl, t * Y, Y);
       h = hi + 1;
@@ -69,7 +73,10 @@ export function decodeCandidates(lay: TaskLayout, outputs: Record<string, ArrayL
         cells[r * w + c] = lay.colours[best]!;
       }
     }
-    out.push({ grid: { height: h, width: w, cells }, score: -SCORE_SCALE * (uncertainty / (h * w)) + sizeScore });
+    out.push({
+      grid: { height: h, width: w, cells },
+      score: -SCORE_SCALE * (uncertainty / (h * w)) + sizeScore,
+    });
   }
   return out;
 }

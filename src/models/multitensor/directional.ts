@@ -71,11 +71,25 @@ export function directional(ctx: Ctx, x: Tensor, m: Member, blk: number): Tensor
     const z = view(ctx, linear(ctx, x, wname(blk, "directional_in", m), cm + sh), m);
     // scanned channels get -BIG off the grid, moved channels 0
     const offGrid = memo(ctx, `offgrid/${cm}/${sh}`, () => {
-      const which = ctx.g.constant(ctx.dtype, [cm + sh, 1, 1, 1, 1, 1], [...new Array(cm).fill(1), ...new Array(sh).fill(0)]);
+      const which = ctx.g.constant(
+        ctx.dtype,
+        [cm + sh, 1, 1, 1, 1, 1],
+        [...new Array(cm).fill(1), ...new Array(sh).fill(0)],
+      );
       return G.mul(negBig(ctx), which);
     });
     const zm = G.add(G.mul(z, ctx.mask), offGrid);
-    const framed = GROUPS.map((dirs, gi) => groupOp(G.concat(dirs.map((d) => pick(zm, d, ...flipsOf(d))), AX.d), GROUP_AXES[gi]!, cm, sh));
+    const framed = GROUPS.map((dirs, gi) =>
+      groupOp(
+        G.concat(
+          dirs.map((d) => pick(zm, d, ...flipsOf(d))),
+          AX.d,
+        ),
+        GROUP_AXES[gi]!,
+        cm,
+        sh,
+      ),
+    );
     const r = G.concat(framed, AX.d); // directions in group order
     const order = GROUPS.flat();
     const back = G.concat(

@@ -6,13 +6,21 @@
 import { DIRECTIONS, type Member } from "./members.ts";
 
 export const VECTORS: readonly (readonly [number, number])[] = [
-  [1, 0], [1, 1], [0, 1], [-1, 1], [-1, 0], [-1, -1], [0, -1], [1, -1],
+  [1, 0],
+  [1, 1],
+  [0, 1],
+  [-1, 1],
+  [-1, 0],
+  [-1, -1],
+  [0, -1],
+  [1, -1],
 ];
 
 export type Perm = readonly number[];
 
 const fromVector = (dx: number, dy: number): number => VECTORS.findIndex(([a, b]) => a === dx && b === dy);
-const permOf = (f: (dx: number, dy: number) => [number, number]): Perm => VECTORS.map(([dx, dy]) => fromVector(...f(dx, dy)));
+const permOf = (f: (dx: number, dy: number) => [number, number]): Perm =>
+  VECTORS.map(([dx, dy]) => fromVector(...f(dx, dy)));
 
 /** Exchange x and y (a reflection in the diagonal). */
 export const TRANSPOSE: Perm = permOf((dx, dy) => [dy, dx]);
@@ -61,7 +69,11 @@ export function mixingClasses(m: Member): { index: number[][]; classes: number }
       classes++;
     }
   }
-  if (m.y && !m.x) return { index: index.map((_, o) => index[TRANSPOSE[o]!]!.map((__, i) => index[TRANSPOSE[o]!]![TRANSPOSE[i]!]!)), classes };
+  if (m.y && !m.x)
+    return {
+      index: index.map((_, o) => index[TRANSPOSE[o]!]!.map((__, i) => index[TRANSPOSE[o]!]![TRANSPOSE[i]!]!)),
+      classes,
+    };
   return { index, classes };
 }
 

@@ -54,7 +54,16 @@ export interface ForwardArgs {
 
 export function buildForward(a: ForwardArgs): ForwardParts {
   const { g, cfg, layout, members } = a;
-  const ctx: Ctx = { g, dtype: a.dtype, cfg, sizes: layout.sizes, members, p: a.p, mask: a.batch.mask, memo: new Map() };
+  const ctx: Ctx = {
+    g,
+    dtype: a.dtype,
+    cfg,
+    sizes: layout.sizes,
+    members,
+    p: a.p,
+    mask: a.batch.mask,
+    memo: new Map(),
+  };
   const noise = a.noise[NOISE];
   if (!noise) throw new Error(`multitensor: no noise input "${NOISE}"`);
   const latent = decodeLatents(ctx, noise);
@@ -62,9 +71,17 @@ export function buildForward(a: ForwardArgs): ForwardParts {
   const kl = latent.kl;
   // The last block only computes what reaches the heads: the head members after sharing down, their
   // supersets before (every other member's last-block branches would be dead weight).
-  const heads = members.filter((m) => m.name === "ECXY" || ((layout.rule === "learned" || layout.offsets) && (m.name === "EX" || m.name === "EY")));
+  const heads = members.filter(
+    (m) =>
+      m.name === "ECXY" ||
+      ((layout.rule === "learned" || layout.offsets) && (m.name === "EX" || m.name === "EY")),
+  );
   const feeding = members.filter((m) => heads.some((h) => isSubset(h, m)));
-  const each = (active: readonly Member[], f: (x: Tensor, m: Member) => Tensor, which: (m: Member) => boolean = () => true) => {
+  const each = (
+    active: readonly Member[],
+    f: (x: Tensor, m: Member) => Tensor,
+    which: (m: Member) => boolean = () => true,
+  ) => {
     const out: Stream = new Map(xs);
     for (const m of active) if (which(m)) out.set(m.name, f(xs.get(m.name)!, m));
     xs = out;
@@ -74,8 +91,17 @@ export function buildForward(a: ForwardArgs): ForwardParts {
     const active = last ? feeding : members;
     xs = shareUp(ctx, xs, blk, active);
     each(active, (x, m) => subsetSoftmax(ctx, x, m, blk));
-    if (cfg.cummax + cfg.shift > 0) each(active, (x, m) => directional(ctx, x, m, blk), (m) => m.d && m.x && m.y);
-    each(active, (x, m) => mixDirections(ctx, x, m, blk), (m) => m.d);
+    if (cfg.cummax + cfg.shift > 0)
+      each(
+        active,
+        (x, m) => directional(ctx, x, m, blk),
+        (m) => m.d && m.x && m.y,
+      );
+    each(
+      active,
+      (x, m) => mixDirections(ctx, x, m, blk),
+      (m) => m.d,
+    );
     each(active, (x, m) => mlp(ctx, x, m, blk));
     xs = shareDown(ctx, xs, blk, last ? heads : members);
     each(last ? heads : members, (x) => g.scope(`b${blk}_norm`, () => normalise(ctx, x)));
@@ -87,15 +113,22 @@ export function buildForward(a: ForwardArgs): ForwardParts {
   const ex = xs.get("EX");
   const ey = xs.get("EY");
   if (layout.offsets) {
-    if (!ex || !ey || !a.batch.cropTarget) throw new Error("multitensor: crop offsets need the EX and EY members");
+    if (!ex || !ey || !a.batch.cropTarget)
+      throw new Error("multitensor: crop offsets need the EX and EY members");
     parts.rows = g.scope("head_size_x", () => lineValues(ctx, ex));
     parts.cols = g.scope("head_size_y", () => lineValues(ctx, ey));
     recon = G.add(recon, cropReconstruction(ctx, layout, logits, a.batch.cropTarget, parts.rows, parts.cols));
   } else if (layout.rule === "learned") {
-    if (!ex || !ey || !a.batch.height || !a.batch.width) throw new Error("multitensor: the learned shape rule needs the EX and EY members");
+    if (!ex || !ey || !a.batch.height || !a.batch.width)
+      throw new Error("multitensor: the learned shape rule needs the EX and EY members");
     parts.heightLogp = sizeLogProbs(ctx, ex, AX.x);
     parts.widthLogp = sizeLogProbs(ctx, ey, AX.y);
-    const nll = G.neg(G.add(G.reduceSum(G.mul(parts.heightLogp, a.batch.height)), G.reduceSum(G.mul(parts.widthLogp, a.batch.width))));
+    const nll = G.neg(
+      G.add(
+        G.reduceSum(G.mul(parts.heightLogp, a.batch.height)),
+        G.reduceSum(G.mul(parts.widthLogp, a.batch.width)),
+      ),
+    );
     recon = G.add(recon, nll);
   }
   parts.reconstruction = recon;

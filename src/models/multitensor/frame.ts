@@ -11,7 +11,14 @@
 // 1 evaluation task (90347967), all with outputs that are rotated or mirrored inputs, and leaves the
 // tasks whose agreement under a rotation is a coincidence of symmetric shapes (e.g. 25ff71a9, f76d97a5,
 // 1c0d0a4b) in the identity.
-import { applyDihedral, DIHEDRAL_INVERSE, DIHEDRAL_NAMES, type DihedralName, type Grid, type Task } from "../../arc/index.ts";
+import {
+  applyDihedral,
+  DIHEDRAL_INVERSE,
+  DIHEDRAL_NAMES,
+  type DihedralName,
+  type Grid,
+  type Task,
+} from "../../arc/index.ts";
 
 /** How much more agreement (fraction of cells) a non-identity frame needs over the identity. */
 export const FRAME_MARGIN = 0.2;
@@ -50,7 +57,9 @@ export function toFrame(task: Task, frame: DihedralName): Task {
   return {
     id: task.id,
     train: task.train.map((p) => ({ input: p.input, output: applyDihedral(frame, p.output) })),
-    test: task.test.map((t) => (t.output ? { input: t.input, output: applyDihedral(frame, t.output) } : { input: t.input })),
+    test: task.test.map((t) =>
+      t.output ? { input: t.input, output: applyDihedral(frame, t.output) } : { input: t.input },
+    ),
   };
 }
 

@@ -14,7 +14,16 @@ export function colourLogits(ctx: Ctx, xc: Tensor): Tensor {
     const { E, C, X, Y } = ctx.sizes;
     const width = xc.shape[0]!;
     const b = ctx.p.get("head_colour_bias", [2, 1, 1, 1, 1], { kind: "zeros" });
-    const logits = G.add(G.reshape(linear(ctx, xc, "head_colour", 2, { kind: "equalRows", std: 1 / Math.sqrt(width) }), [2, E, C, X, Y]), G.mul(b, ctx.cfg.headBiasScale));
+    const logits = G.add(
+      G.reshape(linear(ctx, xc, "head_colour", 2, { kind: "equalRows", std: 1 / Math.sqrt(width) }), [
+        2,
+        E,
+        C,
+        X,
+        Y,
+      ]),
+      G.mul(b, ctx.cfg.headBiasScale),
+    );
     return G.pad(logits, [0, 0, 1, 0, 0, 0, 0, 0, 0, 0], 0);
   });
 }
@@ -23,7 +32,10 @@ export function colourLogits(ctx: Ctx, xc: Tensor): Tensor {
 export function colourCrossEntropy(logits: Tensor, target: Tensor, cells: Tensor): Tensor {
   return logits.graph.scope("colour_ce", () => {
     const lse = G.logSumExp(logits, [2], true);
-    return G.sub(G.reduceSum(G.mul(lse, cells), undefined, false), G.reduceSum(G.mul(logits, target), undefined, false));
+    return G.sub(
+      G.reduceSum(G.mul(lse, cells), undefined, false),
+      G.reduceSum(G.mul(logits, target), undefined, false),
+    );
   });
 }
 

@@ -38,7 +38,10 @@ export interface LatentSegment {
 }
 
 /** Where each member's cells sit in the latent tensors, and their total. */
-export function latentLayout(ctx: Pick<Ctx, "members" | "sizes">): { segments: LatentSegment[]; cells: number } {
+export function latentLayout(ctx: Pick<Ctx, "members" | "sizes">): {
+  segments: LatentSegment[];
+  cells: number;
+} {
   let offset = 0;
   const segments = ctx.members.map((m) => {
     const cells = cellsOf(m, ctx.sizes);
@@ -66,14 +69,29 @@ export function decodeLatents(ctx: Ctx, uniform: Tensor): { xs: Map<string, Tens
     const one = g.constant(ctx.dtype, [1], [1]);
 
     // per member and channel: the mean normalised, the adjustments centred
-    const mu = G.concat(G.split(mean, sizes, 1).map((m) => G.layerNorm(m, one, null, 1, 1e-6)), 1);
-    const centred = G.concat(G.split(adjust, sizes, 1).map((a) => G.sub(a, G.reduceMean(a, [1], true))), 1);
+    const mu = G.concat(
+      G.split(mean, sizes, 1).map((m) => G.layerNorm(m, one, null, 1, 1e-6)),
+      1,
+    );
+    const centred = G.concat(
+      G.split(adjust, sizes, 1).map((a) => G.sub(a, G.reduceMean(a, [1], true))),
+      1,
+    );
     // per cell: its member's owner, 1 / n
-    const ownerOfCell = segments.flatMap((s, i) => new Array<number>(s.cells).fill(owners.indexOf(weightOwner(members[i]!))));
-    const invN = g.constant(ctx.dtype, [1, cells], segments.flatMap((s) => new Array<number>(s.cells).fill(1 / (dz * s.cells))));
+    const ownerOfCell = segments.flatMap((s, i) =>
+      new Array<number>(s.cells).fill(owners.indexOf(weightOwner(members[i]!))),
+    );
+    const invN = g.constant(
+      ctx.dtype,
+      [1, cells],
+      segments.flatMap((s) => new Array<number>(s.cells).fill(1 / (dz * s.cells))),
+    );
     const rate = G.mul(level, cfg.capacityRate);
     const rateOfCell = G.gather(rate, g.constant("int64", [cells], ownerOfCell), 1);
-    const kappa = G.mul(G.add(G.mul(G.exp(G.add(centred, rateOfCell)), cfg.capacityInitial), cfg.capacityMinimum), invN);
+    const kappa = G.mul(
+      G.add(G.mul(G.exp(G.add(centred, rateOfCell)), cfg.capacityInitial), cfg.capacityMinimum),
+      invN,
+    );
     const noiseStd = G.exp(G.neg(kappa));
     const noiseVar = G.mul(noiseStd, noiseStd);
     const signalVar = G.sub(1, noiseVar);

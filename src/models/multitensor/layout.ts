@@ -47,7 +47,10 @@ export function layoutTask(task: Task): TaskLayout {
   if (task.train.length === 0) throw new RangeError(`task ${task.id}: no train pairs`);
   if (task.test.length === 0) throw new RangeError(`task ${task.id}: no test inputs`);
   const rule = shapeRule(task);
-  const shapes: TaskLayout["shapes"] = task.train.map((p) => ({ input: shapeOf(p.input), output: shapeOf(p.output) }));
+  const shapes: TaskLayout["shapes"] = task.train.map((p) => ({
+    input: shapeOf(p.input),
+    output: shapeOf(p.output),
+  }));
   let X = 0;
   let Y = 0;
   const grow = (s: [number, number]) => {
@@ -61,10 +64,13 @@ export function layoutTask(task: Task): TaskLayout {
   for (const t of task.test) grow(shapeOf(t.input));
   // A learned shape is looked for in the whole canvas, or only inside the test input when every train
   // output fits inside its input (a crop: the answer is a window of the test input).
-  const inside = task.train.every((p) => p.output.height <= p.input.height && p.output.width <= p.input.width);
+  const inside = task.train.every(
+    (p) => p.output.height <= p.input.height && p.output.width <= p.input.width,
+  );
   for (const t of task.test) {
     const input = shapeOf(t.input);
-    const output: [number, number] = rule === "input" ? input : rule === "fixed" ? shapes[0]!.output : inside ? input : [X, Y];
+    const output: [number, number] =
+      rule === "input" ? input : rule === "fixed" ? shapes[0]!.output : inside ? input : [X, Y];
     shapes.push({ input, output });
   }
   const used = new Set<number>();
@@ -74,7 +80,9 @@ export function layoutTask(task: Task): TaskLayout {
   const colours = [0, ...[...used].sort((a, b) => a - b)];
   // A task drawn in black alone still gets one colour axis entry (a colour it never uses).
   if (colours.length === 1) colours.push(1);
-  const offsets = rule !== "input" && task.train.some((p) => p.output.height < p.input.height || p.output.width < p.input.width);
+  const offsets =
+    rule !== "input" &&
+    task.train.some((p) => p.output.height < p.input.height || p.output.width < p.input.width);
   return {
     sizes: { E: shapes.length, C: colours.length - 1, X, Y },
     nTrain: task.train.length,
@@ -112,11 +120,13 @@ export function layoutArrays(task: Task, lay: TaskLayout): LayoutArrays {
   const width = new Float64Array(E * Y);
   const cropTarget = new Float64Array(lay.offsets ? lay.nTrain * K * X * Y : 0);
   lay.shapes.forEach((s, e) => {
-    for (const [h, w] of [s.input, s.output]) for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) mask[(e * X + r) * Y + c] = 1;
+    for (const [h, w] of [s.input, s.output])
+      for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) mask[(e * X + r) * Y + c] = 1;
   });
   /** Calls `f(colour index, row, column)` for every cell of `g`. */
   const eachCell = (g: Grid, f: (k: number, r: number, c: number) => void) => {
-    for (let r = 0; r < g.height; r++) for (let c = 0; c < g.width; c++) f(index.get(g.cells[r * g.width + c]!)!, r, c);
+    for (let r = 0; r < g.height; r++)
+      for (let c = 0; c < g.width; c++) f(index.get(g.cells[r * g.width + c]!)!, r, c);
   };
   const put = (g: Grid, slot: number, e: number) =>
     eachCell(g, (k, r, c) => {

@@ -32,9 +32,20 @@ const LETTERS = ["E", "C", "D", "X", "Y"] as const;
 
 export function memberFromName(name: string): Member {
   const has = (l: string) => name.includes(l);
-  const m: Member = { name: LETTERS.filter(has).join(""), e: has("E"), c: has("C"), d: has("D"), x: has("X"), y: has("Y") };
-  if (m.name.length !== name.length || /[^ECDXY]/.test(name)) throw new RangeError(`member "${name}": use the letters E, C, D, X, Y once each, in any order`);
-  if (!isLegal(m)) throw new RangeError(`member "${name}" is not legal: x or y needs E, and at least one of C, D, X, Y is needed`);
+  const m: Member = {
+    name: LETTERS.filter(has).join(""),
+    e: has("E"),
+    c: has("C"),
+    d: has("D"),
+    x: has("X"),
+    y: has("Y"),
+  };
+  if (m.name.length !== name.length || /[^ECDXY]/.test(name))
+    throw new RangeError(`member "${name}": use the letters E, C, D, X, Y once each, in any order`);
+  if (!isLegal(m))
+    throw new RangeError(
+      `member "${name}" is not legal: x or y needs E, and at least one of C, D, X, Y is needed`,
+    );
   return m;
 }
 
@@ -61,7 +72,8 @@ export function resolveMembers(spec: MemberPreset | string[]): Member[] {
   if (spec === "full") list = allMembers();
   else if (spec === "lite") list = allMembers().filter((m) => !(m.c && m.d));
   else list = [...new Map(spec.map((n) => memberFromName(n)).map((m) => [m.name, m])).values()];
-  if (!list.some((m) => m.name === "ECXY")) throw new RangeError("the multitensor needs the ECXY member (the colour head reads it)");
+  if (!list.some((m) => m.name === "ECXY"))
+    throw new RangeError("the multitensor needs the ECXY member (the colour head reads it)");
   return list.sort((a, b) => a.name.length - b.name.length || a.name.localeCompare(b.name));
 }
 

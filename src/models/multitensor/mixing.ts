@@ -14,10 +14,17 @@ export function mixDirections(ctx: Ctx, x: Tensor, m: Member, blk: number): Tens
   return ctx.g.scope(`b${blk}_mix_${m.name}`, () => {
     const ch = widthOf(ctx, m);
     const { index, classes } = mixingClasses(m);
-    const table = ctx.p.get(wname(blk, "mix", m), [classes, ch, ch], { kind: "normal", std: 1 / Math.sqrt(ch) });
+    const table = ctx.p.get(wname(blk, "mix", m), [classes, ch, ch], {
+      kind: "normal",
+      std: 1 / Math.sqrt(ch),
+    });
     const g = ctx.g;
     const idx = g.constant("int64", [DIRECTIONS, DIRECTIONS], index.flat());
-    const strength = g.constant(ctx.dtype, [DIRECTIONS, DIRECTIONS, 1, 1], index.flatMap((row, o) => row.map((_, i) => mixingStrength(o, i))));
+    const strength = g.constant(
+      ctx.dtype,
+      [DIRECTIONS, DIRECTIONS, 1, 1],
+      index.flatMap((row, o) => row.map((_, i) => mixingStrength(o, i))),
+    );
     const blocks = G.mul(G.gather(table, idx, 0), strength); // [o dir, i dir, o ch, i ch]
     const w = G.reshape(G.transpose(blocks, [2, 0, 3, 1]), [ch * DIRECTIONS, ch * DIRECTIONS]);
     const z = G.reshape(normalise(ctx, x), [ch * DIRECTIONS, -1]); // [ch, D * rest] -> [ch * D, rest]

@@ -15,7 +15,14 @@ import { type ForwardBatch, type ForwardParts, buildForward } from "./forward.ts
 import { type LatentSegment, NOISE, latentLayout } from "./latent.ts";
 import { type TaskLayout, layoutArrays, layoutTask } from "./layout.ts";
 import { type Member, resolveMembers } from "./members.ts";
-import { DeclaringSource, PackedSource, type PackedEntry, type ParamSource, materialise, packLayout } from "./params.ts";
+import {
+  DeclaringSource,
+  PackedSource,
+  type PackedEntry,
+  type ParamSource,
+  materialise,
+  packLayout,
+} from "./params.ts";
 import * as G from "../../graph/index.ts";
 
 /** Bump when the graph this code builds changes (the graph cache keys on it). */
@@ -53,7 +60,15 @@ export interface MultitensorModel extends TaskModel<ModelSpec> {
   forwardElements: number;
 }
 
-export const OUTPUT = { logits: "test_logits", height: "test_height_logp", width: "test_width_logp", rows: "test_rows", cols: "test_cols", kl: "kl", reconstruction: "reconstruction" } as const;
+export const OUTPUT = {
+  logits: "test_logits",
+  height: "test_height_logp",
+  width: "test_width_logp",
+  rows: "test_rows",
+  cols: "test_cols",
+  kl: "kl",
+  reconstruction: "reconstruction",
+} as const;
 
 function batchSpecs(lay: TaskLayout, dtype: "float32" | "float64"): BatchSpec[] {
   const { E, X, Y } = lay.sizes;
@@ -64,7 +79,11 @@ function batchSpecs(lay: TaskLayout, dtype: "float32" | "float64"): BatchSpec[] 
     { name: "cells", dtype, shape: [2, E, 1, X, Y], fixed: true },
   ];
   if (lay.offsets) specs.push({ name: "cropTarget", dtype, shape: [lay.nTrain, K, X, Y], fixed: true });
-  else if (lay.rule === "learned") specs.push({ name: "height", dtype, shape: [E, X], fixed: true }, { name: "width", dtype, shape: [E, Y], fixed: true });
+  else if (lay.rule === "learned")
+    specs.push(
+      { name: "height", dtype, shape: [E, X], fixed: true },
+      { name: "width", dtype, shape: [E, Y], fixed: true },
+    );
   return specs;
 }
 
@@ -75,8 +94,13 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
   const task = toFrame(original, frame);
   const layout = layoutTask(task);
   const members = resolveMembers(config.members);
-  if ((layout.rule === "learned" || layout.offsets) && !(members.some((m) => m.name === "EX") && members.some((m) => m.name === "EY"))) {
-    throw new RangeError(`task ${task.id}: its output shapes must be learned or its outputs placed in a window, which needs the EX and EY members`);
+  if (
+    (layout.rule === "learned" || layout.offsets) &&
+    !(members.some((m) => m.name === "EX") && members.some((m) => m.name === "EY"))
+  ) {
+    throw new RangeError(
+      `task ${task.id}: its output shapes must be learned or its outputs placed in a window, which needs the EX and EY members`,
+    );
   }
   const batch = batchSpecs(layout, dtype);
   const latent = latentLayout({ members, sizes: layout.sizes });
@@ -84,8 +108,22 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
   const { nTrain, sizes } = layout;
   const T = layout.nTest;
 
-  const forwardOn = (g: Graph, p: ParamSource, b: Record<string, G.Tensor>, n: Record<string, G.Tensor>): ForwardParts =>
-    buildForward({ g, dtype, cfg: config, layout, members, p, batch: b as unknown as ForwardBatch, noise: n });
+  const forwardOn = (
+    g: Graph,
+    p: ParamSource,
+    b: Record<string, G.Tensor>,
+    n: Record<string, G.Tensor>,
+  ): ForwardParts =>
+    buildForward({
+      g,
+      dtype,
+      cfg: config,
+      layout,
+      members,
+      p,
+      batch: b as unknown as ForwardBatch,
+      noise: n,
+    });
 
   // A dry build declares the parameters and measures the forward graph.
   const dry = new Graph("declare");
@@ -93,20 +131,51 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
   const dryBatch = Object.fromEntries(batch.map((s) => [s.name, dry.input(s.name, s.dtype, s.shape)]));
   const dryNoise = Object.fromEntries(noise.map((s) => [s.name, dry.input(s.name, dtype, s.shape)]));
   forwardOn(dry, declaring, dryBatch, dryNoise);
-  const forwardElements = dry.nodes.reduce((sum, nd) => sum + nd.outputs.reduce((s, o) => s + dry.get(o).size, 0), 0);
+  const forwardElements = dry.nodes.reduce(
+    (sum, nd) => sum + nd.outputs.reduce((s, o) => s + dry.get(o).size, 0),
+    0,
+  );
   // The latent tensors (sized by the task) are parameters of their own; every weight is packed in one.
   const isDirect = (name: string) => DIRECT.includes(name);
   const packedDecl = declaring.declared.filter((d) => !isDirect(d.name));
   const { entries, total: packedElements } = packLayout(packedDecl);
   const flatInit = dtype === "float64" ? new Float64Array(packedElements) : new Float32Array(packedElements);
   materialise(packedDecl, opts.seed, dtype).forEach((p, i) => flatInit.set(p.init, entries[i]!.offset));
-  const params = [{ name: WEIGHTS, shape: [packedElements], init: flatInit }, ...materialise(declaring.declared.filter((d) => isDirect(d.name)), opts.seed, dtype)];
+  const params = [
+    { name: WEIGHTS, shape: [packedElements], init: flatInit },
+    ...materialise(
+      declaring.declared.filter((d) => isDirect(d.name)),
+      opts.seed,
+      dtype,
+    ),
+  ];
   const paramElements = params.reduce((s, p) => s + p.init.length, 0);
   // entries over the concatenation of the spec's parameters, in spec order
   let at = packedElements;
-  const allEntries: PackedEntry[] = [...entries, ...params.slice(1).map((p) => ({ name: p.name, shape: p.shape, offset: (at += p.init.length) - p.init.length, size: p.init.length }))];
+  const allEntries: PackedEntry[] = [
+    ...entries,
+    ...params
+      .slice(1)
+      .map((p) => ({
+        name: p.name,
+        shape: p.shape,
+        offset: (at += p.init.length) - p.init.length,
+        size: p.init.length,
+      })),
+  ];
 
-  const described = canonicalJson({ v: MODEL_VERSION, config, dtype, sizes, K: layout.colours.length, nTrain, T, rule: layout.rule, offsets: layout.offsets, members: members.map((m) => m.name) });
+  const described = canonicalJson({
+    v: MODEL_VERSION,
+    config,
+    dtype,
+    sizes,
+    K: layout.colours.length,
+    nTrain,
+    T,
+    rule: layout.rule,
+    offsets: layout.offsets,
+    members: members.map((m) => m.name),
+  });
   const key = `${FAMILY}-${createHash("sha256").update(described).digest("hex").slice(0, 24)}`;
 
   const spec: ModelSpec = {
@@ -116,10 +185,20 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
     batch,
     noise,
     forward(g, p, b, n, mode: ForwardMode) {
-      const parts = forwardOn(g, new PackedSource(p[WEIGHTS]!, entries, Object.fromEntries(DIRECT.map((d) => [d, p[d]!]))), b, n);
+      const parts = forwardOn(
+        g,
+        new PackedSource(p[WEIGHTS]!, entries, Object.fromEntries(DIRECT.map((d) => [d, p[d]!]))),
+        b,
+        n,
+      );
       if (mode === "train") return { loss: parts.loss };
       const outputs: Record<string, G.Tensor> = {
-        [OUTPUT.logits]: G.reshape(G.slice(parts.logits, [1, nTrain], [2, sizes.E], [0, 1]), [T, layout.colours.length, sizes.X, sizes.Y]),
+        [OUTPUT.logits]: G.reshape(G.slice(parts.logits, [1, nTrain], [2, sizes.E], [0, 1]), [
+          T,
+          layout.colours.length,
+          sizes.X,
+          sizes.Y,
+        ]),
         [OUTPUT.kl]: parts.kl,
         [OUTPUT.reconstruction]: parts.reconstruction,
       };
@@ -139,16 +218,29 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
   // (a float64 model, for gradient checks, gets Float64Array data here; FixedFeed only names float32)
   for (const s of batch) {
     const src = arrays[s.name as keyof typeof arrays];
-    fixed[s.name] = { dtype: "float32", shape: s.shape, data: (dtype === "float64" ? Float64Array.from(src) : Float32Array.from(src)) as Float32Array };
+    fixed[s.name] = {
+      dtype: "float32",
+      shape: s.shape,
+      data: (dtype === "float64" ? Float64Array.from(src) : Float32Array.from(src)) as Float32Array,
+    };
   }
 
-  const outputNames: string[] = [OUTPUT.logits, ...(layout.offsets ? [OUTPUT.rows, OUTPUT.cols] : layout.rule === "learned" ? [OUTPUT.height, OUTPUT.width] : [])];
+  const outputNames: string[] = [
+    OUTPUT.logits,
+    ...(layout.offsets
+      ? [OUTPUT.rows, OUTPUT.cols]
+      : layout.rule === "learned"
+        ? [OUTPUT.height, OUTPUT.width]
+        : []),
+  ];
   // Peak RSS of a process training this model (Loop and inference sessions open): fitted on ARC tasks
   // from 3x3 to 30x30 (within ~10%): ~250 MiB for Bun, ORT and the graphs, 1.3 x the forward pass's
   // intermediates (what the backward pass keeps alive), and ~20 copies of the parameters (values, Adam
   // moments, gradients, and the copies crossing into and out of each run).
   const bytes = dtype === "float64" ? 8 : 4;
-  const memoryEstimateBytes = Math.round(250 * 2 ** 20 + bytes * (1.3 * forwardElements + 20 * paramElements));
+  const memoryEstimateBytes = Math.round(
+    250 * 2 ** 20 + bytes * (1.3 * forwardElements + 20 * paramElements),
+  );
 
   return {
     family: FAMILY,
@@ -165,7 +257,8 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
     latentSegments: latent.segments,
     forwardNodes: dry.nodes.length,
     forwardElements,
-    decode: (outputs) => decodeCandidates(layout, outputs).map((c) => ({ ...c, grid: fromFrame(frame, c.grid) })),
+    decode: (outputs) =>
+      decodeCandidates(layout, outputs).map((c) => ({ ...c, grid: fromFrame(frame, c.grid) })),
   };
 }
 

@@ -35,19 +35,22 @@ export function memo(ctx: Ctx, key: string, make: () => Tensor): Tensor {
 export const widthOf = (ctx: Ctx, m: Member): number => (m.d ? ctx.cfg.widthDir : ctx.cfg.width);
 
 /** Weight-name prefix of a member's layer in block `blk` (x/y partners share it). */
-export const wname = (blk: number | string, layer: string, m: Member): string => `b${blk}_${layer}_${weightOwner(m)}`;
+export const wname = (blk: number | string, layer: string, m: Member): string =>
+  `b${blk}_${layer}_${weightOwner(m)}`;
 
 /**
  * Members flow between layers "flat", [channels, cells] with the cells in [D, E, C, X, Y] order, so
  * channel maps and normalisation are single nodes; `view` gives the rank-6 layout where a layer needs
  * the axes (broadcasting, reductions, shifts) and `flat` returns to the flat form.
  */
-export const view = (ctx: Ctx, x: Tensor, m: Member): Tensor => G.reshape(x, shapeOf(m, ctx.sizes, x.shape[0]!));
+export const view = (ctx: Ctx, x: Tensor, m: Member): Tensor =>
+  G.reshape(x, shapeOf(m, ctx.sizes, x.shape[0]!));
 export const flat = (x: Tensor): Tensor => G.reshape(x, [x.shape[0]!, -1]);
 
 /** Multiply the channel axis of a flat tensor by a weight [out, in] (N(0, 1/in) initially). */
 export function linear(ctx: Ctx, x: Tensor, name: string, out: number, init?: Init): Tensor {
-  if (x.rank !== 2) throw new Error(`multitensor linear ${name}: expected a flat [channels, cells] tensor, got ${x}`);
+  if (x.rank !== 2)
+    throw new Error(`multitensor linear ${name}: expected a flat [channels, cells] tensor, got ${x}`);
   const inCh = x.shape[0]!;
   const w = ctx.p.get(name, [out, inCh], init ?? { kind: "normal", std: 1 / Math.sqrt(inCh) });
   return G.matmul(w, x);
@@ -56,13 +59,16 @@ export function linear(ctx: Ctx, x: Tensor, name: string, out: number, init?: In
 /** Per channel: subtract the mean and divide by the RMS over every other axis. */
 export function normalise(ctx: Ctx, x: Tensor): Tensor {
   const one = ctx.g.constant(ctx.dtype, [1], [1]);
-  return x.rank === 2 ? G.layerNorm(x, one, null, 1, 1e-6) : G.reshape(G.layerNorm(flat(x), one, null, 1, 1e-6), [...x.shape]);
+  return x.rank === 2
+    ? G.layerNorm(x, one, null, 1, 1e-6)
+    : G.reshape(G.layerNorm(flat(x), one, null, 1, 1e-6), [...x.shape]);
 }
 
 export const negBig = (ctx: Ctx): Tensor => memo(ctx, "negBig", () => G.mul(G.sub(ctx.mask, 1), BIG));
 
 type Axes = { d: boolean; e: boolean; c: boolean; x: boolean; y: boolean };
-const axesKey = (a: Axes, rowsOfGrid: boolean) => `${a.d ? "D" : ""}${a.e ? "E" : ""}${a.c ? "C" : ""}${a.x ? "X" : ""}${a.y ? "Y" : ""}${rowsOfGrid ? "*" : ""}`;
+const axesKey = (a: Axes, rowsOfGrid: boolean) =>
+  `${a.d ? "D" : ""}${a.e ? "E" : ""}${a.c ? "C" : ""}${a.x ? "X" : ""}${a.y ? "Y" : ""}${rowsOfGrid ? "*" : ""}`;
 
 /**
  * Weights (summing to one over the reduced axis, per example and remaining cell) that turn a sum into
@@ -90,7 +96,11 @@ function gridWeights(ctx: Ctx, kind: "x" | "y" | "rows" | "cols" | "rowcells"): 
  */
 export class Reducer {
   private readonly cache = new Map<string, Tensor>();
-  constructor(private readonly ctx: Ctx, private readonly from: Member, t: Tensor) {
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly from: Member,
+    t: Tensor,
+  ) {
     this.cache.set(axesKey(from, false), t);
   }
 
@@ -110,11 +120,17 @@ export class Reducer {
       t = r;
     };
     const ctx = this.ctx;
-    const masked = (kind: Parameters<typeof gridWeights>[1], axis: number) => () => G.reduceSum(G.mul(t, gridWeights(ctx, kind)), [axis], true);
+    const masked = (kind: Parameters<typeof gridWeights>[1], axis: number) => () =>
+      G.reduceSum(G.mul(t, gridWeights(ctx, kind)), [axis], true);
     if (a.d && !target.d) step({ ...a, d: false }, rows, () => G.reduceMean(t, [AX.d], true));
     if (a.c && !target.c) step({ ...a, c: false }, rows, () => G.reduceMean(t, [AX.c], true));
     if (a.y && !target.y) step({ ...a, y: false }, a.x, a.x ? masked("y", AX.y) : masked("cols", AX.y));
-    if (a.x && !target.x) step({ ...a, x: false }, false, a.y ? masked("x", AX.x) : rows ? masked("rowcells", AX.x) : masked("rows", AX.x));
+    if (a.x && !target.x)
+      step(
+        { ...a, x: false },
+        false,
+        a.y ? masked("x", AX.x) : rows ? masked("rowcells", AX.x) : masked("rows", AX.x),
+      );
     if (a.e && !target.e) step({ ...a, e: false }, false, () => G.reduceMean(t, [AX.e], true));
     return t;
   }

@@ -24,17 +24,22 @@ interface Declared {
   init: Init;
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 export class DeclaringSource implements ParamSource {
   readonly declared: Declared[] = [];
   private readonly tensors = new Map<string, Tensor>();
-  constructor(private readonly g: Graph, private readonly dtype: "float32" | "float64") {}
+  constructor(
+    private readonly g: Graph,
+    private readonly dtype: "float32" | "float64",
+  ) {}
 
   get(name: string, shape: number[], init: Init): Tensor {
     const hit = this.tensors.get(name);
     if (hit) {
-      if (!sameShape(hit.shape, shape)) throw new Error(`parameter ${name} requested as [${shape}] and [${hit.shape}]`);
+      if (!sameShape(hit.shape, shape))
+        throw new Error(`parameter ${name} requested as [${shape}] and [${hit.shape}]`);
       return hit;
     }
     const t = this.g.input(name, this.dtype, shape);
@@ -49,7 +54,8 @@ export class BoundSource implements ParamSource {
   get(name: string, shape: number[]): Tensor {
     const t = this.params[name];
     if (!t) throw new Error(`parameter ${name} was not declared`);
-    if (!sameShape(t.shape, shape)) throw new Error(`parameter ${name} is [${t.shape}], the forward asks for [${shape}]`);
+    if (!sameShape(t.shape, shape))
+      throw new Error(`parameter ${name} is [${t.shape}], the forward asks for [${shape}]`);
     return t;
   }
 }
@@ -82,20 +88,29 @@ export class PackedSource implements ParamSource {
   private readonly pieces: Tensor[];
   private readonly index: Map<string, number>;
   private readonly shaped = new Map<string, Tensor>();
-  constructor(flat: Tensor, private readonly entries: readonly PackedEntry[], private readonly direct: Record<string, Tensor> = {}) {
-    this.pieces = G.split(flat, entries.map((e) => e.size));
+  constructor(
+    flat: Tensor,
+    private readonly entries: readonly PackedEntry[],
+    private readonly direct: Record<string, Tensor> = {},
+  ) {
+    this.pieces = G.split(
+      flat,
+      entries.map((e) => e.size),
+    );
     this.index = new Map(entries.map((e, i) => [e.name, i]));
   }
   get(name: string, shape: number[]): Tensor {
     const d = this.direct[name];
     if (d) {
-      if (!sameShape(d.shape, shape)) throw new Error(`parameter ${name} is [${d.shape}], the forward asks for [${shape}]`);
+      if (!sameShape(d.shape, shape))
+        throw new Error(`parameter ${name} is [${d.shape}], the forward asks for [${shape}]`);
       return d;
     }
     const i = this.index.get(name);
     if (i === undefined) throw new Error(`parameter ${name} was not declared`);
     const e = this.entries[i]!;
-    if (!sameShape(e.shape, shape)) throw new Error(`parameter ${name} is [${e.shape}], the forward asks for [${shape}]`);
+    if (!sameShape(e.shape, shape))
+      throw new Error(`parameter ${name} is [${e.shape}], the forward asks for [${shape}]`);
     let t = this.shaped.get(name);
     if (!t) {
       t = G.reshape(this.pieces[i]!, shape);
@@ -111,7 +126,11 @@ export function nameStream(name: string): number {
 }
 
 /** Initial values of the declared parameters. */
-export function materialise(declared: readonly Declared[], seed: number, dtype: "float32" | "float64"): ParamSpec[] {
+export function materialise(
+  declared: readonly Declared[],
+  seed: number,
+  dtype: "float32" | "float64",
+): ParamSpec[] {
   return declared.map((d) => {
     const n = d.shape.reduce((a, b) => a * b, 1);
     const data = dtype === "float64" ? new Float64Array(n) : new Float32Array(n);

@@ -14,7 +14,8 @@ export function softmaxOrbits(m: Member): number[][][] {
   const axes = nonExampleAxes(m);
   const subsets: number[][] = [];
   for (let bits = 1; bits < 1 << axes.length; bits++) subsets.push(axes.filter((_, i) => bits & (1 << i)));
-  const swap = (s: number[]) => s.map((a) => (a === AX.x ? AX.y : a === AX.y ? AX.x : a)).sort((a, b) => a - b);
+  const swap = (s: number[]) =>
+    s.map((a) => (a === AX.x ? AX.y : a === AX.y ? AX.x : a)).sort((a, b) => a - b);
   const key = (s: number[]) => s.join(",");
   const orbits = new Map<string, number[][]>();
   for (const s of subsets) {

@@ -50,5 +50,15 @@ function share(ctx: Ctx, xs: Stream, blk: number, up: boolean, targets: readonly
   });
 }
 
-export const shareUp = (ctx: Ctx, xs: Stream, blk: number, targets: readonly Member[] = ctx.members): Stream => share(ctx, xs, blk, true, targets);
-export const shareDown = (ctx: Ctx, xs: Stream, blk: number, targets: readonly Member[] = ctx.members): Stream => share(ctx, xs, blk, false, targets);
+export const shareUp = (
+  ctx: Ctx,
+  xs: Stream,
+  blk: number,
+  targets: readonly Member[] = ctx.members,
+): Stream => share(ctx, xs, blk, true, targets);
+export const shareDown = (
+  ctx: Ctx,
+  xs: Stream,
+  blk: number,
+  targets: readonly Member[] = ctx.members,
+): Stream => share(ctx, xs, blk, false, targets);
