@@ -14,10 +14,10 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { gridFromRows, gridKey, gridsEqual, taskFromJson, type Grid } from "../src/arc/index.ts";
 import { multitensorFamily } from "../src/models/multitensor/index.ts";
-import { ortTrainerFactory } from "../src/ttt/engine.ts";
-import { planTask } from "../src/ttt/plan.ts";
-import { logAddExp } from "../src/ttt/select.ts";
-import { trainTask } from "../src/ttt/solve-task.ts";
+import { ortTrainerFactory } from "../src/loop/trainer.ts";
+import { planTask } from "../src/loop/plan.ts";
+import { logAddExp } from "../src/loop/select.ts";
+import { trainTask } from "../src/loop/task-loop.ts";
 
 const { values: a } = parseArgs({
   options: {

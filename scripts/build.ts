@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // `bun run build`: the single-file ttt binary for linux-x64 (dist/ttt by default), with ONNX Runtime's
-// native library and binding embedded (src/runtime/native-entry.ts, native.ts). Checks the result by
+// native library and binding embedded (src/binary-entry.ts, native.ts). Checks the result by
 // running `ttt --version` with a throw-away cache folder, and prints the size.
 //   bun scripts/build.ts [--outfile path] [--no-check]
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
@@ -37,7 +37,7 @@ const cmd = [
   "--minify-whitespace",
   "--bytecode",
   "--format=esm",
-  join(root, "src/runtime/native-entry.ts"),
+  join(root, "src/binary-entry.ts"),
   "--outfile",
   outfile,
 ];

@@ -8,9 +8,9 @@ import {
   gridFromRows,
   NO_ANSWER,
   readSubmission,
-  writeFileAtomic,
   writeSubmission,
 } from "../src/arc/index.ts";
+import { writeFileAtomic } from "../src/util/atomic-write.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "ttt-sub-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -9,7 +9,6 @@ const ok = [
 const pair = { input: ok, output: ok };
 const task = (over: Record<string, unknown>) => ({ train: [pair, pair], test: [{ input: ok }], ...over });
 const row6 = [0, 1, 2, 3, 4, 5];
-const grid6 = [row6, row6, row6, row6, row6];
 
 const CASES: [string, unknown, string][] = [
   [

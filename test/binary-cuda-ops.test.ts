@@ -1,7 +1,7 @@
 // Our training graphs must run entirely on ONNX Runtime's CUDA provider: a node whose op (or element
 // type) has no CUDA kernel is placed on the CPU, and every step then copies tensors between the devices.
 // This collects every node (Loop bodies included) of the graphs the solver builds (toy models, every
-// model family of src/ttt/engine.ts on a small task per output-shape rule; train, loop and infer graphs)
+// model family of src/loop/trainer.ts on a small task per output-shape rule; train, loop and infer graphs)
 // and checks its op type and input/output element types against the CUDA kernels below. No GPU needed.
 //
 // CUDA_KERNELS is transcribed from ONNX Runtime's docs/OperatorKernels.md, section "Operators
@@ -19,7 +19,8 @@ import { DEFAULT_OPSET, toModelBytes } from "../src/graph/serialize.ts";
 import { mlpSpec, transformerBlockSpec } from "../src/models/toy.ts";
 import { buildGraph, type GraphKind } from "../src/train/build.ts";
 import type { ModelSpec } from "../src/train/spec.ts";
-import { DEFAULT_OPTIM, FAMILIES, loadFamily } from "../src/ttt/engine.ts";
+import { DEFAULT_OPTIM } from "../src/loop/trainer.ts";
+import { FAMILIES, loadFamily } from "../src/models/registry.ts";
 import { readModel } from "./support/onnx-reader.ts";
 import { PROJECT_ROOT } from "./helpers/cli.ts";
 

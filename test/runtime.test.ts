@@ -81,8 +81,8 @@ describe("execution provider", () => {
 
 describe("trainer set-up failure", () => {
   test("a trainer whose Loop graph cannot be made leaves no session open (injected fault: the model's training forward throws)", async () => {
-    const { colourMapFamily } = await import("../src/ttt/baseline.ts");
-    const { ortTrainerFactory } = await import("../src/ttt/engine.ts");
+    const { colourMapFamily } = await import("../src/models/colour-map.ts");
+    const { ortTrainerFactory } = await import("../src/loop/trainer.ts");
     const { taskFromJson } = await import("../src/arc/index.ts");
     const task = taskFromJson("leak", {
       train: [{ input: [[1, 0]], output: [[2, 0]] }],

@@ -1,5 +1,5 @@
 // `ttt solve` end to end: the real command in a child process, real worker processes, real ONNX
-// Runtime training. The colour-map family (src/ttt/baseline.ts) keeps these runs to seconds; the
+// Runtime training. The colour-map family (src/models/colour-map.ts) keeps these runs to seconds; the
 // default family's run is at the end.
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -193,7 +193,7 @@ function stuckFamily(): string {
   const file = join(dir, "stuck-family.ts");
   writeFileSync(
     file,
-    `import { colourMapFamily } from ${JSON.stringify(join(process.cwd(), "src/ttt/baseline.ts"))};
+    `import { colourMapFamily } from ${JSON.stringify(join(process.cwd(), "src/models/colour-map.ts"))};
 let calls = 0;
 export const family = {
   name: "stuck",

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { safetyMargin, shareTime, TimeBudget } from "../src/ttt/budget.ts";
+import { safetyMargin, shareTime, TimeBudget } from "../src/run/budget.ts";
 
 describe("shareTime", () => {
   test("one worker: the remaining time split by weight", () => {

@@ -18,18 +18,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixtureTasks } from "../fixtures/make.ts";
 import { withoutTestOutputs } from "../src/arc/index.ts";
-import { colourMapFamily } from "../src/ttt/baseline.ts";
-import { CheckpointStore, type CheckpointMeta } from "../src/ttt/checkpoint-store.ts";
-import { ortTrainerFactory } from "../src/ttt/engine.ts";
-import { LockHeldError, RunLock } from "../src/ttt/lock.ts";
-import { snapshotFiles, snapshotFromFiles, type LoopSnapshot } from "../src/ttt/loop-state.ts";
-import { planTask } from "../src/ttt/plan.ts";
-import { readJournal } from "../src/ttt/run-dir.ts";
-import { AnswerSelector } from "../src/ttt/select.ts";
-import { snapshotOutcome, trainTask, type LoopOutcome } from "../src/ttt/solve-task.ts";
-import { StabilityTracker } from "../src/ttt/stability.ts";
-import { OutputEma } from "../src/ttt/ema.ts";
-import { decodeTensors, encodeTensors } from "../src/ttt/tensor-file.ts";
+import { colourMapFamily } from "../src/models/colour-map.ts";
+import { CheckpointStore, type CheckpointMeta } from "../src/rundir/checkpoint-store.ts";
+import { ortTrainerFactory } from "../src/loop/trainer.ts";
+import { LockHeldError, RunLock } from "../src/rundir/lock.ts";
+import type { LoopSnapshot } from "../src/loop/snapshot.ts";
+import { snapshotFiles, snapshotFromFiles } from "../src/rundir/snapshot-files.ts";
+import { planTask } from "../src/loop/plan.ts";
+import { readJournal } from "../src/rundir/run-dir.ts";
+import { AnswerSelector } from "../src/loop/select.ts";
+import { snapshotOutcome, trainTask, type LoopOutcome } from "../src/loop/task-loop.ts";
+import { StabilityTracker } from "../src/loop/stability.ts";
+import { OutputEma } from "../src/loop/ema.ts";
+import { decodeTensors, encodeTensors } from "../src/rundir/tensor-file.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ttt-checkpoint-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -250,7 +251,7 @@ describe("run-directory lock", () => {
       [
         process.execPath,
         "-e",
-        `const { RunLock } = await import(${JSON.stringify(join(import.meta.dir, "../src/ttt/lock.ts"))}); ${script}`,
+        `const { RunLock } = await import(${JSON.stringify(join(import.meta.dir, "../src/rundir/lock.ts"))}); ${script}`,
       ],
       { stdout: "pipe", stderr: "inherit" },
     );

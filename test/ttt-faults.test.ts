@@ -1,6 +1,6 @@
 // Faults with real processes and real training (colour-map family): a NaN loss, an error, memory over
 // --max-memory and a worker killed by a signal, each injected into one task (TTT_INJECT_FAULT, see
-// src/ttt/fault-injection.ts) and retried once with a safer setting; a task failing twice keeps a
+// src/workers/fault-injection.ts) and retried once with a safer setting; a task failing twice keeps a
 // fallback answer and the run goes on; a kill during a retry resumes the retry; two solves on one run
 // directory (the second refuses, nothing corrupted); a lock left by a dead process; an unwritable run
 // directory (a clear error before any work).
@@ -16,7 +16,7 @@ import {
 } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { processId } from "../src/ttt/lock.ts";
+import { processId } from "../src/rundir/lock.ts";
 import { readResults, runSolve, solveArgs, startSolve, type Results } from "./helpers/kill-resume.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ttt-faults-"));

@@ -1,17 +1,17 @@
 // The training loop of one task (trainTask) with a real model and the real trainer: the colour-map
-// family (src/ttt/baseline.ts, a real ONNX training graph) trained by the trainer the solver opens
+// family (src/models/colour-map.ts, a real ONNX training graph) trained by the trainer the solver opens
 // (ortTrainerFactory) on the CPU. Time is either real or a clock the test moves by a fixed amount per
 // chunk; NaN/Inf losses and errors are faults injected into the real trainer's state or sessions.
 import { afterEach, describe, expect, test } from "bun:test";
 import { COLOURS, gridFromRows, gridKey, type Grid, type Task } from "../src/arc/index.ts";
 import type { TaskModel } from "../src/models/task-model.ts";
 import { openSessions, releaseSession } from "../src/runtime/registry.ts";
-import { colourMapFamily } from "../src/ttt/baseline.ts";
-import { EMA_DECAY } from "../src/ttt/ema.ts";
-import type { TaskTrainer } from "../src/ttt/engine.ts";
-import { planTask, type TaskPlan } from "../src/ttt/plan.ts";
-import type { TestAnswer } from "../src/ttt/select.ts";
-import { subsampleLosses, trainTask } from "../src/ttt/solve-task.ts";
+import { colourMapFamily } from "../src/models/colour-map.ts";
+import { EMA_DECAY } from "../src/loop/ema.ts";
+import type { TaskTrainer } from "../src/loop/trainer.ts";
+import { planTask, type TaskPlan } from "../src/loop/plan.ts";
+import type { TestAnswer } from "../src/loop/select.ts";
+import { subsampleLosses, trainTask } from "../src/loop/task-loop.ts";
 import { observed, openRealTrainer, TestClock } from "./helpers/real-trainer.ts";
 
 // Colour 1 becomes 2, colour 3 stays: colour-map learns it in a few steps. The test input is one cell

@@ -10,7 +10,7 @@ import {
   REFERENCE_COST,
   taskSeed,
   weightOf,
-} from "../src/ttt/plan.ts";
+} from "../src/loop/plan.ts";
 
 const task = (id: string, side: number, colours = 2, pairs = 3): Task => {
   const g = makeGrid(side, side);
@@ -105,7 +105,7 @@ test("memory check: a clear skip message over the limit, none under it or withou
 });
 
 test("default workers: one per CPU, as memory allows (~4 GiB each), at least 1, at most 16", async () => {
-  const { defaultWorkers } = await import("../src/ttt/pool.ts");
+  const { defaultWorkers } = await import("../src/workers/pool.ts");
   expect(defaultWorkers(2, 23 * 2 ** 30)).toBe(2);
   expect(defaultWorkers(64, 64 * 2 ** 30)).toBe(12);
   expect(defaultWorkers(4, 4 * 2 ** 30)).toBe(1);

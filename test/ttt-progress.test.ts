@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { PlainDisplay, summaryLines, taskLine, TerminalDisplay } from "../src/ttt/progress.ts";
-import { notRunRecord, type RunReport, type TaskRecord } from "../src/ttt/report.ts";
+import { PlainDisplay, summaryLines, taskLine, TerminalDisplay } from "../src/run/progress.ts";
+import { notRunRecord, type RunReport, type TaskRecord } from "../src/rundir/records.ts";
 
 const record = (over: Partial<TaskRecord> = {}): TaskRecord => ({
   id: "abc",

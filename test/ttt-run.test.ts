@@ -1,5 +1,5 @@
 // The whole run in this process (the inline executor) with real training: the colour-map family
-// (src/ttt/baseline.ts), loaded by name as the solver does, trained by the solver's own trainer
+// (src/models/colour-map.ts), loaded by name as the solver does, trained by the solver's own trainer
 // (ortTrainerFactory) on the CPU. Run directory, report, submission, invalid and skipped tasks, budget,
 // scoring, the journal. Time is a clock the test moves by a fixed amount per real chunk, so the
 // budget's decisions and the reported times are exact; a failing trainer is an injected fault (TTT_INJECT_FAULT).
@@ -16,12 +16,12 @@ import {
   taskToJson,
   type Task,
 } from "../src/arc/index.ts";
-import { colourMapFamily } from "../src/ttt/baseline.ts";
-import { InlineExecutor } from "../src/ttt/pool.ts";
-import type { Display } from "../src/ttt/progress.ts";
-import { solve, type SolveSettings } from "../src/ttt/run.ts";
-import { RunDir } from "../src/ttt/run-dir.ts";
-import { formatSize } from "../src/ttt/units.ts";
+import { colourMapFamily } from "../src/models/colour-map.ts";
+import { InlineExecutor } from "../src/workers/pool.ts";
+import type { Display } from "../src/run/progress.ts";
+import { solve, type SolveSettings } from "../src/run/solve.ts";
+import { RunDir } from "../src/rundir/run-dir.ts";
+import { formatSize } from "../src/util/units.ts";
 import { TestClock, tickingFactory } from "./helpers/real-trainer.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ttt-run-"));
@@ -307,7 +307,7 @@ describe("solve: budgets and failures", () => {
   });
 
   test("a task whose trainer fails is recorded as failed; the others carry on", async () => {
-    // Injected fault (src/ttt/fault-injection.ts): recolour-1-to-2's first chunk throws as a failing
+    // Injected fault (src/workers/fault-injection.ts): recolour-1-to-2's first chunk throws as a failing
     // ONNX Runtime run would, on the first attempt and on its retry.
     const saved = process.env.TTT_INJECT_FAULT;
     process.env.TTT_INJECT_FAULT = "error@recolour-1-to-2:0#*";

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { gridFromRows, gridKey, type Grid } from "../src/arc/index.ts";
-import { OutputEma } from "../src/ttt/ema.ts";
-import { AnswerSelector, logAddExp } from "../src/ttt/select.ts";
-import { StabilityTracker } from "../src/ttt/stability.ts";
+import { OutputEma } from "../src/loop/ema.ts";
+import { AnswerSelector, logAddExp } from "../src/loop/select.ts";
+import { StabilityTracker } from "../src/loop/stability.ts";
 
 const G = (v: number): Grid =>
   gridFromRows([

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { formatDuration, formatSize, OptionError, parseDuration, parseSize } from "../src/ttt/units.ts";
+import { formatDuration, formatSize, OptionError, parseDuration, parseSize } from "../src/util/units.ts";
 
 describe("parseDuration", () => {
   test.each([

@@ -25,7 +25,6 @@ export * from "./random.ts";
 export * from "./dihedral.ts";
 export * from "./augment.ts";
 export * from "./sparse.ts";
-export * from "./atomic-write.ts";
 export * from "./submission.ts";
 export * from "./score.ts";
 export * from "./stats.ts";

@@ -3,7 +3,7 @@
 // and reading one back with validation.
 import { readFileSync } from "node:fs";
 import { gridFromRows, gridToRows, type Grid } from "./grid.ts";
-import { writeFileAtomic } from "./atomic-write.ts";
+import { writeFileAtomic } from "../util/atomic-write.ts";
 import { parseJson } from "./json-syntax.ts";
 import { LoadError } from "./load-error.ts";
 import { AttemptsListSchema, describeValue, validate } from "./schema.ts";

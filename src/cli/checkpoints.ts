@@ -7,8 +7,8 @@ import {
   scanCheckpoints,
   type TaskCheckpointsInfo,
   type VersionInfo,
-} from "../ttt/checkpoint-scan.ts";
-import { formatSize } from "../ttt/units.ts";
+} from "../rundir/checkpoint-scan.ts";
+import { formatSize } from "../util/units.ts";
 import { UsageError } from "./usage-error.ts";
 
 const runDirArg = {

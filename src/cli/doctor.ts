@@ -174,7 +174,7 @@ export async function diagnose(): Promise<DoctorReport> {
   } catch (e) {
     notes.push(`graph cache: ${(e as Error).message}`);
   }
-  const { defaultWorkers } = await import("../ttt/pool.ts");
+  const { defaultWorkers } = await import("../workers/pool.ts");
   const physical = physicalCores();
   const diskPaths = [...new Set([root?.dir ?? graphs, process.cwd()].filter((p): p is string => !!p))];
 

@@ -3,7 +3,7 @@
 import { defineCommand } from "citty";
 import { gridToRows, loadTasks, type Task } from "../arc/index.ts";
 import { colourMode, gridBlock, readRecords, sideBySide, type ColourMode } from "../report/index.ts";
-import type { TaskRecord } from "../ttt/report.ts";
+import type { TaskRecord } from "../rundir/records.ts";
 import { UsageError } from "./usage-error.ts";
 
 export default defineCommand({

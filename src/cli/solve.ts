@@ -3,12 +3,17 @@
 // summary. `--resume` continues a killed run in its run directory.
 // Exit codes: 0 when some task was answered, 1 when nothing could be done, 2 bad usage, 130 Ctrl-C.
 import { defineCommand } from "citty";
-import { DEFAULT_FAMILY, FAMILIES } from "../ttt/engine.ts";
-import { defaultWorkers } from "../ttt/pool.ts";
-import { PlainDisplay, summaryLines, TerminalDisplay } from "../ttt/progress.ts";
-import { defaultRunDir } from "../ttt/run-dir.ts";
-import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_KEEP_CHECKPOINTS, solve, type SolveSettings } from "../ttt/run.ts";
-import { OptionError, parseDuration, parseSize } from "../ttt/units.ts";
+import { DEFAULT_FAMILY, FAMILIES } from "../models/registry.ts";
+import { defaultWorkers } from "../workers/pool.ts";
+import { PlainDisplay, summaryLines, TerminalDisplay } from "../run/progress.ts";
+import { defaultRunDir } from "../rundir/run-dir.ts";
+import {
+  DEFAULT_CHECKPOINT_EVERY,
+  DEFAULT_KEEP_CHECKPOINTS,
+  solve,
+  type SolveSettings,
+} from "../run/solve.ts";
+import { OptionError, parseDuration, parseSize } from "../util/units.ts";
 import { UsageError } from "./usage-error.ts";
 
 const EPS = ["auto", "cuda", "cpu"] as const;

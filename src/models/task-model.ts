@@ -1,4 +1,4 @@
-// The contract between a model family and the solver (src/ttt): a family builds, for one task, a
+// The contract between a model family and the solver (src/loop, src/workers): a family builds, for one task, a
 // trainable model (a ModelSpec for the training-graph API in src/train) plus the fixed tensors that
 // describe the task, and decodes the model's outputs into one candidate answer per test input.
 import type { Grid } from "../arc/grid.ts";

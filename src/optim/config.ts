@@ -1,6 +1,7 @@
 // Optimizer configuration: Adam / AdamW hyper-parameters with PyTorch defaults, per-group overrides
 // (matched by parameter group tag or by name), gradient clipping and the learning-rate schedule.
 import type { Schedule } from "./schedule.ts";
+import { canonicalJson } from "../util/hash.ts";
 
 export type OptimKind = "adam" | "adamw";
 
@@ -52,18 +53,7 @@ export function resolveSettings(cfg: OptimConfig, name: string, tag?: string): P
   return s;
 }
 
-/** A canonical JSON form (sorted keys) for content keys. */
+/** The config in canonical JSON (sorted keys), for content keys. */
 export function canonicalConfig(cfg: OptimConfig): string {
   return canonicalJson(cfg);
-}
-
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (v && typeof v === "object") {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
-  }
-  return JSON.stringify(v);
 }

@@ -2,7 +2,6 @@ export { adamStep, type AdamResult, type ParamSlot } from "./adam.ts";
 export { clipByGlobalNorm, globalNorm, CLIP_EPS } from "./clip.ts";
 export {
   canonicalConfig,
-  canonicalJson,
   defaults,
   resolveSettings,
   type OptimConfig,

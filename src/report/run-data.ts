@@ -3,8 +3,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { gridToRows, loadTasks, type Grid, type Task } from "../arc/index.ts";
-import type { RunReport, TaskRecord } from "../ttt/report.ts";
-import { taskNotes } from "../ttt/progress.ts";
+import type { RunReport, TaskRecord } from "../rundir/records.ts";
+import { taskNotes } from "../rundir/records.ts";
 
 /** Grid rows as strings of digits ("0120"): compact for embedding. */
 export type DigitRows = string[];
@@ -26,7 +26,7 @@ export interface ReportTask {
   status: string;
   stop: string;
   message: string | null;
-  /** Faults, the retry and a resume (progress.ts's taskNotes), shown beside the status. */
+  /** Faults, the retry and a resume (records.ts's taskNotes), shown beside the status. */
   notes: string[];
   /** Correct outputs / outputs when known. */
   score: number | null;

@@ -1,6 +1,6 @@
 // Writing a run's report.html (used by `ttt report` and at the end of `ttt solve`).
 import { join } from "node:path";
-import { writeFileAtomic } from "../arc/index.ts";
+import { writeFileAtomic } from "../util/atomic-write.ts";
 import { buildReportHtml } from "./html.ts";
 import { readReportData, type ReadRunOptions } from "./run-data.ts";
 

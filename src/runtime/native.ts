@@ -1,7 +1,7 @@
 // ONNX Runtime's native library in the compiled binary (`bun run build` -> dist/ttt).
 //
 // `bun build --compile` embeds onnxruntime_binding.node (onnxruntime-node requires it) and, through
-// native-entry.ts, libonnxruntime.so.1 as a file asset. Neither can be loaded from inside the binary:
+// src/binary-entry.ts, libonnxruntime.so.1 as a file asset. Neither can be loaded from inside the binary:
 // the binding needs libonnxruntime.so.1 beside it (its RUNPATH is $ORIGIN). So both are extracted once
 // into a per-version cache folder, <root>/ort-<version>-<platform>-<arch>-<stamp>/, and process.dlopen
 // is wrapped so the request for the binding loads the extracted copy. Extraction writes a temp file
@@ -17,7 +17,6 @@
 // every file of that folder, and the binding is loaded from there.
 //
 // This module must not import onnxruntime-node: it runs before it.
-import { createHash } from "node:crypto";
 import {
   chmodSync,
   copyFileSync,
@@ -36,6 +35,7 @@ import {
 import { homedir, tmpdir } from "node:os";
 import { basename, isAbsolute, join, resolve } from "node:path";
 import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
+import { sha256 } from "../util/hash.ts";
 
 /** onnxruntime-node's version (the embedded native library is the one it ships). */
 export const ORT_VERSION: string = ortPackage.version;
@@ -112,7 +112,7 @@ export function checkPrivate(dir: string): void {
 
 // ---------------------------------------------------------------- extraction
 
-const shortHash = (s: string, n = 10) => createHash("sha256").update(s).digest("hex").slice(0, n);
+const shortHash = (s: string, n = 10) => sha256(s).slice(0, n);
 
 /** Per-version folder name; the stamp changes with the embedded files (Bun's asset names carry a content hash). */
 export function versionFolderName(lib: EmbeddedFile, binding: EmbeddedFile, version = ORT_VERSION): string {

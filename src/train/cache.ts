@@ -5,13 +5,12 @@
 // Beside each graph file, `<file>.sha256` holds the sha256 of its bytes: a file that does not match it
 // (damaged on disk, cut short, or left without one) is rebuilt and rewritten instead of being trusted.
 import { cacheRootCandidates, checkPrivate } from "../runtime/native.ts";
-import { createHash } from "node:crypto";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
-import { writeFileAtomic } from "../arc/atomic-write.ts";
+import { writeFileAtomic } from "../util/atomic-write.ts";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { DEFAULT_IR_VERSION, DEFAULT_OPSET, toModelBytes } from "../graph/serialize.ts";
-import { canonicalJson } from "../optim/config.ts";
+import { canonicalJson, sha256 } from "../util/hash.ts";
 import { type GraphRequest, buildGraph } from "./build.ts";
 import { specDType } from "./spec.ts";
 
@@ -54,15 +53,13 @@ export function defaultCacheDir(): string {
   throw new Error(`no usable cache folder for graphs (${failures.join("; ")}); set TTT_CACHE_DIR`);
 }
 
-const sha = (s: string | Uint8Array) => createHash("sha256").update(s).digest("hex");
-
 /** The cached bytes when the file is there and matches its recorded sha256; null when absent. */
 function readVerified(path: string): Uint8Array | "damaged" | null {
   if (!existsSync(path)) return null;
   try {
     const bytes = new Uint8Array(readFileSync(path));
     const recorded = readFileSync(`${path}.sha256`, "utf8").trim();
-    return bytes.length > 0 && recorded === sha(bytes) ? bytes : "damaged";
+    return bytes.length > 0 && recorded === sha256(bytes) ? bytes : "damaged";
   } catch {
     return "damaged";
   }
@@ -82,7 +79,7 @@ export function graphKey(req: GraphRequest): { key: string; description: string 
     model: {
       key: spec.key,
       dtype: specDType(spec),
-      forward: sha(spec.forward.toString()),
+      forward: sha256(spec.forward.toString()),
       params: spec.params.map((p) => [p.name, p.shape, p.group ?? null]),
       batch: spec.batch.map((b) => [b.name, b.dtype, b.shape, !!b.fixed]),
       inferBatch: spec.inferBatch?.map((b) => [b.name, b.dtype, b.shape]) ?? null,
@@ -90,7 +87,7 @@ export function graphKey(req: GraphRequest): { key: string; description: string 
     },
   };
   const description = canonicalJson(d);
-  return { key: sha(description), description };
+  return { key: sha256(description), description };
 }
 
 export interface CachedGraph {
@@ -127,7 +124,7 @@ export function getGraph(req: GraphRequest, opts: CacheOptions = {}): CachedGrap
       mkdirSync(dir, { recursive: true });
       // the graph first, then its checksum: until both are in place a reader rebuilds
       writeFileAtomic(path, bytes);
-      writeFileAtomic(`${path}.sha256`, `${sha(bytes)}\n`);
+      writeFileAtomic(`${path}.sha256`, `${sha256(bytes)}\n`);
       graphCacheStats.writes++;
     } catch {
       // an unwritable cache only costs a rebuild next time

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkSubmissionCovers, loadSolutions, readSubmission, type Grid } from "../../src/arc/index.ts";
-import { readJournal } from "../../src/ttt/run-dir.ts";
+import { readJournal } from "../../src/rundir/run-dir.ts";
 import { PROJECT_ROOT } from "./cli.ts";
 
 export const FIXTURE = "fixtures/tasks_challenges.json";

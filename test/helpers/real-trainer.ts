@@ -1,4 +1,4 @@
-// The solver's own trainer (src/ttt/engine.ts ortTrainerFactory: src/train's Trainer on ONNX Runtime
+// The solver's own trainer (src/loop/trainer.ts ortTrainerFactory: src/train's Trainer on ONNX Runtime
 // sessions) for tests of the training loop and the run, with three things tests need around it and
 // nothing faked inside it:
 // - a handle on the src/train Trainer the factory created (getState/setState), to set a start state or
@@ -15,7 +15,7 @@ import {
   type EngineOptions,
   type TaskTrainer,
   type TrainerFactory,
-} from "../../src/ttt/engine.ts";
+} from "../../src/loop/trainer.ts";
 
 /** CPU, one thread: what the tests run on everywhere. */
 export const CPU: Omit<EngineOptions, "chunk" | "seed"> = { ep: "cpu", threads: 1 };

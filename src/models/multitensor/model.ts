@@ -1,10 +1,9 @@
 // The `multitensor` model family: builds, for one task, the ModelSpec of src/train (parameters with
 // seeded initial values, fixed batch tensors describing the grids, one noise input for all latents),
 // and decodes the inference outputs into one candidate grid per test input.
-import { createHash } from "node:crypto";
 import { Graph } from "../../graph/graph.ts";
 import type { Task } from "../../arc/task.ts";
-import { canonicalJson } from "../../optim/config.ts";
+import { canonicalJson, sha256 } from "../../util/hash.ts";
 import type { BatchSpec, ForwardMode, ModelSpec, NoiseSpec } from "../../train/spec.ts";
 import type { FixedFeed, ModelFamily, TaskModel, TaskModelOptions } from "../task-model.ts";
 import { type MultitensorConfig, resolveConfig } from "./config.ts";
@@ -154,14 +153,12 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
   let at = packedElements;
   const allEntries: PackedEntry[] = [
     ...entries,
-    ...params
-      .slice(1)
-      .map((p) => ({
-        name: p.name,
-        shape: p.shape,
-        offset: (at += p.init.length) - p.init.length,
-        size: p.init.length,
-      })),
+    ...params.slice(1).map((p) => ({
+      name: p.name,
+      shape: p.shape,
+      offset: (at += p.init.length) - p.init.length,
+      size: p.init.length,
+    })),
   ];
 
   const described = canonicalJson({
@@ -176,7 +173,7 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
     offsets: layout.offsets,
     members: members.map((m) => m.name),
   });
-  const key = `${FAMILY}-${createHash("sha256").update(described).digest("hex").slice(0, 24)}`;
+  const key = `${FAMILY}-${sha256(described).slice(0, 24)}`;
 
   const spec: ModelSpec = {
     key,

@@ -1,10 +1,11 @@
-// Executors run jobs. ProcessPool keeps up to N worker processes (src/ttt/worker-main.ts), one job
+// Executors run jobs. ProcessPool keeps up to N worker processes (src/workers/worker-entry.ts), one job
 // each at a time; a job past its hard limit has its process killed, and a process that dies takes only
 // its own job with it (the run gets a synthesised "done" and starts a fresh process for the next job).
 // InlineExecutor runs jobs in this process (tests, and debugging with a fake engine).
 import type { Subprocess } from "bun";
 import { availableParallelism, totalmem } from "node:os";
-import type { FromWorker, Job, WireOutcome } from "./protocol.ts";
+import type { Job, WireOutcome } from "../loop/job.ts";
+import type { FromWorker } from "./protocol.ts";
 import { runJob, type WorkerDeps } from "./worker.ts";
 
 export interface JobHandlers {
@@ -21,7 +22,7 @@ export interface Executor {
   close(): Promise<void>;
 }
 
-const WORKER_ENTRY = new URL("./worker-main.ts", import.meta.url).pathname;
+const WORKER_ENTRY = new URL("./worker-entry.ts", import.meta.url).pathname;
 
 export function emptyOutcome(
   stop: WireOutcome["stop"],

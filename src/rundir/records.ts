@@ -3,9 +3,9 @@
 // per-output fraction, time per task, steps per second).
 import { gridsEqual, scoreSubmission, type Attempts, type Grid, type GridRows } from "../arc/index.ts";
 import { gridFromRows } from "../arc/index.ts";
-import type { TaskPlan } from "./plan.ts";
-import type { Fault, WireAnswer, WireOutcome } from "./protocol.ts";
-import { subsampleLosses } from "./solve-task.ts";
+import type { TaskPlan } from "../loop/plan.ts";
+import type { Fault, WireAnswer, WireOutcome } from "../loop/job.ts";
+import { subsampleLosses } from "../loop/task-loop.ts";
 
 /**
  * ok: trained and answered. skipped: not run (memory, time). failed: the model or the trainer failed
@@ -255,4 +255,14 @@ export function reportEntry(r: TaskRecord): RunReport["tasks"][number] {
 /** Attempts for the submission from a record: up to two grids per test input. */
 export function answersOf(r: TaskRecord): GridRows[][] {
   return r.answers.map((a) => a.attempts.slice(0, 2));
+}
+
+/** What happened to a task besides training: its faults and retry, and where a resumed run took it up. */
+export function taskNotes(r: Pick<TaskRecord, "faults" | "retry" | "resumedFrom">): string[] {
+  const notes: string[] = [];
+  for (const f of r.faults ?? []) notes.push(`attempt ${f.attempt}: ${f.error}`);
+  if (r.retry) notes.push(`retried with ${r.retry}`);
+  if (r.resumedFrom)
+    notes.push(`resumed from checkpoint ${r.resumedFrom.version} at step ${r.resumedFrom.step}`);
+  return notes;
 }

@@ -5,11 +5,13 @@
 import ortPkg from "onnxruntime-node/package.json" with { type: "json" };
 import pkg from "../../package.json" with { type: "json" };
 import type { TaskModel } from "../models/task-model.ts";
-import { canonicalJson } from "../optim/config.ts";
-import { CHECKPOINT_FORMAT, CheckpointStore, sha256, type CheckpointMeta } from "./checkpoint-store.ts";
-import { optimOf } from "./engine.ts";
-import { snapshotFiles, snapshotFromFiles, type LoopSnapshot } from "./loop-state.ts";
-import type { Job } from "./protocol.ts";
+import { canonicalJson } from "../util/hash.ts";
+import { CHECKPOINT_FORMAT, CheckpointStore, type CheckpointMeta } from "./checkpoint-store.ts";
+import { sha256 } from "../util/hash.ts";
+import { optimOf } from "../loop/trainer.ts";
+import type { LoopSnapshot } from "../loop/snapshot.ts";
+import { snapshotFiles, snapshotFromFiles } from "./snapshot-files.ts";
+import type { Job } from "../loop/job.ts";
 
 export const VERSIONS = { ttt: pkg.version, ort: ortPkg.version };
 

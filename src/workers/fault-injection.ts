@@ -8,7 +8,7 @@
 //   pause   that chunk starts n ms late (default 1000)
 // `attempt` is the attempt it applies to: a number (default 1: the retry runs clean) or *.
 // Nothing is injected without the variable; the trainer is used as it is.
-import type { TaskTrainer } from "./engine.ts";
+import type { TaskTrainer } from "../loop/trainer.ts";
 
 export type FaultKind = "nan" | "error" | "memory" | "crash" | "stall" | "pause";
 

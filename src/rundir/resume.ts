@@ -7,8 +7,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CheckpointStore } from "./checkpoint-store.ts";
-import type { RetryNote } from "./protocol.ts";
-import type { RunReport, TaskRecord } from "./report.ts";
+import type { RetryNote } from "../loop/job.ts";
+import type { RunReport, TaskRecord } from "./records.ts";
 import { readJournal, RUN_DIR_FORMAT } from "./run-dir.ts";
 
 /** The settings a resumed run must share with the run it continues (they decide the answers). */

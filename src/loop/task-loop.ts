@@ -6,8 +6,8 @@
 // and a loop started from one goes on exactly as if it had never stopped.
 import type { TaskModel } from "../models/task-model.ts";
 import { OutputEma } from "./ema.ts";
-import type { TaskTrainer } from "./engine.ts";
-import { restoreParts, type LoopSnapshot } from "./loop-state.ts";
+import type { TaskTrainer } from "./trainer.ts";
+import { restoreParts, type LoopSnapshot } from "./snapshot.ts";
 import type { TaskPlan } from "./plan.ts";
 import { AnswerSelector, type TestAnswer } from "./select.ts";
 import { StabilityTracker } from "./stability.ts";

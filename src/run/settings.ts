@@ -5,9 +5,9 @@ import { totalmem } from "node:os";
 import type { ModelFamily } from "../models/task-model.ts";
 import type { EpChoice } from "../runtime/providers.ts";
 import type { ModelSpec } from "../train/spec.ts";
-import type { Executor } from "./pool.ts";
+import type { Executor } from "../workers/pool.ts";
 import type { Display } from "./progress.ts";
-import type { RunReport } from "./report.ts";
+import type { RunReport } from "../rundir/records.ts";
 
 export interface SolveSettings {
   source: string;

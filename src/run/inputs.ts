@@ -15,7 +15,7 @@ import {
   type SourceLayout,
   type Task,
 } from "../arc/index.ts";
-import { OptionError } from "./units.ts";
+import { OptionError } from "../util/units.ts";
 
 /** A task that could not be loaded: its id, how many test inputs it seems to have, and why. */
 export interface InvalidTask {

@@ -2,12 +2,12 @@
 // progress messages (kept when the worker dies), one retry with a safer setting after a fault
 // (retry.ts), and its record, with a fallback answer when the last attempt failed.
 import type { Grid, GridRows } from "../arc/index.ts";
-import type { Executor } from "./pool.ts";
+import type { Executor } from "../workers/pool.ts";
 import type { Display } from "./progress.ts";
-import type { Fault, Job, RetryNote, WireAnswer, WireOutcome } from "./protocol.ts";
-import { recordFromOutcome, setAnswers, type TaskRecord } from "./report.ts";
+import type { Fault, Job, RetryNote, WireAnswer, WireOutcome } from "../loop/job.ts";
+import { recordFromOutcome, setAnswers, type TaskRecord } from "../rundir/records.ts";
 import { faultOf, isFault, retryJob, retryNote } from "./retry.ts";
-import type { TaskPlan } from "./plan.ts";
+import type { TaskPlan } from "../loop/plan.ts";
 
 /** A retry is not started with less than this many seconds of the task's time left. */
 export const MIN_RETRY_SECONDS = 1;

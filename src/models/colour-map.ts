@@ -4,7 +4,7 @@
 // is that map applied cell by cell. It solves recolouring tasks and nothing else.
 import { COLOURS, Rng, type Grid, type Task } from "../arc/index.ts";
 import * as G from "../graph/index.ts";
-import type { Candidate, ModelFamily, TaskModel } from "../models/task-model.ts";
+import type { Candidate, ModelFamily, TaskModel } from "./task-model.ts";
 import type { OptimConfig } from "../optim/config.ts";
 import { crossEntropy } from "../train/loss.ts";
 import type { ModelSpec } from "../train/spec.ts";

@@ -7,22 +7,22 @@ import { dirname, join } from "node:path";
 import { gridToRows, taskToJson } from "../arc/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { TimeBudget } from "./budget.ts";
-import { CheckpointStore } from "./checkpoint-store.ts";
-import { loadFamily } from "./engine.ts";
+import { CheckpointStore } from "../rundir/checkpoint-store.ts";
+import { loadFamily } from "../models/registry.ts";
 import { loadRunInputs } from "./inputs.ts";
-import { RunLock } from "./lock.ts";
-import { planTasks, type TaskPlan } from "./plan.ts";
-import { ProcessPool } from "./pool.ts";
+import { RunLock } from "../rundir/lock.ts";
+import { planTasks, type TaskPlan } from "../loop/plan.ts";
+import { ProcessPool } from "../workers/pool.ts";
 import { PlainDisplay, type Display } from "./progress.ts";
-import { median, notRunRecord, type TaskRecord } from "./report.ts";
-import { RunResults } from "./results.ts";
-import { pendingRetry, reopenRun } from "./resume.ts";
-import { RunDir } from "./run-dir.ts";
-import { runTask, type TaskRunContext } from "./run-task.ts";
-import { settingsRecord, type SolveDeps, type SolveResult, type SolveSettings } from "./solve-settings.ts";
+import { median, notRunRecord, type TaskRecord } from "../rundir/records.ts";
+import { RunResults } from "../rundir/results.ts";
+import { pendingRetry, reopenRun } from "../rundir/resume.ts";
+import { RunDir } from "../rundir/run-dir.ts";
+import { runTask, type TaskRunContext } from "./task-job.ts";
+import { settingsRecord, type SolveDeps, type SolveResult, type SolveSettings } from "./settings.ts";
 
-export type { SolveDeps, SolveResult, SolveSettings } from "./solve-settings.ts";
-export { DEFAULT_CHECKPOINT_EVERY, DEFAULT_KEEP_CHECKPOINTS } from "./solve-settings.ts";
+export type { SolveDeps, SolveResult, SolveSettings } from "./settings.ts";
+export { DEFAULT_CHECKPOINT_EVERY, DEFAULT_KEEP_CHECKPOINTS } from "./settings.ts";
 
 /** Run-wide seconds added to a task's time before its worker is killed (it normally stops itself). */
 export const hardGrace = (allot: number) => Math.max(3, 0.1 * allot);

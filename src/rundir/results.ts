@@ -9,7 +9,7 @@ import {
   type Grid,
   type SubmissionJson,
 } from "../arc/index.ts";
-import { reportEntry, runTotals, type RunReport, type TaskRecord } from "./report.ts";
+import { reportEntry, runTotals, type RunReport, type TaskRecord } from "./records.ts";
 import type { RunDir } from "./run-dir.ts";
 
 /** The fixed part of the report. */

@@ -19,7 +19,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { writeFileAtomic } from "../arc/index.ts";
+import { writeFileAtomic } from "../util/atomic-write.ts";
 
 export const LOCK_FILE = "lock";
 const HEARTBEAT_MS = 10_000;

@@ -3,11 +3,10 @@
 // and size, plus a checksum of the manifest itself). A version is written into a temporary folder
 // (every file fsynced), then renamed into place, so it exists whole or not at all; the newest versions
 // and the final ones are kept. Loading checks every byte and falls back to the previous good version.
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { syncFolder, writeSynced } from "../arc/atomic-write.ts";
-import { canonicalJson } from "../optim/config.ts";
+import { syncFolder, writeSynced } from "../util/atomic-write.ts";
+import { canonicalJson, sha256 } from "../util/hash.ts";
 
 export const CHECKPOINT_FORMAT = 1;
 export const MANIFEST = "manifest.json";
@@ -43,7 +42,6 @@ export interface CheckpointManifest extends CheckpointMeta {
   checksum: string;
 }
 
-export const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
 export const versionName = (v: number) => `v${String(v).padStart(6, "0")}`;
 const manifestChecksum = (m: Omit<CheckpointManifest, "checksum">) => sha256(canonicalJson(m));
 

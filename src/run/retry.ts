@@ -8,7 +8,7 @@
 // If the retry fails too, the task keeps the best answers either attempt had, or else the test inputs
 // as they are, and its faults are recorded.
 import { hashString } from "../arc/index.ts";
-import type { Fault, Job, RetryNote, WireOutcome } from "./protocol.ts";
+import type { Fault, Job, RetryNote, WireOutcome } from "../loop/job.ts";
 
 export function isFault(o: WireOutcome): boolean {
   return o.stop === "nonfinite" || o.stop === "memory" || o.stop === "error";

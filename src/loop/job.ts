@@ -4,7 +4,7 @@ import { gridFromRows, gridToRows, type GridRows, type TaskJson } from "../arc/i
 import type { EpChoice } from "../runtime/providers.ts";
 import type { TaskPlan } from "./plan.ts";
 import type { TestAnswer } from "./select.ts";
-import type { StopReason } from "./solve-task.ts";
+import type { StopReason } from "./task-loop.ts";
 
 export interface Job {
   id: string;
@@ -79,32 +79,6 @@ export interface WireOutcome {
   /** The worker process died (not killed by the run): its signal or exit code. */
   died?: string;
 }
-
-export type ToWorker = { type: "solve"; job: Job } | { type: "exit" };
-
-export type FromWorker =
-  | { type: "ready"; pid: number }
-  | {
-      type: "chunk";
-      id: string;
-      step: number;
-      steps: number;
-      loss: number;
-      losses: (number | null)[];
-      seconds: number;
-      answers: WireAnswer[];
-    }
-  | {
-      type: "resumed";
-      id: string;
-      step: number;
-      losses: (number | null)[];
-      answers: WireAnswer[];
-      version: number;
-    }
-  | { type: "note"; id: string; level: "info" | "warn"; message: string }
-  /** `retire`: the worker exits after this job (its memory went over the limit); start a fresh one. */
-  | { type: "done"; id: string; outcome: WireOutcome; retire?: boolean };
 
 export function answersToWire(answers: readonly TestAnswer[]): WireAnswer[] {
   return answers.map((a) => ({

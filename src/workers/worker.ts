@@ -1,18 +1,20 @@
 // Solving one job: build the task's model with the family, go on from the task's newest good checkpoint
 // when there is one, open a trainer, run the loop (checkpoints every N steps and at the end, the
 // memory limit checked after every chunk), report progress after every chunk and the outcome at the
-// end. The same code runs in a worker process (worker-main.ts) and in the run's own process (the
+// end. The same code runs in a worker process (worker-entry.ts) and in the run's own process (the
 // inline executor).
 import { readFileSync, writeFileSync } from "node:fs";
 import { taskFromJson } from "../arc/index.ts";
 import type { ModelFamily } from "../models/task-model.ts";
 import type { ModelSpec } from "../train/spec.ts";
-import { loadFamily, ortTrainerFactory, type TaskTrainer, type TrainerFactory } from "./engine.ts";
+import { ortTrainerFactory, type TaskTrainer, type TrainerFactory } from "../loop/trainer.ts";
+import { loadFamily } from "../models/registry.ts";
 import { faultsFor, parseFaults, withInjectedFaults } from "./fault-injection.ts";
-import { answersToWire, type FromWorker, type Job, type WireOutcome } from "./protocol.ts";
-import { snapshotOutcome, trainTask, type LoopOutcome } from "./solve-task.ts";
-import { TaskCheckpoints, type Loaded } from "./task-checkpoints.ts";
-import { formatSize } from "./units.ts";
+import { answersToWire, type Job, type WireOutcome } from "../loop/job.ts";
+import type { FromWorker } from "./protocol.ts";
+import { snapshotOutcome, trainTask, type LoopOutcome } from "../loop/task-loop.ts";
+import { TaskCheckpoints, type Loaded } from "../rundir/task-checkpoints.ts";
+import { formatSize } from "../util/units.ts";
 
 export interface WorkerDeps {
   family?: (name: string) => Promise<ModelFamily<ModelSpec>>;

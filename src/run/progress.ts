@@ -1,8 +1,8 @@
 // What a run shows while it works, on stderr. In a terminal: one progress line redrawn in place (tasks
 // done, the running task's step and loss, elapsed and ETA) with a line printed above it per finished
 // task. Piped: just one plain line per finished task. Also the per-task line and the final summary.
-import { formatDuration, formatSize } from "./units.ts";
-import type { RunReport, TaskRecord } from "./report.ts";
+import { formatDuration, formatSize } from "../util/units.ts";
+import { type RunReport, type TaskRecord, taskNotes } from "../rundir/records.ts";
 
 export interface Display {
   /** `totalWeight`: sum of the tasks' time weights (for the ETA); `deadline`: seconds from now the run must end by. */
@@ -20,16 +20,6 @@ const fmtLoss = (x: number | null | undefined) =>
     : Math.abs(x) >= 100
       ? x.toFixed(0)
       : x.toPrecision(3);
-
-/** What happened to a task besides training: its faults and retry, and where a resumed run took it up. */
-export function taskNotes(r: Pick<TaskRecord, "faults" | "retry" | "resumedFrom">): string[] {
-  const notes: string[] = [];
-  for (const f of r.faults ?? []) notes.push(`attempt ${f.attempt}: ${f.error}`);
-  if (r.retry) notes.push(`retried with ${r.retry}`);
-  if (r.resumedFrom)
-    notes.push(`resumed from checkpoint ${r.resumedFrom.version} at step ${r.resumedFrom.step}`);
-  return notes;
-}
 
 /** The one line about a finished task: "[3/7] flip-horizontal  ok  400 steps (stable)  12.3s  loss 0.0123  conf 0.91/0.05  correct". */
 export function taskLine(r: TaskRecord, done: number, total: number): string {

@@ -3,7 +3,7 @@
 // size, the answer-stability patience, and the memory check against `--max-memory`.
 import { colourMask, hashString, sameShape, type Task } from "../arc/index.ts";
 import type { ModelFamily } from "../models/task-model.ts";
-import { formatSize } from "./units.ts";
+import { formatSize } from "../util/units.ts";
 
 /** Cost of a reference task (4 examples, 4 colours, 10x10): weight 1, the base step budget. */
 export const REFERENCE_COST = 4 * 4 * 10 * 10;

@@ -1,13 +1,11 @@
-// What the training loop needs from the rest of the program: a model family (src/models) and a trainer
-// for its spec (src/train's Trainer on an ONNX Runtime session). Kept behind two small interfaces so the
-// loop can be tested without ONNX Runtime.
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+// The trainer the training loop drives: K steps at a time, inference, state for checkpoints; its options,
+// the optimizer a model trains with, and the factory that opens src/train's Trainer on an ONNX Runtime
+// session. Kept behind a small interface so the loop can run any trainer.
 import type { OptimConfig } from "../optim/config.ts";
 import type { EpChoice } from "../runtime/providers.ts";
 import type { ModelSpec } from "../train/spec.ts";
 import type { TrainerState } from "../train/trainer.ts";
-import type { ModelFamily, TaskModel } from "../models/task-model.ts";
+import type { TaskModel } from "../models/task-model.ts";
 
 /** The loop's view of a trainer: K steps at a time, inference, release. */
 export interface TaskTrainer {
@@ -39,45 +37,8 @@ export interface EngineOptions {
 /** Build a trainer for a task model. */
 export type TrainerFactory = (model: TaskModel<ModelSpec>, o: EngineOptions) => Promise<TaskTrainer>;
 
-/** Model families by name (literal imports, so a compiled binary bundles them). */
-export const FAMILIES: Record<string, () => Promise<Record<string, unknown>>> = {
-  multitensor: () => import("../models/multitensor/index.ts"),
-  "colour-map": () => import("./baseline.ts"),
-};
-export const DEFAULT_FAMILY = "multitensor";
-
 /** The optimizer when the model does not bring its own: Adam, lr 0.01, betas (0.5, 0.9) as in CompressARC. */
 export const DEFAULT_OPTIM: OptimConfig = { kind: "adam", lr: 0.01, betas: [0.5, 0.9] };
-
-const isFamily = (x: unknown): x is ModelFamily<ModelSpec> =>
-  typeof x === "object" &&
-  x !== null &&
-  typeof (x as ModelFamily).build === "function" &&
-  typeof (x as ModelFamily).name === "string";
-
-/**
- * Load a model family by name (see FAMILIES) or from a module path (relative to the working folder);
- * the module's `family` or default export, or else its only export that is a ModelFamily.
- */
-export async function loadFamily(nameOrPath: string): Promise<ModelFamily<ModelSpec>> {
-  const known = Object.keys(FAMILIES).join(", ");
-  let mod: Record<string, unknown>;
-  try {
-    const named = Object.hasOwn(FAMILIES, nameOrPath) ? FAMILIES[nameOrPath] : undefined;
-    mod = named ? await named() : await import(pathToFileURL(resolve(nameOrPath)).href);
-  } catch (e) {
-    throw new Error(
-      `model family "${nameOrPath}" cannot be loaded (families: ${known}): ${(e as Error).message}`,
-    );
-  }
-  if (isFamily(mod.family)) return mod.family;
-  if (isFamily(mod.default)) return mod.default;
-  const found = Object.values(mod).filter(isFamily);
-  if (found.length === 1) return found[0]!;
-  throw new Error(
-    `model family "${nameOrPath}": the module exports ${found.length} model families, expected one (or a "family" export)`,
-  );
-}
 
 /** The optimizer a model trains with (its own, else DEFAULT_OPTIM), every learning rate times `lrScale`. */
 export function optimOf(model: TaskModel<unknown>, lrScale = 1): OptimConfig {

@@ -9,8 +9,8 @@
 // journal line cut short by a kill is dropped when the run is resumed.
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../arc/index.ts";
-import type { RunReport, TaskRecord } from "./report.ts";
+import { writeFileAtomic } from "../util/atomic-write.ts";
+import type { RunReport, TaskRecord } from "./records.ts";
 
 export const RUN_DIR_FORMAT = 1;
 
