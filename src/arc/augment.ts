@@ -150,6 +150,8 @@ function isPermutation(values: readonly number[], n: number): boolean {
 
 function invertPermutation(p: readonly number[]): number[] {
   const inv = new Array<number>(p.length);
-  p.forEach((v, i) => (inv[v] = i));
+  p.forEach((v, i) => {
+    inv[v] = i;
+  });
   return inv;
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bun
 // ttt command line: citty root with lazily loaded subcommands.
 // Exit codes: 0 success, 1 failure, 2 bad usage.
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { type ArgsDef, type CommandDef, defineCommand, runCommand, showUsage } from "citty";
 import { UsageError } from "./usage-error.ts";
 import pkg from "../../package.json" with { type: "json" };
 
-const lazy = (load: () => Promise<{ default: CommandDef<any> }>) => () => load().then((m) => m.default);
+// biome-ignore lint/suspicious/noExplicitAny: each subcommand has its own argument types
+type AnyCommand = CommandDef<any>;
+const lazy = (load: () => Promise<{ default: AnyCommand }>) => () => load().then((m) => m.default);
 
 export const main = defineCommand({
   meta: { name: "ttt", version: pkg.version, description: "Test-time-training solver for ARC-AGI tasks" },
@@ -36,14 +38,15 @@ export async function runCli(rawArgs: string[]): Promise<number> {
   try {
     await runCommand(main, { rawArgs });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (error: any) {
-    if (error instanceof UsageError || error?.name === "CLIError") {
+  } catch (caught) {
+    const error = caught as Error;
+    if (error instanceof UsageError || error.name === "CLIError") {
       const [cmd, parent] = await resolveSubCommand(main, rawArgs).catch(() => [main, undefined] as const);
-      await showUsage(cmd as CommandDef<any>, parent as CommandDef<any> | undefined);
+      await showUsage(cmd as CommandDef<ArgsDef>, parent as CommandDef<ArgsDef> | undefined);
       console.error(`ttt: ${error.message}`);
       return 2;
     }
-    console.error(`ttt: ${error?.message ?? String(error)}`);
+    console.error(`ttt: ${error instanceof Error ? error.message : String(caught)}`);
     if (process.env.TTT_DEBUG) console.error(error?.stack);
     return 1;
   }

@@ -37,8 +37,8 @@ export default defineCommand({
         process.platform === "darwin" ? "open" : process.platform === "win32" ? "explorer" : "xdg-open";
       try {
         Bun.spawn([cmd, r.output], { stdout: "ignore", stderr: "ignore" }).unref();
-      } catch (e: any) {
-        console.error(`could not open a browser (${cmd}): ${e?.message ?? e}`);
+      } catch (e) {
+        console.error(`could not open a browser (${cmd}): ${(e as Error).message ?? e}`);
       }
     }
   },

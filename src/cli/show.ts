@@ -52,7 +52,7 @@ export default defineCommand({
     const out: string[] = [];
     for (const t of tasks) out.push(...showTask(t, records.get(t.id), mode, Boolean(args["run-dir"])), "");
     for (const e of loaded.errors) out.push(`invalid: ${e.toString()}`);
-    process.stdout.write(out.join("\n") + "\n");
+    process.stdout.write(`${out.join("\n")}\n`);
     if (loaded.errors.length > 0) process.exitCode = 1;
   },
 });

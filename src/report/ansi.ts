@@ -2,6 +2,9 @@
 // plain digits when colour is off (piped output, NO_COLOR), laid out side by side.
 import { rgbOf, xterm256 } from "./palette.ts";
 
+/** An SGR escape sequence (colours), which takes no width on a terminal. */
+const ANSI_SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
 export type ColourMode = "none" | "256" | "truecolor";
 
 /** How to colour: --color always/never win; then NO_COLOR, FORCE_COLOR, then whether stdout is a terminal. */
@@ -76,7 +79,7 @@ export function sideBySide(blocks: readonly Block[], gap = 3): string[] {
         .map((b) => {
           const line = b.lines[i];
           if (line === undefined) return " ".repeat(b.width);
-          const visible = line.replace(/\x1b\[[0-9;]*m/g, "").length;
+          const visible = line.replace(ANSI_SGR, "").length;
           return pad(line, visible, b.width);
         })
         .join(sep)

@@ -128,5 +128,6 @@ export function tensor(
   data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array,
   dims: readonly number[],
 ): ort.Tensor {
+  // biome-ignore lint/suspicious/noExplicitAny: ORT's overloads pair each dtype with its own array type
   return new ort.Tensor(dtype, data as any, dims);
 }
