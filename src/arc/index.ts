@@ -1,4 +1,4 @@
-// The ARC task layer: grids, tasks, loading and validation, augmentations, sparse grids, scoring and
+// The ARC task layer: grids, tasks, loading and validation, augmentations, scoring and
 // submissions. Re-exports only.
 export * from "./grid.ts";
 export * from "./task.ts";
@@ -24,7 +24,6 @@ export * from "./load.ts";
 export * from "./random.ts";
 export * from "./dihedral.ts";
 export * from "./augment.ts";
-export * from "./sparse.ts";
 export * from "./submission.ts";
 export * from "./score.ts";
 export * from "./stats.ts";

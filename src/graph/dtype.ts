@@ -14,16 +14,6 @@ export const ONNX_DTYPE: Record<DType, number> = {
 
 export const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
 
-export type TypedArrayOf<D extends DType> = D extends "float32"
-  ? Float32Array
-  : D extends "float64"
-    ? Float64Array
-    : D extends "int64"
-      ? BigInt64Array
-      : D extends "int32"
-        ? Int32Array
-        : Uint8Array;
-
 export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
 /** Copy plain numbers (or an existing array) into the storage used by onnxruntime for `dtype`. */

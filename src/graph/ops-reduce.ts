@@ -1,6 +1,6 @@
 // Reductions and normalising maps: ReduceSum/Mean/Max, LogSumExp, Softmax, LogSoftmax, ArgMax.
 // Opset 17: ReduceSum takes its axes as an input; the others take an `axes` attribute.
-import { GraphError, type Tensor, attr } from "./graph.ts";
+import { type Tensor, attr } from "./graph.ts";
 import { normAxes, normAxis } from "./shape.ts";
 
 function reducedShape(shape: readonly number[], axes: number[], keepdims: boolean): number[] {
@@ -63,8 +63,4 @@ export function argMax(x: Tensor, axis = -1, keepdims = false): Tensor {
     axis: attr.int(a),
     keepdims: attr.int(keepdims ? 1 : 0),
   })[0]!;
-}
-
-export function assertScalar(op: string, x: Tensor): void {
-  if (x.size !== 1) throw new GraphError(`${op}: expected a scalar, got ${x}`);
 }

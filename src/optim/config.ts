@@ -1,7 +1,6 @@
 // Optimizer configuration: Adam / AdamW hyper-parameters with PyTorch defaults, per-group overrides
 // (matched by parameter group tag or by name), gradient clipping and the learning-rate schedule.
 import type { Schedule } from "./schedule.ts";
-import { canonicalJson } from "../util/hash.ts";
 
 export type OptimKind = "adam" | "adamw";
 
@@ -51,9 +50,4 @@ export function resolveSettings(cfg: OptimConfig, name: string, tag?: string): P
   for (const gr of groups) if (tag !== undefined && gr.tag === tag) s = { ...s, ...pick(gr) };
   for (const gr of groups) if (gr.names?.includes(name)) s = { ...s, ...pick(gr) };
   return s;
-}
-
-/** The config in canonical JSON (sorted keys), for content keys. */
-export function canonicalConfig(cfg: OptimConfig): string {
-  return canonicalJson(cfg);
 }

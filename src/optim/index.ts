@@ -1,7 +1,6 @@
 export { adamStep, type AdamResult, type ParamSlot } from "./adam.ts";
 export { clipByGlobalNorm, globalNorm, CLIP_EPS } from "./clip.ts";
 export {
-  canonicalConfig,
   defaults,
   resolveSettings,
   type OptimConfig,
