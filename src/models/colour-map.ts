@@ -4,6 +4,7 @@
 // is that map applied cell by cell. It solves recolouring tasks and nothing else.
 import { COLOURS, Rng, type Grid, type Task } from "../arc/index.ts";
 import * as G from "../graph/index.ts";
+import { chooseCell, SCORE_SCALE } from "./cell-choice.ts";
 import type { Candidate, ModelFamily, TaskModel } from "./task-model.ts";
 import type { OptimConfig } from "../optim/config.ts";
 import { crossEntropy } from "../train/loss.ts";
@@ -17,23 +18,18 @@ function oneHotCells(grids: readonly Grid[]): Float32Array {
   return x;
 }
 
-/** Score of a decoded grid: 10 x the mean log-probability of its cells' chosen colours. */
+/** One test grid read from its cells' logits; score: -SCORE_SCALE x the mean uncertainty of its cells. */
 function decodeCells(logits: Float32Array, offset: number, like: Grid): Candidate {
   const cells = new Uint8Array(like.cells.length);
-  let logp = 0;
+  let uncertainty = 0;
   for (let c = 0; c < cells.length; c++) {
-    const row = logits.subarray((offset + c) * COLOURS, (offset + c + 1) * COLOURS);
-    let best = 0;
-    let max = -Infinity;
-    for (let k = 0; k < COLOURS; k++) if (row[k]! > max) [max, best] = [row[k]!, k];
-    let sum = 0;
-    for (let k = 0; k < COLOURS; k++) sum += Math.exp(row[k]! - max);
-    logp -= Math.log(sum);
-    cells[c] = best;
+    const cell = chooseCell(logits, (offset + c) * COLOURS, 1, COLOURS);
+    uncertainty += cell.uncertainty;
+    cells[c] = cell.best;
   }
   return {
     grid: { height: like.height, width: like.width, cells },
-    score: (10 * logp) / Math.max(1, cells.length),
+    score: (-SCORE_SCALE * uncertainty) / Math.max(1, cells.length),
   };
 }
 
