@@ -81,3 +81,11 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024 ** 3) return `${Math.round(bytes / 1024 ** 2)} MiB`;
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
+
+/** A loss for people: "-" when missing or not finite, 3 significant digits, tiny ones in exponent form. */
+export function formatLoss(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return "-";
+  if (Math.abs(x) >= 100) return x.toFixed(0);
+  if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
+  return x.toPrecision(3);
+}
