@@ -1,7 +1,7 @@
 // The trainer the training loop drives: K steps at a time, inference, state for checkpoints; its options,
 // the optimizer a model trains with, and the factory that opens src/train's Trainer on an ONNX Runtime
 // session. Kept behind a small interface so the loop can run any trainer.
-import type { OptimConfig } from "../optim/config.ts";
+import { defaults, type OptimConfig } from "../optim/config.ts";
 import type { EpChoice } from "../runtime/providers.ts";
 import type { ModelSpec } from "../train/spec.ts";
 import type { TrainerState } from "../train/trainer.ts";
@@ -47,7 +47,7 @@ export function optimOf(model: TaskModel<unknown>, lrScale = 1): OptimConfig {
     (model.spec as { optim?: OptimConfig } | undefined)?.optim ??
     DEFAULT_OPTIM;
   if (lrScale === 1) return optim;
-  const lr = optim.lr ?? 1e-3;
+  const lr = optim.lr ?? defaults(optim.kind).lr;
   return {
     ...optim,
     lr: lr * lrScale,
