@@ -108,7 +108,7 @@ describe("escaping", () => {
       data([
         task("t", 1, {
           notes: [
-            "attempt 1: <i>NaN</i>",
+            "try 1: <i>NaN</i>",
             "retried with learning rate x0.5",
             "resumed from checkpoint 2 at step 200",
           ],
