@@ -12,10 +12,10 @@ import { loadFamily } from "../models/registry.ts";
 import { loadRunInputs } from "./inputs.ts";
 import { RunLock } from "../rundir/lock.ts";
 import type { Job } from "../loop/job.ts";
-import { planTasks } from "../loop/plan.ts";
+import { planTasks, type TaskPlan } from "../loop/plan.ts";
 import { ProcessPool } from "../workers/pool.ts";
 import { PlainDisplay, type Display } from "./progress.ts";
-import type { RunHeader } from "../rundir/files.ts";
+import type { RunHeader, RunSettings } from "../rundir/files.ts";
 import { notRunRecord, type TaskRecord } from "../rundir/records.ts";
 import { RunResults } from "../rundir/results.ts";
 import { pendingRetry, reopenRun } from "../rundir/resume.ts";
@@ -183,10 +183,6 @@ async function solveLocked(
     seenLogs: new Set<string>(),
     interrupted: () => scheduler.interrupted,
   };
-  const NOT_STARTED = {
-    "no-time": "not started: the time budget is spent",
-    interrupted: "not started: the run was interrupted",
-  } as const;
   try {
     await scheduler.run(s.workers, {
       notStarted: (plan, stop) =>
@@ -208,37 +204,14 @@ async function solveLocked(
           budget.deadline() - now(),
         );
         const task = tasksById.get(plan.id)!;
-        const label = runDir.checkpointDir(plan.id);
-        const job: Job = {
-          id: plan.id,
-          task: taskToJson(task, false),
-          plan,
-          timeLimit: Number.isFinite(allot) ? allot : null,
-          family: s.family,
-          ep: s.ep,
-          threads: s.threads,
-          maxMemoryBytes: settings.maxMemoryBytes,
-          checkpoint: {
-            dir: join(s.runDir, label),
-            label,
-            every: settings.checkpointEvery,
-            keep: settings.keepCheckpoints,
-          },
-        };
+        const job = taskJob(s, settings, runDir.checkpointDir(plan.id), task, plan, allot);
         const truths = inputs.solutions.get(plan.id);
         const ctx: TaskRunContext = {
           ...context,
           testInputs: task.test.map((p) => gridToRows(p.input)),
           ...(truths ? { truths } : {}),
         };
-        return runTask(
-          job,
-          plan,
-          ctx,
-          allot,
-          hard,
-          reopened ? pendingRetry(join(s.runDir, label)) : undefined,
-        );
+        return runTask(job, plan, ctx, allot, hard, reopened ? pendingRetry(job.checkpoint!.dir) : undefined);
       },
       ran: (plan, record) => {
         finish(record, plan.weight);
@@ -265,6 +238,38 @@ async function solveLocked(
     display.log("warn", `report.html not written: ${(e as Error).message}`);
   }
   return { report, exitCode: results.answered() ? 0 : 1, interrupted: scheduler.interrupted };
+}
+
+const NOT_STARTED = {
+  "no-time": "not started: the time budget is spent",
+  interrupted: "not started: the run was interrupted",
+} as const;
+
+/** A task's job for the executor: its plan, time limit, and checkpoint folder (`label`, in the run directory). */
+function taskJob(
+  s: SolveSettings,
+  settings: RunSettings,
+  label: string,
+  task: Task,
+  plan: TaskPlan,
+  allot: number,
+): Job {
+  return {
+    id: plan.id,
+    task: taskToJson(task, false),
+    plan,
+    timeLimit: Number.isFinite(allot) ? allot : null,
+    family: s.family,
+    ep: s.ep,
+    threads: s.threads,
+    maxMemoryBytes: settings.maxMemoryBytes,
+    checkpoint: {
+      dir: join(s.runDir, label),
+      label,
+      every: settings.checkpointEvery,
+      keep: settings.keepCheckpoints,
+    },
+  };
 }
 
 /** The tasks' plans (memory estimates with the family), which of them run, and why the others do not. */
