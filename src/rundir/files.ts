@@ -263,7 +263,10 @@ function fieldName(keys: readonly unknown[]): string {
 
 const EXPECTED: Record<string, string> = { Object: "an object", Array: "a list" };
 
-/** What is wrong, in words: the schema's own message where it has one, else "expected X, got Y". */
+/**
+ * What is wrong, in words: the schema's own message where it has one (valibot's defaults begin
+ * "Invalid "), else "missing" or "expected X, got Y".
+ */
 function problemOf(issue: Issue): string {
   if (!issue.message.startsWith("Invalid ")) return issue.message;
   if (issue.input === undefined && (issue.path?.length ?? 0) > 0) return "missing";
