@@ -108,7 +108,7 @@ describe("escaping", () => {
       data([
         task("t", 1, {
           notes: [
-            "attempt 1: <i>NaN</i>",
+            "try 1: <i>NaN</i>",
             "retried with learning rate x0.5",
             "resumed from checkpoint 2 at step 200",
           ],
@@ -260,7 +260,7 @@ describe("reading a run directory", () => {
   test("a missing source is a warning, not a failure", async () => {
     const root = join(dir, "run2");
     mkdirSync(join(root, "tasks"), { recursive: true });
-    writeFileSync(join(root, "run.json"), JSON.stringify({ source: "/nowhere/x.json", tasks: [] }));
+    writeFileSync(join(root, "run.json"), JSON.stringify({ format: 2, source: "/nowhere/x.json", tasks: [] }));
     const d = await readReportData(root);
     expect(d.warnings.join()).toContain("not found");
   });

@@ -95,6 +95,7 @@ describe("ttt show", () => {
     writeFileSync(
       join(run, "run.json"),
       JSON.stringify({
+        format: 2,
         source: "fixtures/tasks_challenges.json",
         tasks: [{ id: "swap-colours", record: "tasks/s.json" }],
       }),

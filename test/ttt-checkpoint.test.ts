@@ -61,7 +61,7 @@ const meta = (step: number, final = false): CheckpointMeta => ({
   loss: 1 / step,
   final,
   stop: final ? "steps" : null,
-  attempt: 1,
+  try: 1,
   retry: null,
   configHash: "h",
   seed: 7,

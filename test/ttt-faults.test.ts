@@ -60,7 +60,7 @@ describe("faults inside tasks: one retry with a safer setting, the run goes on",
       correct: [true, true],
     });
     expect(by["recolour-1-to-2"].faults).toEqual([
-      expect.objectContaining({ attempt: 1, stop: "nonfinite", error: "loss became NaN/Inf at step 201" }),
+      expect.objectContaining({ try: 1, stop: "nonfinite", error: "loss became NaN/Inf at step 201" }),
     ]);
     expect(r.stderr).toContain(
       "[recolour-1-to-2] loss became NaN/Inf at step 201; retrying once with learning rate x0.5",
@@ -71,7 +71,7 @@ describe("faults inside tasks: one retry with a safer setting, the run goes on",
     expect(by["fill-enclosed"]).toMatchObject({ status: "ok", stop: "steps", steps: 1000 });
     expect(by["fill-enclosed"].retry).toMatch(/^new seed \d+$/);
     expect(by["fill-enclosed"].faults[0]).toMatchObject({
-      attempt: 1,
+      try: 1,
       stop: "error",
       error: "injected fault: the ONNX Runtime session run failed at step 100",
     });
@@ -102,9 +102,9 @@ describe("faults inside tasks: one retry with a safer setting, the run goes on",
     expect(t).toMatchObject({
       status: "failed",
       stop: "error",
-      fallback: "the test inputs as they are: no attempt gave an answer",
+      fallback: "the test inputs as they are: no try gave an answer",
     });
-    expect(t.faults.map((f: { attempt: number }) => f.attempt)).toEqual([1, 2]);
+    expect(t.faults.map((f: { try: number }) => f.try)).toEqual([1, 2]);
     expect(t.message).toBe("injected fault: the ONNX Runtime session run failed at step 0");
     const sub = JSON.parse(readFileSync(join(dir, "submission.json"), "utf8"));
     const task = JSON.parse(readFileSync("fixtures/tasks_challenges.json", "utf8"))["swap-colours"];
@@ -147,7 +147,7 @@ test("killed during a retry: --resume goes on with the retry from its checkpoint
   expect(readResults(dir)).toEqual(readResults(refDir));
   const rec = record(dir, "swap-colours");
   expect(rec).toMatchObject({ retry: "learning rate x0.5", resumedFrom: { step: 600 } });
-  expect(rec.faults).toEqual([expect.objectContaining({ attempt: 1, stop: "nonfinite" })]);
+  expect(rec.faults).toEqual([expect.objectContaining({ try: 1, stop: "nonfinite" })]);
 }, 90_000);
 
 test("two solves on one run directory: the second refuses naming the first's pid; nothing is corrupted", async () => {

@@ -182,7 +182,7 @@ describe("damaged checkpoints are detected, named, and the previous good version
     expect(cli("verify", join(dir, "run")).exitCode).toBe(0);
     const list = cli("list", join(dir, "run")).stdout.toString();
     expect(list).toMatch(
-      /swap-colours {2}\(checkpoints\/swap-colours\)\n {2}v000014 {2}step 1400 {2}loss \S+ {2}\S+ {2}attempt 1 {2}\S+ KiB\n {2}v000015 {2}step 1500/,
+      /swap-colours {2}\(checkpoints\/swap-colours\)\n {2}v000014 {2}step 1400 {2}loss \S+ {2}\S+ {2}try 1 {2}\S+ KiB\n {2}v000015 {2}step 1500/,
     );
     const f = join(dir, "run/checkpoints/swap-colours/v000014/state.bin");
     writeFileSync(f, readFileSync(f).subarray(0, 50));

@@ -1,5 +1,5 @@
 // `ttt checkpoints list|verify|prune <run-dir>`: a run's per-task checkpoints. list: each version's
-// step, loss, time, attempt and size; verify: every file against its manifest's sha256 and size, each
+// step, loss, time, try and size; verify: every file against its manifest's sha256 and size, each
 // damaged file named, exit 1 if any; prune: keep the newest k versions per task and the final ones.
 import { defineCommand } from "citty";
 import {
@@ -33,7 +33,7 @@ function versionLine(v: VersionInfo): string {
     `step ${v.step}`,
     `loss ${fmtLoss(v.loss)}`,
     v.createdAt ?? "-",
-    `attempt ${v.attempt}`,
+    `try ${v.try}`,
     formatSize(v.bytes),
   ];
   if (v.final) parts.push(`final (${v.stop})`);
@@ -51,7 +51,7 @@ const list = defineCommand({
   meta: {
     name: "list",
     description:
-      "Each task's checkpoint versions: step, loss, time, attempt, size, final or not (manifests only; verify checks the files)",
+      "Each task's checkpoint versions: step, loss, time, try, size, final or not (manifests only; verify checks the files)",
   },
   args: { runDir: runDirArg, json: { type: "boolean", description: "Print JSON" } },
   run({ args }) {

@@ -47,7 +47,11 @@ export default defineCommand({
       if (tasks.length === 0) throw new UsageError(`no task ${args.task} in ${args.tasks}`);
     }
     const records = new Map<string, TaskRecord>();
-    if (args["run-dir"]) for (const r of readRecords(args["run-dir"] as string).records) records.set(r.id, r);
+    if (args["run-dir"]) {
+      const run = readRecords(args["run-dir"] as string);
+      for (const w of run.warnings) process.stderr.write(`warning: ${w}\n`);
+      for (const r of run.records) records.set(r.id, r);
+    }
     const mode = colourMode(process.env, Boolean(process.stdout.isTTY), flag);
     const out: string[] = [];
     for (const t of tasks) out.push(...showTask(t, records.get(t.id), mode, Boolean(args["run-dir"])), "");

@@ -16,8 +16,8 @@ export interface Job {
   family: string;
   ep: EpChoice;
   threads: number;
-  /** 1, or 2 for the retry after a fault (then `retry` says with what). */
-  attempt?: number;
+  /** Which try of the task this is: 1, or 2 for the retry after a fault (then `retry` says with what). */
+  try?: number;
   retry?: RetryNote;
   /** Factor on the learning rate (a retry after a NaN/Inf loss). */
   lrScale?: number;
@@ -38,9 +38,10 @@ export interface RetryNote {
   ep?: EpChoice;
 }
 
-/** One attempt that ended in a fault. */
+/** One try of a task that ended in a fault. */
 export interface Fault {
-  attempt: number;
+  /** 1 for the first try, 2 for the retry. */
+  try: number;
   stop: StopReason;
   error: string;
   steps: number;

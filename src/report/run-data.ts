@@ -1,9 +1,20 @@
 // A run directory read back for the report and `ttt show`: run.json, report.json, the task records, and
 // the source tasks (grids) with their truths from the solutions named by the run (or given).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { gridToRows, loadTasks, type Grid, type Task } from "../arc/index.ts";
-import type { RunReport, TaskRecord } from "../rundir/records.ts";
+import {
+  parseRunInfo,
+  parseRunReport,
+  parseTaskRecord,
+  readFileText,
+  REPORT_FILE,
+  RUN_FILE,
+  type StoredRunInfo,
+  type RunReport,
+  type RunSettings,
+  type TaskRecord,
+} from "../rundir/files.ts";
 import { taskNotes } from "../rundir/records.ts";
 
 /** Grid rows as strings of digits ("0120"): compact for embedding. */
@@ -48,7 +59,7 @@ export interface ReportData {
   state: string;
   startedAt: string | null;
   updatedAt: string | null;
-  settings: Record<string, unknown>;
+  settings: Partial<RunSettings>;
   totals: RunReport["totals"] | null;
   warnings: string[];
   tasks: ReportTask[];
@@ -64,10 +75,6 @@ export interface ReadRunOptions {
 export const digitRows = (g: Grid): DigitRows => gridToRows(g).map((r) => r.join(""));
 const rowsToDigits = (rows: number[][]): DigitRows => rows.map((r) => r.join(""));
 
-function readJson(path: string): any {
-  return JSON.parse(readFileSync(path, "utf8"));
-}
-
 /** A path recorded by a run: as given when it exists (absolute or from here), else beside the run directory. */
 export function findRecordedPath(path: string, runDir: string): string | undefined {
   if (existsSync(path)) return path;
@@ -78,26 +85,47 @@ export function findRecordedPath(path: string, runDir: string): string | undefin
   return undefined;
 }
 
-/** Records of a run in run.json's order (tasks not finished yet are left out). */
-export function readRecords(runDir: string): { run: any; report: RunReport | null; records: TaskRecord[] } {
-  const runFile = join(runDir, "run.json");
-  if (!existsSync(runFile)) throw new Error(`${runDir} is not a run directory (no run.json)`);
-  const run = readJson(runFile);
-  const report: RunReport | null = existsSync(join(runDir, "report.json"))
-    ? readJson(join(runDir, "report.json"))
-    : null;
-  const records: TaskRecord[] = [];
-  for (const t of (run.tasks ?? []) as { id: string; record: string }[]) {
-    const file = join(runDir, t.record);
-    if (existsSync(file)) records.push(readJson(file));
+/**
+ * Records of a run in run.json's order (tasks not finished yet are left out). Throws when run.json is
+ * missing or not a run's; a report.json or record that is not of its format is left out, named in
+ * `warnings` (file and field).
+ */
+export function readRecords(runDir: string): {
+  run: StoredRunInfo;
+  report: RunReport | null;
+  records: TaskRecord[];
+  warnings: string[];
+} {
+  const runFile = join(runDir, RUN_FILE);
+  if (!existsSync(runFile)) throw new Error(`${runDir} is not a run directory (no ${RUN_FILE})`);
+  const run = parseRunInfo(readFileText(runFile), runFile);
+  const warnings: string[] = [];
+  const reportFile = join(runDir, REPORT_FILE);
+  let report: RunReport | null = null;
+  if (existsSync(reportFile)) {
+    try {
+      report = parseRunReport(readFileText(reportFile), reportFile);
+    } catch (e) {
+      warnings.push(`${(e as Error).message}: the report's totals are not shown`);
+    }
   }
-  return { run, report, records };
+  const records: TaskRecord[] = [];
+  for (const t of run.tasks) {
+    const file = join(runDir, t.record);
+    if (!existsSync(file)) continue;
+    try {
+      records.push(parseTaskRecord(readFileText(file), file));
+    } catch (e) {
+      warnings.push(`${(e as Error).message}: task ${t.id} is left out`);
+    }
+  }
+  return { run, report, records, warnings };
 }
 
 /** Load the source tasks of a run (with truths), or a warning saying why not. */
 export async function loadRunTasks(
   runDir: string,
-  run: any,
+  run: Pick<StoredRunInfo, "source" | "solutions">,
   o: ReadRunOptions = {},
 ): Promise<{
   tasks: Map<string, Task>;
@@ -164,7 +192,7 @@ export function reportTask(r: TaskRecord, task: Task | undefined): ReportTask {
 
 /** Everything the HTML report needs from a run directory. */
 export async function readReportData(runDir: string, o: ReadRunOptions = {}): Promise<ReportData> {
-  const { run, report, records } = readRecords(runDir);
+  const { run, report, records, warnings: fileWarnings } = readRecords(runDir);
   const { tasks, source, solutions, warnings } = await loadRunTasks(runDir, run, o);
   return {
     title: `ttt run ${resolve(runDir)}`,
@@ -176,7 +204,7 @@ export async function readReportData(runDir: string, o: ReadRunOptions = {}): Pr
     updatedAt: report?.updatedAt ?? null,
     settings: run.settings ?? {},
     totals: report?.totals ?? null,
-    warnings: [...(run.loadErrors ?? []).map((e: string) => `load: ${e}`), ...warnings],
+    warnings: [...(run.loadErrors ?? []).map((e) => `load: ${e}`), ...fileWarnings, ...warnings],
     tasks: records.map((r) => reportTask(r, tasks.get(r.id))),
   };
 }

@@ -106,6 +106,8 @@ export async function loadRunInputs(source: string, o: InputOptions = {}): Promi
 }
 
 const rawCache = new Map<string, unknown>();
+const isObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === "object" && x !== null && !Array.isArray(x);
 
 /**
  * How many test inputs a task that failed validation seems to have (its raw "test" list), so the
@@ -117,9 +119,11 @@ export function testCountFromRaw(file: string, id: string): number {
       const parsed = parseJson(readFileSync(file, "utf8"), file);
       rawCache.set(file, "value" in parsed ? parsed.value : undefined);
     }
-    const raw = rawCache.get(file) as Record<string, any> | undefined;
-    const task = raw && (Array.isArray(raw.test) || "train" in raw ? raw : raw[id]);
-    const n = Array.isArray(task?.test) ? task.test.length : 0;
+    const raw = rawCache.get(file);
+    if (!isObject(raw)) return 1;
+    // The file is one task, or a challenges file of tasks by id.
+    const task = Array.isArray(raw.test) || "train" in raw ? raw : raw[id];
+    const n = isObject(task) && Array.isArray(task.test) ? task.test.length : 0;
     return n > 0 ? n : 1;
   } catch {
     return 1;

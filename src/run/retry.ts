@@ -5,7 +5,7 @@
 //   memory over --max-memory, or a worker killed
 //   by a signal the run did not send (OOM killer)   -> chunk / 4 (smaller Loop runs) on the CPU provider
 //   any other error                                -> the CPU provider when it ran elsewhere, else a new seed
-// If the retry fails too, the task keeps the best answers either attempt had, or else the test inputs
+// If the retry fails too, the task keeps the best answers either try had, or else the test inputs
 // as they are, and its faults are recorded.
 import { hashString } from "../arc/index.ts";
 import type { Fault, Job, RetryNote, WireOutcome } from "../loop/job.ts";
@@ -14,12 +14,12 @@ export function isFault(o: WireOutcome): boolean {
   return o.stop === "nonfinite" || o.stop === "memory" || o.stop === "error";
 }
 
-export function faultOf(o: WireOutcome, attempt: number): Fault {
+export function faultOf(o: WireOutcome, tryNumber: number): Fault {
   const error =
     o.stop === "nonfinite"
       ? `loss became NaN/Inf at step ${o.nonFiniteStep ?? o.steps}`
       : (o.error ?? o.stop);
-  return { attempt, stop: o.stop, error, steps: o.steps, seconds: o.seconds };
+  return { try: tryNumber, stop: o.stop, error, steps: o.steps, seconds: o.seconds };
 }
 
 /** How the retry after this fault differs from `job`. */
@@ -40,7 +40,7 @@ export function retryNote(fault: Fault, o: WireOutcome, job: Job): RetryNote {
   return { fault, setting: `new seed ${seed}`, seed };
 }
 
-/** The retry's job: attempt 2 with the note's setting, given `timeLimit` seconds. */
+/** The retry's job: try 2 with the note's setting, given `timeLimit` seconds. */
 export function retryJob(job: Job, note: RetryNote, timeLimit: number | null): Job {
   const plan = {
     ...job.plan,
@@ -50,7 +50,7 @@ export function retryJob(job: Job, note: RetryNote, timeLimit: number | null): J
   return {
     ...job,
     plan,
-    attempt: 2,
+    try: 2,
     retry: note,
     timeLimit,
     ...(note.ep !== undefined ? { ep: note.ep } : {}),

@@ -7,7 +7,7 @@ import type { EpChoice } from "../runtime/providers.ts";
 import type { ModelSpec } from "../train/spec.ts";
 import type { Executor } from "../workers/pool.ts";
 import type { Display } from "./progress.ts";
-import type { RunReport } from "../rundir/records.ts";
+import type { RunReport, RunSettings } from "../rundir/files.ts";
 
 export interface SolveSettings {
   source: string;
@@ -59,7 +59,7 @@ export interface SolveResult {
 }
 
 /** The settings as run.json and report.json record them (defaults filled in). */
-export function settingsRecord(s: SolveSettings) {
+export function settingsRecord(s: SolveSettings): RunSettings {
   return {
     family: s.family,
     ep: s.ep,

@@ -4,20 +4,23 @@
 // after every task, write the run directory, and sum up. One bad task never stops the others.
 import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { gridToRows, taskToJson } from "../arc/index.ts";
+import { gridToRows, type Task, taskToJson } from "../arc/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { TimeBudget } from "./budget.ts";
 import { CheckpointStore } from "../rundir/checkpoint-store.ts";
 import { loadFamily } from "../models/registry.ts";
 import { loadRunInputs } from "./inputs.ts";
 import { RunLock } from "../rundir/lock.ts";
+import type { Job } from "../loop/job.ts";
 import { planTasks, type TaskPlan } from "../loop/plan.ts";
 import { ProcessPool } from "../workers/pool.ts";
 import { PlainDisplay, type Display } from "./progress.ts";
-import { median, notRunRecord, type TaskRecord } from "../rundir/records.ts";
+import type { RunHeader, RunSettings } from "../rundir/files.ts";
+import { notRunRecord, type TaskRecord } from "../rundir/records.ts";
 import { RunResults } from "../rundir/results.ts";
 import { pendingRetry, reopenRun } from "../rundir/resume.ts";
 import { RunDir } from "../rundir/run-dir.ts";
+import { Scheduler } from "./scheduler.ts";
 import { runTask, type TaskRunContext } from "./task-job.ts";
 import { settingsRecord, type SolveDeps, type SolveResult, type SolveSettings } from "./settings.ts";
 
@@ -39,6 +42,7 @@ export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<Sol
         "warn",
         `run directory ${s.runDir}: took over the lock left by pid ${old.pid} (no longer running)`,
       ),
+    onDamaged: (problem) => display.log("warn", `${problem}: not a lock of ttt's, taken over`),
   });
   try {
     checkWritable(s.output);
@@ -68,6 +72,8 @@ async function solveLocked(
   const now = deps.now ?? (() => performance.now() / 1000);
   const t0 = deps.startedAt ?? now();
   const display = deps.display;
+
+  // The tasks, and what an earlier session of the run left (--resume).
   const inputs = await loadRunInputs(s.source, {
     ...(s.solutions ? { solutions: s.solutions } : {}),
     ...(s.taskIds ? { taskIds: s.taskIds } : {}),
@@ -79,12 +85,11 @@ async function solveLocked(
     ...inputs.tasks.map((t) => [t.id, t.test.length] as const),
     ...inputs.invalid.map((t) => [t.id, t.tests] as const),
   ]);
-
   const settings = settingsRecord(s);
-  const { maxMemoryBytes, checkpointEvery: every, keepCheckpoints: keep } = settings;
   const reopened = s.resume ? reopenRun(s.runDir, ids, settings) : undefined;
   if (s.resume && !reopened) display.log("info", `nothing to resume in ${s.runDir}: a new run starts there`);
   for (const n of reopened?.notes ?? []) display.log("warn", `${s.runDir}: ${n}`);
+
   // The time earlier sessions used counts: the budget's clock starts that much earlier.
   const budget = new TimeBudget({
     workers: s.workers,
@@ -94,16 +99,14 @@ async function solveLocked(
     ...(s.timePerTask !== undefined ? { perTaskSeconds: s.timePerTask } : {}),
   });
   settings.safetyMargin = budget.margin;
-  const startedAt =
-    typeof reopened?.runInfo.startedAt === "string"
-      ? reopened.runInfo.startedAt
-      : new Date(Date.now() - budget.elapsed() * 1000).toISOString();
+
+  // The run directory: run.json, then the results (records, journal, report, submission) as they come.
   const runDir = new RunDir(s.runDir, ids, { resume: reopened !== undefined });
-  const header = {
-    tool: "ttt" as const,
-    command: "solve" as const,
+  const header: RunHeader = {
+    tool: "ttt",
+    command: "solve",
     version: pkg.version,
-    startedAt,
+    startedAt: reopened?.runInfo.startedAt ?? new Date(Date.now() - budget.elapsed() * 1000).toISOString(),
     source: s.source,
     submission: s.output,
     runDir: s.runDir,
@@ -113,11 +116,11 @@ async function solveLocked(
   };
   const resumes = reopened
     ? [
-        ...((reopened.runInfo.resumes as unknown[]) ?? []),
+        ...(reopened.runInfo.resumes ?? []),
         { at: new Date().toISOString(), pid: process.pid, finished: reopened.finished.size },
       ]
     : [];
-  runDir.writeRunInfo(resumes.length ? { ...header, resumes } : header, ids);
+  runDir.writeRunInfo(header, ids, resumes);
   const results = new RunResults({
     tests,
     output: s.output,
@@ -132,26 +135,9 @@ async function solveLocked(
     results.finish(r);
     display.taskDone(r, weight);
   };
+
   // Plans, memory estimates, and the records of tasks that will not run.
-  let family = deps.family;
-  let familyError = "";
-  if (!family && inputs.tasks.length > 0) {
-    try {
-      family = await loadFamily(s.family);
-    } catch (e) {
-      familyError = (e as Error).message;
-      display.log("error", familyError);
-    }
-  }
-  const planOpts = {
-    seed: s.seed,
-    maxMemoryBytes,
-    timeLimited: s.timePerTask !== undefined || s.timeBudget !== undefined,
-    ...(s.steps !== undefined ? { steps: s.steps } : {}),
-    ...(s.chunk !== undefined ? { chunk: s.chunk } : {}),
-    ...(s.patience !== undefined ? { patience: s.patience } : {}),
-  };
-  const { plans, runnable, skips } = planTasks(inputs.tasks, planOpts, family, familyError);
+  const { plans, runnable, skips } = await planRun(s, inputs.tasks, settings.maxMemoryBytes, deps);
   const weights = new Map(plans.map((p) => [p.id, p.weight]));
   const totalWeight = [...weights.values()].reduce((a, b) => a + b, 0);
   display.begin(
@@ -177,120 +163,141 @@ async function solveLocked(
     finish(r, weights.get(k.id) ?? 0);
   }
 
-  // Run: `workers` loops pull tasks in order; each task's time is shared out when it starts.
+  // Run the tasks not finished yet on the executor (worker processes).
   const executor = deps.executor ?? new ProcessPool(process.env, (pids) => lock.setWorkers(pids));
-  const tasksById = new Map(inputs.tasks.map((t) => [t.id, t]));
-  const pending = runnable.filter((p) => !finished.has(p.id));
-  let pendingWeight = pending.reduce((a, p) => a + p.weight, 0);
-  const inFlight = new Map<string, { allot: number; started: number }>();
-  /** Set-up seconds of the tasks answered so far: each pending task is given the median of them first. */
-  const setups: number[] = [];
-  let interrupted = false;
+  const scheduler = new Scheduler(
+    runnable.filter((p) => !finished.has(p.id)),
+    budget,
+    now,
+  );
   const onAbort = () => {
-    interrupted = true;
+    scheduler.interrupt();
     executor.abort();
   };
   deps.signal?.addEventListener("abort", onAbort, { once: true });
   if (deps.signal?.aborted) onAbort();
-  const context = { executor, display, seenLogs: new Set<string>(), interrupted: () => interrupted };
-
-  const runOne = async (plan: TaskPlan) => {
-    const t = now();
-    let promised = 0;
-    for (const f of inFlight.values())
-      if (Number.isFinite(f.allot)) promised += Math.max(0, f.allot - (t - f.started));
-    const allot = budget.allot(plan.weight, pendingWeight, promised, {
-      seconds: median(setups),
-      pendingCount: pending.length + 1,
-    });
-    pendingWeight -= plan.weight;
-    const truths = inputs.solutions.get(plan.id);
-    if (allot === undefined) {
-      finish(
-        notRunRecord(
-          plan.id,
-          "skipped",
-          "no-time",
-          "not started: the time budget is spent",
-          plan.testInputs,
-          truths,
-        ),
-        plan.weight,
-      );
-      return;
-    }
-    inFlight.set(plan.id, { allot, started: t });
-    display.taskStarted(plan.id, plan.weight);
-    const hard = Math.min(
-      Number.isFinite(allot) ? allot + hardGrace(allot) : Infinity,
-      budget.deadline() - now(),
-    );
-    const task = tasksById.get(plan.id)!;
-    const checkpointDir = join(s.runDir, runDir.checkpointDir(plan.id));
-    const job = {
-      id: plan.id,
-      task: taskToJson(task, false),
-      plan,
-      timeLimit: Number.isFinite(allot) ? allot : null,
-      family: s.family,
-      ep: s.ep,
-      threads: s.threads,
-      maxMemoryBytes,
-      checkpoint: { dir: checkpointDir, label: runDir.checkpointDir(plan.id), every, keep },
-    };
-    const ctx: TaskRunContext = {
-      ...context,
-      testInputs: task.test.map((p) => gridToRows(p.input)),
-      ...(truths ? { truths } : {}),
-    };
-    const record = await runTask(
-      job,
-      plan,
-      ctx,
-      allot,
-      hard,
-      reopened ? pendingRetry(checkpointDir) : undefined,
-    );
-    inFlight.delete(plan.id);
-    if (record.status === "ok" && record.setupSeconds > 0) setups.push(record.setupSeconds);
-    if (interrupted && record.stop === "error") record.stop = "interrupted";
-    finish(record, plan.weight);
-    // A finished task needs no checkpoints to go on from: only its final version is kept.
-    if (record.stop !== "interrupted") pruneFinished(checkpointDir, runDir.checkpointDir(plan.id), display);
+  const tasksById = new Map(inputs.tasks.map((t) => [t.id, t]));
+  const context = {
+    executor,
+    display,
+    seenLogs: new Set<string>(),
+    interrupted: () => scheduler.interrupted,
   };
-  const loops = Array.from({ length: Math.max(1, s.workers) }, async () => {
-    for (let plan = pending.shift(); plan; plan = pending.shift()) {
-      if (interrupted) {
+  try {
+    await scheduler.run(s.workers, {
+      notStarted: (plan, stop) =>
         finish(
           notRunRecord(
             plan.id,
             "skipped",
-            "interrupted",
-            "not started: the run was interrupted",
+            stop,
+            NOT_STARTED[stop],
             plan.testInputs,
             inputs.solutions.get(plan.id),
           ),
           plan.weight,
+        ),
+      run: (plan, allot) => {
+        display.taskStarted(plan.id, plan.weight);
+        const hard = Math.min(
+          Number.isFinite(allot) ? allot + hardGrace(allot) : Infinity,
+          budget.deadline() - now(),
         );
-        continue;
-      }
-      await runOne(plan);
-    }
-  });
-  try {
-    await Promise.all(loops);
+        const task = tasksById.get(plan.id)!;
+        const job = taskJob(s, settings, runDir.checkpointDir(plan.id), task, plan, allot);
+        const truths = inputs.solutions.get(plan.id);
+        const ctx: TaskRunContext = {
+          ...context,
+          testInputs: task.test.map((p) => gridToRows(p.input)),
+          ...(truths ? { truths } : {}),
+        };
+        return runTask(job, plan, ctx, allot, hard, reopened ? pendingRetry(job.checkpoint!.dir) : undefined);
+      },
+      ran: (plan, record) => {
+        finish(record, plan.weight);
+        // A finished task needs no checkpoints to go on from: only its final version is kept.
+        if (record.stop !== "interrupted")
+          pruneFinished(
+            join(s.runDir, runDir.checkpointDir(plan.id)),
+            runDir.checkpointDir(plan.id),
+            display,
+          );
+      },
+    });
   } finally {
     deps.signal?.removeEventListener("abort", onAbort);
     await executor.close();
     display.end();
   }
-  const report = results.write(interrupted ? "interrupted" : "finished");
+
+  // Sum up: the last report and submission, report.html.
+  const report = results.write(scheduler.interrupted ? "interrupted" : "finished");
   try {
     await (await import("../report/index.ts")).writeRunReport(runDir.path);
   } catch (e) {
     display.log("warn", `report.html not written: ${(e as Error).message}`);
   }
-  return { report, exitCode: results.answered() ? 0 : 1, interrupted };
+  return { report, exitCode: results.answered() ? 0 : 1, interrupted: scheduler.interrupted };
+}
+
+const NOT_STARTED = {
+  "no-time": "not started: the time budget is spent",
+  interrupted: "not started: the run was interrupted",
+} as const;
+
+/** A task's job for the executor: its plan, time limit, and checkpoint folder (`label`, in the run directory). */
+function taskJob(
+  s: SolveSettings,
+  settings: RunSettings,
+  label: string,
+  task: Task,
+  plan: TaskPlan,
+  allot: number,
+): Job {
+  return {
+    id: plan.id,
+    task: taskToJson(task, false),
+    plan,
+    timeLimit: Number.isFinite(allot) ? allot : null,
+    family: s.family,
+    ep: s.ep,
+    threads: s.threads,
+    maxMemoryBytes: settings.maxMemoryBytes,
+    checkpoint: {
+      dir: join(s.runDir, label),
+      label,
+      every: settings.checkpointEvery,
+      keep: settings.keepCheckpoints,
+    },
+  };
+}
+
+/** The tasks' plans (memory estimates with the family), which of them run, and why the others do not. */
+async function planRun(
+  s: SolveSettings,
+  tasks: Task[],
+  maxMemoryBytes: number,
+  deps: SolveDeps & { display: Display },
+): Promise<ReturnType<typeof planTasks>> {
+  let family = deps.family;
+  let familyError = "";
+  if (!family && tasks.length > 0) {
+    try {
+      family = await loadFamily(s.family);
+    } catch (e) {
+      familyError = (e as Error).message;
+      deps.display.log("error", familyError);
+    }
+  }
+  const planOpts = {
+    seed: s.seed,
+    maxMemoryBytes,
+    timeLimited: s.timePerTask !== undefined || s.timeBudget !== undefined,
+    ...(s.steps !== undefined ? { steps: s.steps } : {}),
+    ...(s.chunk !== undefined ? { chunk: s.chunk } : {}),
+    ...(s.patience !== undefined ? { patience: s.patience } : {}),
+  };
+  return planTasks(tasks, planOpts, family, familyError);
 }
 
 function pruneFinished(dir: string, label: string, display: Display): void {

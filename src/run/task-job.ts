@@ -1,6 +1,6 @@
 // One task of a run on the executor: its job (checkpoints, memory limit), the answers known from its
 // progress messages (kept when the worker dies), one retry with a safer setting after a fault
-// (retry.ts), and its record, with a fallback answer when the last attempt failed.
+// (retry.ts), and its record, with a fallback answer when the last try failed.
 import type { Grid, GridRows } from "../arc/index.ts";
 import type { Executor } from "../workers/pool.ts";
 import type { Display } from "./progress.ts";
@@ -23,7 +23,7 @@ export interface TaskRunContext {
   truths?: readonly Grid[];
 }
 
-/** What the run knows of an attempt in flight from its messages. */
+/** What the run knows of a try in flight from its messages. */
 interface Live {
   step: number;
   answers: WireAnswer[];
@@ -33,7 +33,7 @@ interface Live {
 const answered = (o: WireOutcome) => o.answers.some((a) => a.attempts.length > 0);
 
 /**
- * Run a task (attempt 1, or straight attempt 2 when `resumeRetry` says the run was killed in its retry)
+ * Run a task (try 1, or straight try 2 when `resumeRetry` says the run was killed in its retry)
  * and make its record. `allot`: the task's seconds; `hard`: seconds before its worker is killed.
  */
 export async function runTask(
@@ -56,24 +56,24 @@ export async function runTask(
       Number.isFinite(allot) ? Math.max(MIN_RETRY_SECONDS, allot - resumeRetry.fault.seconds) : null,
     );
   }
-  let outcome = await attempt(current, ctx, hard);
+  let outcome = await runTry(current, ctx, hard);
   const earlier: WireOutcome[] = [];
   let note = resumeRetry;
   if (isFault(outcome) && !ctx.interrupted()) {
-    const fault = faultOf(outcome, current.attempt ?? 1);
+    const fault = faultOf(outcome, current.try ?? 1);
     faults.push(fault);
     const timeLeft = Number.isFinite(allot) ? left(allot) : Infinity;
-    if ((current.attempt ?? 1) === 1 && timeLeft >= MIN_RETRY_SECONDS) {
+    if ((current.try ?? 1) === 1 && timeLeft >= MIN_RETRY_SECONDS) {
       note = retryNote(fault, outcome, current);
       ctx.display.log("warn", `[${job.id}] ${fault.error}; retrying once with ${note.setting}`);
       earlier.push(outcome);
       current = retryJob(job, note, Number.isFinite(timeLeft) ? timeLeft : null);
-      outcome = await attempt(current, ctx, left(hard));
+      outcome = await runTry(current, ctx, left(hard));
       if (isFault(outcome) && !ctx.interrupted()) faults.push(faultOf(outcome, 2));
     }
   }
   const record = recordFromOutcome(
-    current.attempt === 2 ? { ...plan, seed: current.plan.seed, chunk: current.plan.chunk } : plan,
+    current.try === 2 ? { ...plan, seed: current.plan.seed, chunk: current.plan.chunk } : plan,
     outcome,
     ctx.truths,
     allot,
@@ -86,22 +86,22 @@ export async function runTask(
       setAnswers(
         record,
         before.answers,
-        `attempt 1's answers (step ${before.steps}): the retry gave none`,
+        `try 1's answers (step ${before.steps}): the retry gave none`,
         ctx.truths,
       );
     else
       setAnswers(
         record,
         ctx.testInputs.map((rows) => ({ attempts: [rows], confidences: [0], distinct: 1 })),
-        "the test inputs as they are: no attempt gave an answer",
+        "the test inputs as they are: no try gave an answer",
         ctx.truths,
       );
   }
   return record;
 }
 
-/** One attempt on the executor; a worker that died keeps the answers of its last finished chunk. */
-async function attempt(job: Job, ctx: TaskRunContext, hard: number): Promise<WireOutcome> {
+/** One try on the executor; a worker that died keeps the answers of its last finished chunk. */
+async function runTry(job: Job, ctx: TaskRunContext, hard: number): Promise<WireOutcome> {
   let live: Live | undefined;
   const outcome = await ctx.executor.run(
     job,

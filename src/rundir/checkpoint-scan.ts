@@ -1,9 +1,10 @@
 // A run directory's checkpoints, task by task, for `ttt checkpoints list|verify|prune`: each version's
-// step, loss, time, attempt and size from its manifest (list), every file checked against its sha256
+// step, loss, time, try and size from its manifest (list), every file checked against its sha256
 // (verify), and the retention applied by hand (prune, under the run directory's lock).
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CheckpointStore, versionName, type CheckpointManifest } from "./checkpoint-store.ts";
+import { CHECKPOINTS_DIR, RUN_FILE } from "./files.ts";
 import { RunLock } from "./lock.ts";
 
 export interface VersionInfo {
@@ -14,7 +15,8 @@ export interface VersionInfo {
   createdAt: string | null;
   final: boolean;
   stop: string | null;
-  attempt: number | null;
+  /** 1 for the task's first try, 2 for its retry. */
+  try: number | null;
   bytes: number;
   /** Empty when whole (for list: when the manifest is whole). */
   problems: string[];
@@ -32,15 +34,15 @@ export interface TaskCheckpointsInfo {
 
 /** The run directory's checkpoint folders; throws when `runDir` is not a run directory. */
 export function taskStores(runDir: string): CheckpointStore[] {
-  if (!existsSync(join(runDir, "run.json")) && !existsSync(join(runDir, "checkpoints")))
-    throw new Error(`${runDir} is not a run directory (no run.json, no checkpoints/)`);
-  const root = join(runDir, "checkpoints");
+  if (!existsSync(join(runDir, RUN_FILE)) && !existsSync(join(runDir, CHECKPOINTS_DIR)))
+    throw new Error(`${runDir} is not a run directory (no ${RUN_FILE}, no ${CHECKPOINTS_DIR}/)`);
+  const root = join(runDir, CHECKPOINTS_DIR);
   if (!existsSync(root)) return [];
   return readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
     .sort()
-    .map((name) => new CheckpointStore(join(root, name), `checkpoints/${name}`));
+    .map((name) => new CheckpointStore(join(root, name), `${CHECKPOINTS_DIR}/${name}`));
 }
 
 function folderBytes(dir: string): number {
@@ -64,7 +66,7 @@ export function scanCheckpoints(runDir: string, verify = false): TaskCheckpoints
         createdAt: null,
         final: false,
         stop: null,
-        attempt: null,
+        try: null,
         bytes: folderBytes(join(store.dir, versionName(v))),
         problems: [],
       };
@@ -87,7 +89,7 @@ export function scanCheckpoints(runDir: string, verify = false): TaskCheckpoints
           createdAt: m.createdAt,
           final: m.final,
           stop: m.stop,
-          attempt: m.attempt,
+          try: m.try,
         });
         task = m.task;
       }

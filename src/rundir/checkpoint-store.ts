@@ -1,49 +1,25 @@
 // One task's checkpoints: `<run-dir>/checkpoints/<task>/v000001/ ...`, one folder per version with its
-// files and a manifest.json (task, step, loss, time, config hash, seed, versions, and each file's sha256
-// and size, plus a checksum of the manifest itself). A version is written into a temporary folder
-// (every file fsynced), then renamed into place, so it exists whole or not at all; the newest versions
+// files and a manifest.json (task, step, loss, time, try, config hash, seed, versions, and each file's
+// sha256 and size, plus a checksum of the manifest itself; its format is in files.ts). A version is
+// written into a temporary folder (every file fsynced), then renamed into place, so it exists whole or not at all; the newest versions
 // and the final ones are kept. Loading checks every byte and falls back to the previous good version.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { syncFolder, writeSynced } from "../util/atomic-write.ts";
 import { canonicalJson, sha256 } from "../util/hash.ts";
+import {
+  CHECKPOINT_FORMAT,
+  type CheckpointManifest,
+  type CheckpointMeta,
+  checkManifest,
+  MANIFEST_FILE as MANIFEST,
+  parseFileJson,
+} from "./files.ts";
 
-export const CHECKPOINT_FORMAT = 1;
-export const MANIFEST = "manifest.json";
-
-export interface ManifestFile {
-  name: string;
-  sha256: string;
-  size: number;
-}
-
-/** What a version says about itself. */
-export interface CheckpointMeta {
-  task: string;
-  step: number;
-  /** Mean loss of the last chunk, or null. */
-  loss: number | null;
-  final: boolean;
-  /** Why training stopped (final versions only). */
-  stop: string | null;
-  /** 1 for the task's first try, 2 for its retry after a fault; `retry` says how it was retried. */
-  attempt: number;
-  retry: unknown;
-  configHash: string;
-  seed: number;
-  versions: { ttt: string; ort: string };
-}
-
-export interface CheckpointManifest extends CheckpointMeta {
-  format: number;
-  version: number;
-  createdAt: string;
-  files: ManifestFile[];
-  checksum: string;
-}
+export type { CheckpointManifest, CheckpointMeta, ManifestFile } from "./files.ts";
 
 export const versionName = (v: number) => `v${String(v).padStart(6, "0")}`;
-const manifestChecksum = (m: Omit<CheckpointManifest, "checksum">) => sha256(canonicalJson(m));
+const manifestChecksum = (m: object) => sha256(canonicalJson(m));
 
 /** A version read and checked: its manifest and files, or what is wrong with it (file by file). */
 export interface VersionCheck {
@@ -83,17 +59,12 @@ export class CheckpointStore {
     } catch (e) {
       throw new Error(`${file}: missing (${(e as NodeJS.ErrnoException).code ?? "unreadable"})`);
     }
-    let m: CheckpointManifest;
-    try {
-      m = JSON.parse(text);
-    } catch {
-      throw new Error(`${file}: not valid JSON (cut short or damaged, ${text.length} bytes)`);
-    }
-    const { checksum, ...rest } = m;
+    const raw = parseFileJson(text, file);
+    // The checksum covers the manifest as it was written (format 1's keys included), so it comes first.
+    const { checksum, ...rest } = (raw ?? {}) as { checksum?: unknown };
     if (typeof checksum !== "string" || manifestChecksum(rest) !== checksum)
       throw new Error(`${file}: checksum mismatch (damaged)`);
-    if (m.format !== CHECKPOINT_FORMAT)
-      throw new Error(`${file}: format ${m.format}, this ttt reads ${CHECKPOINT_FORMAT}`);
+    const m = checkManifest(raw, file);
     if (m.version !== v)
       throw new Error(`${file}: says version ${m.version}, its folder is ${versionName(v)}`);
     return m;
@@ -166,7 +137,7 @@ export class CheckpointStore {
   /** Write a new version atomically; returns its manifest. */
   write(meta: CheckpointMeta, files: Record<string, Uint8Array>): CheckpointManifest {
     mkdirSync(this.dir, { recursive: true });
-    for (let attempt = 0; ; attempt++) {
+    for (let round = 0; ; round++) {
       const version = (this.versions().at(-1) ?? 0) + 1;
       const body: Omit<CheckpointManifest, "checksum"> = {
         format: CHECKPOINT_FORMAT,
@@ -191,7 +162,7 @@ export class CheckpointStore {
         rmSync(temp, { recursive: true, force: true });
         const code = (e as NodeJS.ErrnoException).code;
         // Another writer took this number in the meantime: take the next one.
-        if ((code === "ENOTEMPTY" || code === "EEXIST") && attempt < 5) continue;
+        if ((code === "ENOTEMPTY" || code === "EEXIST") && round < 5) continue;
         throw e;
       }
       syncFolder(this.dir);

@@ -20,23 +20,11 @@ import {
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.ts";
+import { LOCK_FILE, type LockInfo, type ProcessId, parseLock } from "./files.ts";
 
-export const LOCK_FILE = "lock";
+export type { LockInfo, ProcessId } from "./files.ts";
 const HEARTBEAT_MS = 10_000;
 const FOREIGN_STALE_MS = 60_000;
-
-export interface ProcessId {
-  pid: number;
-  /** Start time in clock ticks since boot (/proc/<pid>/stat field 22); null where unknown. */
-  startTicks: number | null;
-}
-
-export interface LockInfo extends ProcessId {
-  host: string;
-  command: string;
-  startedAt: string;
-  workers: ProcessId[];
-}
 
 /** A run directory is held by a live process. */
 export class LockHeldError extends Error {
@@ -79,14 +67,28 @@ export function isRunning(p: ProcessId): boolean {
   return st.state !== "Z" && st.state !== "X" && (p.startTicks === null || st.startTicks === p.startTicks);
 }
 
+/**
+ * The lock's content, or what is wrong with it: `problem` names the file and field when it is not a
+ * lock (damaged, or another program's); neither when there is no lock.
+ */
+export function readLockFile(dir: string): { info?: LockInfo; problem?: string } {
+  const file = join(dir, LOCK_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return {};
+  }
+  try {
+    return { info: parseLock(text, file) };
+  } catch (e) {
+    return { problem: (e as Error).message };
+  }
+}
+
 /** The lock's content, or undefined when there is none or it is not (yet) readable. */
 export function readLock(dir: string): LockInfo | undefined {
-  try {
-    const info = JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8")) as LockInfo;
-    return typeof info.pid === "number" ? info : undefined;
-  } catch {
-    return undefined;
-  }
+  return readLockFile(dir).info;
 }
 
 /** Whether the holder of `info` is alive, as far as this machine can tell. */
@@ -115,12 +117,17 @@ export class RunLock {
 
   /**
    * Take the lock on `dir` (created if missing). Throws LockHeldError when a live process holds it, or
-   * an error naming the directory when it cannot be written. `onStale` hears of a lock taken over.
+   * an error naming the directory when it cannot be written. `onStale` hears of a lock taken over from
+   * a holder that is gone, `onDamaged` of one taken over that was no lock (what is wrong with it).
    */
   static async acquire(
     dir: string,
     command: string,
-    o: { waitForWorkersMs?: number; onStale?: (old: LockInfo) => void } = {},
+    o: {
+      waitForWorkersMs?: number;
+      onStale?: (old: LockInfo) => void;
+      onDamaged?: (problem: string) => void;
+    } = {},
   ): Promise<RunLock> {
     try {
       mkdirSync(dir, { recursive: true });
@@ -149,6 +156,9 @@ export class RunLock {
             `: its worker processes ${left.map((w) => w.pid).join(", ")} are still running`,
           );
         o.onStale?.(held);
+      } else {
+        const problem = readLockFile(dir).problem;
+        if (problem) o.onDamaged?.(problem);
       }
       takeOver(path, held);
     }
@@ -248,7 +258,7 @@ function takeOver(path: string, stale: LockInfo | undefined): void {
   }
   let moved: LockInfo | undefined;
   try {
-    moved = JSON.parse(readFileSync(aside, "utf8"));
+    moved = parseLock(readFileSync(aside, "utf8"), aside);
   } catch {
     moved = undefined;
   }

@@ -1,58 +1,14 @@
-// Per-task result records and the run report: what each task did (steps, time, loss curve, attempts
+// Per-task result records and the run report: what each task did (steps, time, loss curve, answers
 // with confidences, memory, correctness when the solutions are known) and the totals (ARC Prize score,
 // per-output fraction, time per task, steps per second).
 import { gridsEqual, scoreSubmission, type Attempts, type Grid, type GridRows } from "../arc/index.ts";
 import { gridFromRows } from "../arc/index.ts";
 import type { TaskPlan } from "../loop/plan.ts";
-import type { Fault, WireAnswer, WireOutcome } from "../loop/job.ts";
+import type { WireAnswer, WireOutcome } from "../loop/job.ts";
 import { subsampleLosses } from "../loop/task-loop.ts";
+import type { RunReport, RunTotals, TaskRecord, TaskStatus, TaskStop } from "./files.ts";
 
-/**
- * ok: trained and answered. skipped: not run (memory, time). failed: the model or the trainer failed
- * before any answer. invalid: the task could not be loaded.
- */
-export type TaskStatus = "ok" | "skipped" | "failed" | "invalid";
-export type TaskStop = WireOutcome["stop"] | "memory" | "no-time" | "invalid" | "interrupted";
-
-export interface TaskRecord {
-  id: string;
-  status: TaskStatus;
-  stop: TaskStop;
-  /** Why it was skipped or failed, or what went wrong on the way. */
-  message?: string;
-  steps: number;
-  seconds: number;
-  setupSeconds: number;
-  stepsPerSecond: number;
-  finalLoss: number | null;
-  nonFiniteStep?: number;
-  /** Up to 200 [step, loss] points. */
-  lossCurve: [number, number | null][];
-  /** Per test input: attempts (rows) and their confidences. */
-  answers: WireAnswer[];
-  /** Per test input, when the solutions are known: either attempt right. */
-  correct?: boolean[];
-  /** Correct test outputs / test outputs, when known. */
-  score?: number;
-  provider?: string;
-  memoryEstimateBytes?: number;
-  peakMemoryBytes?: number;
-  /** Seconds this task was given. */
-  allottedSeconds?: number;
-  /** Faults of its attempts (a fault is retried once with a safer setting, named in `retry`). */
-  faults?: Fault[];
-  retry?: string;
-  /** Where the answers came from when the last attempt failed. */
-  fallback?: string;
-  /** The checkpoint the last session of this task went on from (after a kill and --resume). */
-  resumedFrom?: { version: number; step: number };
-  /** Damaged or unusable checkpoints that were passed over, each naming its file. */
-  checkpointProblems?: string[];
-  plan?: Pick<
-    TaskPlan,
-    "seed" | "steps" | "chunk" | "patience" | "cost" | "weight" | "colours" | "maxHeight" | "maxWidth"
-  >;
-}
+export type { RunReport, RunTotals, TaskRecord, TaskStatus, TaskStop } from "./files.ts";
 
 /** Whether each test output is matched by either attempt. */
 export function correctness(answers: readonly WireAnswer[], truths: readonly Grid[]): boolean[] {
@@ -151,32 +107,6 @@ function addCorrectness(r: TaskRecord, truths: readonly Grid[]): void {
   r.score = truths.length ? r.correct.filter(Boolean).length / truths.length : 0;
 }
 
-export interface RunTotals {
-  tasks: number;
-  ok: number;
-  skipped: number;
-  failed: number;
-  invalid: number;
-  steps: number;
-  /** Wall-clock seconds of the whole run. */
-  seconds: number;
-  /** Over the tasks answered (status ok). */
-  medianTaskSeconds: number;
-  maxTaskSeconds: number;
-  /** Steps per second of training time (set-up excluded), over the tasks answered. */
-  stepsPerSecond: number;
-  peakMemoryBytes: number | null;
-  /** When solutions are known for some tasks. */
-  score?: {
-    score: number;
-    tasks: number;
-    outputsCorrect: number;
-    outputsTotal: number;
-    outputFraction: number;
-    passed: string[];
-  };
-}
-
 /** Totals over the records; the score counts the tasks whose solutions are known (submission answers). */
 export function runTotals(
   records: readonly TaskRecord[],
@@ -225,27 +155,6 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** The report written to report.json (and printed by --json). */
-export interface RunReport {
-  tool: "ttt";
-  command: "solve";
-  version: string;
-  /** "running" while the run is going, then "finished" or "interrupted". */
-  state: "running" | "finished" | "interrupted";
-  startedAt: string;
-  updatedAt: string;
-  source: string;
-  submission: string;
-  runDir: string;
-  solutions: string | null;
-  settings: Record<string, unknown>;
-  /** Load problems, one line each. */
-  loadErrors: string[];
-  totals: RunTotals;
-  /** Per task, without the answer grids (those are in tasks/<id>.json and the submission). */
-  tasks: (Omit<TaskRecord, "answers"> & { confidences: number[][] })[];
-}
-
 /** A record as the report lists it: the grids left out, confidences kept. */
 export function reportEntry(r: TaskRecord): RunReport["tasks"][number] {
   const { answers, ...rest } = r;
@@ -260,7 +169,7 @@ export function answersOf(r: TaskRecord): GridRows[][] {
 /** What happened to a task besides training: its faults and retry, and where a resumed run took it up. */
 export function taskNotes(r: Pick<TaskRecord, "faults" | "retry" | "resumedFrom">): string[] {
   const notes: string[] = [];
-  for (const f of r.faults ?? []) notes.push(`attempt ${f.attempt}: ${f.error}`);
+  for (const f of r.faults ?? []) notes.push(`try ${f.try}: ${f.error}`);
   if (r.retry) notes.push(`retried with ${r.retry}`);
   if (r.resumedFrom)
     notes.push(`resumed from checkpoint ${r.resumedFrom.version} at step ${r.resumedFrom.step}`);

@@ -4,12 +4,22 @@
 // spent budget left unstarted or interrupted: they run again); a journal line cut short by a kill is
 // dropped; the time the earlier sessions used counts against --time-budget; a task killed during its
 // retry goes on with the retry (its checkpoints say so).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { CheckpointStore } from "./checkpoint-store.ts";
 import type { RetryNote } from "../loop/job.ts";
-import type { RunReport, TaskRecord } from "./records.ts";
-import { readJournal, RUN_DIR_FORMAT } from "./run-dir.ts";
+import { CheckpointStore } from "./checkpoint-store.ts";
+import {
+  parseRunInfo,
+  parseRunReport,
+  parseTaskRecord,
+  readFileText,
+  REPORT_FILE,
+  RUN_FILE,
+  type StoredRunInfo,
+  type RunSettings,
+  type TaskRecord,
+} from "./files.ts";
+import { readJournal } from "./run-dir.ts";
 
 /** The settings a resumed run must share with the run it continues (they decide the answers). */
 export const RESUME_KEYS = ["family", "seed", "steps", "chunk", "patience", "tasks"] as const;
@@ -20,32 +30,27 @@ export interface Reopened {
   /** Seconds the earlier sessions used (their last report). */
   previousSeconds: number;
   /** run.json as it was (header fields and the list of earlier resumes). */
-  runInfo: Record<string, unknown>;
+  runInfo: StoredRunInfo;
   /** What was found wrong and dealt with (a cut-short journal line, an unreadable record). */
   notes: string[];
 }
 
-/** The earlier run in `dir`, or undefined when there is none (no run.json): a fresh run starts. */
-export function reopenRun(
-  dir: string,
-  ids: readonly string[],
-  settings: Record<string, unknown>,
-): Reopened | undefined {
-  const runFile = join(dir, "run.json");
+/**
+ * The earlier run in `dir`, or undefined when there is none (no run.json): a fresh run starts. Throws
+ * when run.json is not a run's (naming the file and the field) or the run asked for other settings.
+ */
+export function reopenRun(dir: string, ids: readonly string[], settings: RunSettings): Reopened | undefined {
+  const runFile = join(dir, RUN_FILE);
   if (!existsSync(runFile)) return undefined;
-  let info: Record<string, any>;
+  let info: StoredRunInfo;
   try {
-    info = JSON.parse(readFileSync(runFile, "utf8"));
+    info = parseRunInfo(readFileText(runFile), runFile);
   } catch (e) {
     throw new Error(
-      `run directory ${dir}: run.json cannot be read (${(e as Error).message}); it cannot be resumed`,
+      `${(e as Error).message}; run directory ${dir} cannot be resumed (it holds no ttt run this version reads: choose another --run-dir)`,
     );
   }
-  if (info.format !== RUN_DIR_FORMAT)
-    throw new Error(
-      `run directory ${dir}: run.json format ${info.format}, this ttt resumes format ${RUN_DIR_FORMAT}`,
-    );
-  const before: string[] = Array.isArray(info.tasks) ? info.tasks.map((t: { id: string }) => t.id) : [];
+  const before = info.tasks.map((t) => t.id);
   if (before.join("\n") !== ids.join("\n")) {
     throw new Error(
       `run directory ${dir}: run.json field "tasks" lists ${before.length} tasks, this command has ${ids.length} (${describeDifference(before, ids)}); resume with the same tasks or choose another --run-dir`,
@@ -69,38 +74,43 @@ export function reopenRun(
     if (!wanted.has(e.id)) continue;
     let record: TaskRecord;
     try {
-      record = JSON.parse(readFileSync(join(dir, e.record), "utf8"));
-      if (record.id !== e.id) throw new Error(`it is the record of ${JSON.stringify(record.id)}`);
+      record = parseTaskRecord(readFileText(join(dir, e.record), e.record), e.record);
+      if (record.id !== e.id)
+        throw new Error(`${e.record}: it is the record of ${JSON.stringify(record.id)}`);
     } catch (err) {
-      notes.push(
-        `${e.record} (task ${e.id}) cannot be read (${(err as Error).message}): the task runs again`,
-      );
+      notes.push(`${(err as Error).message} (task ${e.id}): the task runs again`);
       finished.delete(e.id);
       continue;
     }
     if (record.stop === "interrupted" || record.stop === "no-time") finished.delete(e.id);
     else finished.set(e.id, record);
   }
-  let previousSeconds = 0;
+  return { finished, previousSeconds: previousSeconds(dir, notes), runInfo: info, notes };
+}
+
+/** Seconds the earlier sessions used, from their last report.json (0 when there is none). */
+function previousSeconds(dir: string, notes: string[]): number {
+  const file = join(dir, REPORT_FILE);
+  // No report yet: the earlier session ended before its first task was written.
+  if (!existsSync(file)) return 0;
   try {
-    const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as RunReport;
-    previousSeconds = Math.max(0, Number(report.totals?.seconds) || 0);
-  } catch {
-    // no report yet: the earlier session ended before its first task was written
+    return Math.max(0, parseRunReport(readFileText(file, REPORT_FILE), REPORT_FILE).totals.seconds);
+  } catch (e) {
+    notes.push(`${(e as Error).message}: the time earlier sessions used is not counted`);
+    return 0;
   }
-  return { finished, previousSeconds, runInfo: info, notes };
 }
 
 /**
  * The retry a task was in when its run was killed: the newest checkpoint version with a whole
- * manifest says attempt 2 and how it was retried. Undefined for attempt 1 or no checkpoint.
+ * manifest says try 2 and how it was retried. Undefined for try 1 or no checkpoint.
  */
 export function pendingRetry(checkpointDir: string): RetryNote | undefined {
   const store = new CheckpointStore(checkpointDir);
   for (const v of store.versions().reverse()) {
     try {
       const m = store.readManifest(v);
-      return m.attempt === 2 ? (m.retry as RetryNote) : undefined;
+      return m.try === 2 && m.retry ? m.retry : undefined;
     } catch {
       // a damaged manifest: look at the one before
     }

@@ -1,27 +1,25 @@
-// A run is a directory:
-//   run.json        what was asked: version, source, settings, the task list with each task's file stem
-//   journal.jsonl   one line per finished task, appended in finishing order (what a later --resume reads)
-//   tasks/<f>.json  per-task result record (stop reason, steps, loss curve, attempts, confidences, ...)
-//   report.json     the run report, rewritten after every task
-//   checkpoints/<f>/ per-task checkpoint versions (checkpoint-store.ts)
-//   lock            the process working in it (lock.ts)
-// Files other than the journal are replaced atomically, so a killed run leaves every file readable; a
-// journal line cut short by a kill is dropped when the run is resumed.
+// A run directory as the run writes it: run.json, the task records and the journal, report.json (their
+// names and formats are in files.ts). Files other than the journal are replaced atomically, so a killed
+// run leaves every file readable; a journal line cut short by a kill is dropped when the run is resumed.
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.ts";
-import type { RunReport, TaskRecord } from "./records.ts";
-
-export const RUN_DIR_FORMAT = 1;
-
-export interface JournalEntry {
-  id: string;
-  status: TaskRecord["status"];
-  stop: TaskRecord["stop"];
-  /** The record, relative to the run directory. */
-  record: string;
-  finishedAt: string;
-}
+import {
+  JOURNAL_FILE,
+  type JournalEntry,
+  parseJournalLine,
+  REPORT_FILE,
+  RUN_DIR_FORMAT,
+  RUN_FILE,
+  type RunHeader,
+  type RunInfo,
+  type RunReport,
+  RunFileError,
+  type ResumeNote,
+  TASKS_DIR,
+  CHECKPOINTS_DIR,
+  type TaskRecord,
+} from "./files.ts";
 
 /** A file-name stem for a task id: safe characters only, distinct for distinct ids. */
 export function fileStems(ids: readonly string[]): Map<string, string> {
@@ -67,32 +65,35 @@ export class RunDir {
     if (
       !o.resume &&
       existsSync(path) &&
-      readdirSync(path).some((f) => f === "run.json" || f === "journal.jsonl")
+      readdirSync(path).some((f) => f === RUN_FILE || f === JOURNAL_FILE)
     ) {
       throw new Error(
         `run directory ${path} already holds a run (choose another --run-dir, or add --resume to continue it)`,
       );
     }
-    mkdirSync(join(path, "tasks"), { recursive: true });
+    mkdirSync(join(path, TASKS_DIR), { recursive: true });
     this.stems = fileStems(ids);
   }
 
   /** A task's checkpoint folder, relative to the run directory. */
   checkpointDir(id: string): string {
-    return `checkpoints/${this.stems.get(id) ?? fileStems([id]).get(id)}`;
+    return `${CHECKPOINTS_DIR}/${this.stems.get(id) ?? fileStems([id]).get(id)}`;
   }
 
   /** The record file of a task, relative to the run directory. */
   recordFile(id: string): string {
-    return `tasks/${this.stems.get(id) ?? fileStems([id]).get(id)}.json`;
+    return `${TASKS_DIR}/${this.stems.get(id) ?? fileStems([id]).get(id)}.json`;
   }
 
-  writeRunInfo(info: Record<string, unknown>, ids: readonly string[]): void {
-    const tasks = ids.map((id) => ({ id, record: this.recordFile(id) }));
-    writeFileAtomic(
-      join(this.path, "run.json"),
-      JSON.stringify({ format: RUN_DIR_FORMAT, ...info, tasks }, null, 2),
-    );
+  /** Write run.json: the header, the earlier sessions' resumes (when there were any), the tasks. */
+  writeRunInfo(header: RunHeader, ids: readonly string[], resumes: ResumeNote[] = []): void {
+    const info: RunInfo = {
+      format: RUN_DIR_FORMAT,
+      ...header,
+      ...(resumes.length ? { resumes } : {}),
+      tasks: ids.map((id) => ({ id, record: this.recordFile(id) })),
+    };
+    writeFileAtomic(join(this.path, RUN_FILE), JSON.stringify(info, null, 2));
   }
 
   /** Write a task's record, then note it in the journal. */
@@ -106,11 +107,11 @@ export class RunDir {
       record: file,
       finishedAt: new Date().toISOString(),
     };
-    appendFileSync(join(this.path, "journal.jsonl"), `${JSON.stringify(entry)}\n`);
+    appendFileSync(join(this.path, JOURNAL_FILE), `${JSON.stringify(entry)}\n`);
   }
 
   writeReport(report: RunReport): void {
-    writeFileAtomic(join(this.path, "report.json"), readableJson(report));
+    writeFileAtomic(join(this.path, REPORT_FILE), readableJson(report));
   }
 }
 
@@ -120,7 +121,7 @@ export class RunDir {
  * next line appended starts clean.
  */
 export function readJournal(dir: string, repair = false): { entries: JournalEntry[]; problems: string[] } {
-  const file = join(dir, "journal.jsonl");
+  const file = join(dir, JOURNAL_FILE);
   if (!existsSync(file)) return { entries: [], problems: [] };
   const text = readFileSync(file, "utf8");
   const lines = text.split("\n");
@@ -128,12 +129,12 @@ export function readJournal(dir: string, repair = false): { entries: JournalEntr
   const problems: string[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === "") return;
+    const where = `${JOURNAL_FILE} line ${i + 1}`;
     try {
-      const e = JSON.parse(line) as JournalEntry;
-      if (typeof e.id !== "string" || typeof e.record !== "string") throw new Error("no id or record");
-      entries.push(e);
+      entries.push(parseJournalLine(line, where));
     } catch (err) {
-      problems.push(`journal.jsonl line ${i + 1} is not a whole entry (${(err as Error).message}): left out`);
+      const detail = err instanceof RunFileError ? err.message.slice(where.length + 2) : String(err);
+      problems.push(`${where} is not a whole entry (${detail}): left out`);
     }
   });
   if (repair && (problems.length > 0 || !text.endsWith("\n")))

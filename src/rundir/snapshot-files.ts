@@ -3,8 +3,7 @@ import type { LoopSnapshot } from "../loop/snapshot.ts";
 import type { TrainerState } from "../train/trainer.ts";
 import { decodeTensors, encodeTensors, type FloatData } from "./tensor-file.ts";
 
-export const STATE_FILE = "state.bin";
-export const LOOP_FILE = "loop.json";
+import { LOOP_FILE, STATE_FILE } from "./files.ts";
 
 interface LoopJson extends Omit<LoopSnapshot, "losses" | "trainer" | "ema"> {
   trainerStep: number;

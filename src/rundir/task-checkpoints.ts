@@ -1,12 +1,12 @@
 // A job's checkpoints, as its worker sees them: the config hash that a checkpoint must carry to be
-// continued (family, model, the task's content, seed, steps, chunk, patience, optimizer, attempt),
+// continued (family, model, the task's content, seed, steps, chunk, patience, optimizer, try),
 // loading the newest good snapshot (damaged versions named and passed over), and saving snapshots with
 // retention. Saving never fails the task: a checkpoint that cannot be written is a warning.
 import ortPkg from "onnxruntime-node/package.json" with { type: "json" };
 import pkg from "../../package.json" with { type: "json" };
 import type { TaskModel } from "../models/task-model.ts";
 import { canonicalJson } from "../util/hash.ts";
-import { CHECKPOINT_FORMAT, CheckpointStore, type CheckpointMeta } from "./checkpoint-store.ts";
+import { CheckpointStore, type CheckpointMeta } from "./checkpoint-store.ts";
 import { sha256 } from "../util/hash.ts";
 import { optimOf } from "../loop/trainer.ts";
 import type { LoopSnapshot } from "../loop/snapshot.ts";
@@ -18,9 +18,11 @@ export const VERSIONS = { ttt: pkg.version, ort: ortPkg.version };
 /** The hash a job's checkpoints carry: everything that decides the numbers a resumed loop computes. */
 export function configHash(job: Job, model: TaskModel<unknown>): string {
   const p = job.plan;
+  // The hash's inputs (their names included) are those of checkpoint format 1, so the checkpoints of
+  // runs written before format 2 still match: `format` stays 1 and the try is keyed `attempt`.
   return sha256(
     canonicalJson({
-      format: CHECKPOINT_FORMAT,
+      format: 1,
       family: job.family,
       model: model.key,
       task: sha256(JSON.stringify(job.task)),
@@ -29,7 +31,7 @@ export function configHash(job: Job, model: TaskModel<unknown>): string {
       chunk: p.chunk,
       patience: p.patience,
       optim: optimOf(model, job.lrScale),
-      attempt: job.attempt ?? 1,
+      attempt: job.try ?? 1,
     }),
   );
 }
@@ -60,12 +62,12 @@ export class TaskCheckpoints {
   /** The newest good snapshot of this job's config, if any. */
   load(): Loaded {
     this.store.debris(true);
-    const attempt = this.job.attempt ?? 1;
+    const tryNumber = this.job.try ?? 1;
     const r = this.store.loadNewest(
       (m) =>
         m.configHash !== this.hash
-          ? m.attempt !== attempt
-            ? `attempt ${m.attempt}, this is attempt ${attempt}`
+          ? m.try !== tryNumber
+            ? `try ${m.try}, this is try ${tryNumber}`
             : "made with other settings (config hash differs)"
           : undefined,
       (c) => snapshotFromFiles(c.files),
@@ -92,7 +94,7 @@ export class TaskCheckpoints {
       loss: this.lastLoss !== null && Number.isFinite(this.lastLoss) ? this.lastLoss : null,
       final: s.stop !== null,
       stop: s.stop,
-      attempt: this.job.attempt ?? 1,
+      try: this.job.try ?? 1,
       retry: this.job.retry ?? null,
       configHash: this.hash,
       seed: this.job.plan.seed,

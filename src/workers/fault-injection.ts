@@ -1,12 +1,12 @@
 // Faults injected into a real run, for the fault tests and the soak (bench/soak.ts): the environment
-// variable TTT_INJECT_FAULT lists them, comma-separated, as kind@task:step[#attempt][=n]:
+// variable TTT_INJECT_FAULT lists them, comma-separated, as kind@task:step[#try][=n]:
 //   nan     the chunk starting at `step` returns a NaN loss
 //   error   the chunk starting at `step` throws, as a failing ONNX Runtime run would
 //   memory  before that chunk the worker allocates and touches n MiB (default: --max-memory + 64 MiB)
 //   crash   before that chunk the worker process kills itself (SIGKILL), as the kernel's OOM killer would
 //   stall   that chunk never ends (the test kills the run while a task is surely in flight)
 //   pause   that chunk starts n ms late (default 1000)
-// `attempt` is the attempt it applies to: a number (default 1: the retry runs clean) or *.
+// `try` is the try of the task it applies to: a number (default 1: the retry runs clean) or *.
 // Nothing is injected without the variable; the trainer is used as it is.
 import type { TaskTrainer } from "../loop/trainer.ts";
 
@@ -16,7 +16,7 @@ export interface InjectedFault {
   kind: FaultKind;
   task: string;
   step: number;
-  attempt: number | "*";
+  try: number | "*";
   arg?: number;
 }
 
@@ -29,22 +29,22 @@ export function parseFaults(text: string | undefined): InjectedFault[] {
     const m = /^(\w+)@(.+):(\d+)(?:#(\d+|\*))?(?:=(\d+))?$/.exec(entry.trim());
     if (!m || !KINDS.has(m[1] as FaultKind))
       throw new Error(
-        `TTT_INJECT_FAULT: "${entry}" is not kind@task:step[#attempt][=n] with kind one of ${[...KINDS].join(", ")}`,
+        `TTT_INJECT_FAULT: "${entry}" is not kind@task:step[#try][=n] with kind one of ${[...KINDS].join(", ")}`,
       );
     const f: InjectedFault = {
       kind: m[1] as FaultKind,
       task: m[2]!,
       step: Number(m[3]),
-      attempt: m[4] === "*" ? "*" : Number(m[4] ?? 1),
+      try: m[4] === "*" ? "*" : Number(m[4] ?? 1),
     };
     if (m[5] !== undefined) f.arg = Number(m[5]);
     return f;
   });
 }
 
-/** The faults for one task and attempt. */
-export function faultsFor(all: readonly InjectedFault[], task: string, attempt: number): InjectedFault[] {
-  return all.filter((f) => f.task === task && (f.attempt === "*" || f.attempt === attempt));
+/** The faults for one task and try. */
+export function faultsFor(all: readonly InjectedFault[], task: string, tryNumber: number): InjectedFault[] {
+  return all.filter((f) => f.task === task && (f.try === "*" || f.try === tryNumber));
 }
 
 /** Memory an injected "memory" fault holds on to (the worker retires after the fault). */

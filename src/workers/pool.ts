@@ -197,8 +197,7 @@ async function pumpLines(
   try {
     for await (const chunk of stream) {
       buffered += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
+      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
         const line = buffered.slice(0, nl).replace(/\s+$/, "");
         buffered = buffered.slice(nl + 1);
         if (line) onLine(line);

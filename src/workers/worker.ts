@@ -5,13 +5,14 @@
 // inline executor).
 import { readFileSync, writeFileSync } from "node:fs";
 import { taskFromJson } from "../arc/index.ts";
-import type { ModelFamily } from "../models/task-model.ts";
+import type { ModelFamily, TaskModel } from "../models/task-model.ts";
 import type { ModelSpec } from "../train/spec.ts";
 import { ortTrainerFactory, type TaskTrainer, type TrainerFactory } from "../loop/trainer.ts";
 import { loadFamily } from "../models/registry.ts";
-import { faultsFor, parseFaults, withInjectedFaults } from "./fault-injection.ts";
+import { faultsFor, type InjectedFault, parseFaults, withInjectedFaults } from "./fault-injection.ts";
 import { answersToWire, type Job, type WireOutcome } from "../loop/job.ts";
 import type { FromWorker } from "./protocol.ts";
+import type { LoopSnapshot } from "../loop/snapshot.ts";
 import { snapshotOutcome, trainTask, type LoopOutcome } from "../loop/task-loop.ts";
 import { TaskCheckpoints, type Loaded } from "../rundir/task-checkpoints.ts";
 import { formatSize } from "../util/units.ts";
@@ -29,17 +30,53 @@ export interface WorkerDeps {
 const families = new Map<string, Promise<ModelFamily<ModelSpec>>>();
 const wireLosses = (ls: readonly number[]) => ls.map((l) => (Number.isFinite(l) ? l : null));
 
+/**
+ * A job's time, on one clock: seconds since the job arrived, and what the earlier sessions of the task
+ * used (from the checkpoint it goes on from), which count towards its time limit and its outcome.
+ */
+class JobClock {
+  readonly start: number;
+  /** Loop and set-up seconds of the earlier sessions. */
+  prior = { loop: 0, setup: 0 };
+
+  constructor(readonly now: () => number) {
+    this.start = now();
+  }
+
+  /** Seconds since the job arrived. */
+  elapsed(): number {
+    return this.now() - this.start;
+  }
+
+  /** Seconds the loop may still train: the job's limit less the set-up of this and earlier sessions. */
+  trainLimit(limit: number | null): number {
+    return limit === null ? Infinity : limit - this.elapsed() - this.prior.setup;
+  }
+
+  /** The task's seconds in all: this session's and the earlier ones'. */
+  total(): number {
+    return this.elapsed() + this.prior.loop + this.prior.setup;
+  }
+}
+
 /** Solve one job; every message goes to `send`, the last one is "done". Never throws. */
 export async function runJob(
   job: Job,
   send: (m: FromWorker) => void,
   deps: WorkerDeps = {},
 ): Promise<WireOutcome> {
-  const now = deps.now ?? (() => performance.now() / 1000);
-  const start = now();
-  resetPeakMemory();
-  const baseline = process.memoryUsage.rss();
-  const outcome: WireOutcome = {
+  const session = new JobSession(job, send, deps);
+  const outcome = await session.run();
+  send({ type: "done", id: job.id, outcome, ...(outcome.stop === "memory" ? { retire: true } : {}) });
+  return outcome;
+}
+
+/** One job in this process: its clock, the outcome as it fills in, the trainer to release at the end. */
+class JobSession {
+  private readonly clock: JobClock;
+  /** The process's memory when the job arrived (what it held before is not the task's). */
+  private readonly baseline: number;
+  private readonly outcome: WireOutcome = {
     stop: "error",
     steps: 0,
     seconds: 0,
@@ -49,100 +86,141 @@ export async function runJob(
     answers: [],
     chunks: 0,
   };
-  const note = (level: "info" | "warn", message: string) =>
-    send({ type: "note", id: job.id, level, message });
-  let trainer: TaskTrainer | undefined;
-  let prior = { loop: 0, setup: 0 };
-  try {
+  private trainer: TaskTrainer | undefined;
+
+  constructor(
+    private readonly job: Job,
+    private readonly send: (m: FromWorker) => void,
+    private readonly deps: WorkerDeps,
+  ) {
+    this.clock = new JobClock(deps.now ?? (() => performance.now() / 1000));
+    resetPeakMemory();
+    this.baseline = process.memoryUsage.rss();
+  }
+
+  /** The job's outcome; an error anywhere ends it with stop "error". */
+  async run(): Promise<WireOutcome> {
+    const outcome = this.outcome;
+    try {
+      this.setResult(await this.solve());
+    } catch (e) {
+      outcome.stop = "error";
+      outcome.error = (e as Error)?.message ?? String(e);
+    } finally {
+      await this.trainer?.release().catch(() => {});
+    }
+    outcome.seconds = this.clock.total();
+    outcome.setupSeconds += this.clock.prior.setup;
+    const peak = peakMemoryBytes();
+    if (peak !== undefined) outcome.peakMemoryBytes = peak;
+    return outcome;
+  }
+
+  private note(level: "info" | "warn", message: string): void {
+    this.send({ type: "note", id: this.job.id, level, message });
+  }
+
+  /** Build the model, go on from the newest good checkpoint, train (unless the task had ended). */
+  private async solve(): Promise<LoopOutcome> {
+    const job = this.job;
     const faults = faultsFor(
-      parseFaults(deps.faults ?? process.env.TTT_INJECT_FAULT),
+      parseFaults(this.deps.faults ?? process.env.TTT_INJECT_FAULT),
       job.id,
-      job.attempt ?? 1,
+      job.try ?? 1,
     );
-    const load = deps.family ?? cachedFamily;
-    const family = await load(job.family);
+    const family = await (this.deps.family ?? cachedFamily)(job.family);
     const task = taskFromJson(job.id, {
       train: job.task.train,
       test: job.task.test.map((t) => ({ input: t.input })),
     });
     const model = family.build(task, { seed: job.plan.seed });
-    outcome.memoryEstimateBytes = model.memoryEstimateBytes;
+    this.outcome.memoryEstimateBytes = model.memoryEstimateBytes;
     const checkpoints = job.checkpoint
-      ? new TaskCheckpoints({ ...job, checkpoint: job.checkpoint }, model, (m) => note("warn", m))
+      ? new TaskCheckpoints({ ...job, checkpoint: job.checkpoint }, model, (m) => this.note("warn", m))
       : undefined;
+    const snap = this.resume(checkpoints);
+    // A final checkpoint: the task had ended; its outcome is all there is to report.
+    const r = snap?.stop ? snapshotOutcome(snap) : await this.train(model, faults, checkpoints, snap);
+    if (checkpoints) this.outcome.checkpoints = checkpoints.written;
+    return r;
+  }
+
+  /** The snapshot to go on from (damaged versions named and passed over), announced to the run. */
+  private resume(checkpoints: TaskCheckpoints | undefined): LoopSnapshot | undefined {
     const loaded: Loaded = checkpoints?.load() ?? { problems: [] };
-    if (loaded.problems.length) outcome.checkpointProblems = loaded.problems;
-    for (const p of loaded.problems)
-      note(
-        "warn",
-        `${p}; ${loaded.snapshot ? `going on from ${job.checkpoint!.label}/v${String(loaded.version).padStart(6, "0")}` : "passed over"}`,
-      );
+    if (loaded.problems.length) this.outcome.checkpointProblems = loaded.problems;
+    const going = loaded.snapshot
+      ? `going on from ${this.job.checkpoint!.label}/v${String(loaded.version).padStart(6, "0")}`
+      : "passed over";
+    for (const p of loaded.problems) this.note("warn", `${p}; ${going}`);
     const snap = loaded.snapshot;
-    if (snap) {
-      outcome.resumedFrom = { version: loaded.version!, step: snap.step };
-      prior = { loop: snap.loopSeconds, setup: snap.setupSeconds };
-      const answers = snapshotOutcome(snap).answers;
-      send({
-        type: "resumed",
-        id: job.id,
-        step: snap.step,
-        losses: wireLosses(snap.losses),
-        answers: answersToWire(answers),
-        version: loaded.version!,
-      });
-    }
-    let r: LoopOutcome;
-    if (snap?.stop) {
-      // A final checkpoint: the task had ended; its outcome is all there is to report.
-      r = snapshotOutcome(snap);
-    } else {
-      const real = await (deps.trainer ?? ortTrainerFactory)(model, {
-        ep: job.ep,
-        threads: job.threads,
-        chunk: job.plan.chunk,
-        seed: job.plan.seed,
-        ...(job.lrScale !== undefined ? { lrScale: job.lrScale } : {}),
-      });
-      trainer = withInjectedFaults(
-        real,
-        faults,
-        job.maxMemoryBytes !== undefined ? { maxMemoryBytes: job.maxMemoryBytes } : {},
-      );
-      outcome.setupSeconds = now() - start;
-      const timeLimit = job.timeLimit === null ? Infinity : job.timeLimit - (now() - start) - prior.setup;
-      const connected = deps.connected ?? (() => true);
-      r = await trainTask(job.plan, model, trainer, {
-        timeLimit,
-        now,
-        setupSeconds: outcome.setupSeconds,
-        ...(snap ? { resume: snap } : {}),
-        ...(checkpoints
-          ? {
-              checkpoint: {
-                every: job.checkpoint!.every,
-                save: (s) => (connected() ? checkpoints.save(s) : undefined),
-              },
-            }
-          : {}),
-        ...(job.maxMemoryBytes !== undefined
-          ? { memoryCheck: () => memoryOver(baseline, job.maxMemoryBytes!) }
-          : {}),
-        onChunk: (c) =>
-          send({
-            type: "chunk",
-            id: job.id,
-            step: c.step,
-            steps: c.steps,
-            loss: c.loss,
-            losses: wireLosses(c.losses),
-            seconds: now() - start,
-            answers: answersToWire(c.answers),
-          }),
-      });
-      const provider = await trainer.provider?.().catch(() => undefined);
-      if (provider) outcome.provider = provider;
-    }
-    Object.assign(outcome, {
+    if (!snap) return undefined;
+    this.outcome.resumedFrom = { version: loaded.version!, step: snap.step };
+    this.clock.prior = { loop: snap.loopSeconds, setup: snap.setupSeconds };
+    this.send({
+      type: "resumed",
+      id: this.job.id,
+      step: snap.step,
+      losses: wireLosses(snap.losses),
+      answers: answersToWire(snapshotOutcome(snap).answers),
+      version: loaded.version!,
+    });
+    return snap;
+  }
+
+  /** Open a trainer (with the injected faults) and run the loop, progress after every chunk. */
+  private async train(
+    model: TaskModel<ModelSpec>,
+    faults: InjectedFault[],
+    checkpoints: TaskCheckpoints | undefined,
+    snap: LoopSnapshot | undefined,
+  ): Promise<LoopOutcome> {
+    const { job, clock, outcome } = this;
+    const max = job.maxMemoryBytes;
+    const real = await (this.deps.trainer ?? ortTrainerFactory)(model, {
+      ep: job.ep,
+      threads: job.threads,
+      chunk: job.plan.chunk,
+      seed: job.plan.seed,
+      ...(job.lrScale !== undefined ? { lrScale: job.lrScale } : {}),
+    });
+    this.trainer = withInjectedFaults(real, faults, max !== undefined ? { maxMemoryBytes: max } : {});
+    outcome.setupSeconds = clock.elapsed();
+    const connected = this.deps.connected ?? (() => true);
+    const r = await trainTask(job.plan, model, this.trainer, {
+      timeLimit: clock.trainLimit(job.timeLimit),
+      now: clock.now,
+      setupSeconds: outcome.setupSeconds,
+      ...(snap ? { resume: snap } : {}),
+      ...(checkpoints
+        ? {
+            checkpoint: {
+              every: job.checkpoint!.every,
+              save: (s) => (connected() ? checkpoints.save(s) : undefined),
+            },
+          }
+        : {}),
+      ...(max !== undefined ? { memoryCheck: () => memoryOver(this.baseline, max) } : {}),
+      onChunk: (c) =>
+        this.send({
+          type: "chunk",
+          id: job.id,
+          step: c.step,
+          steps: c.steps,
+          loss: c.loss,
+          losses: wireLosses(c.losses),
+          seconds: clock.elapsed(),
+          answers: answersToWire(c.answers),
+        }),
+    });
+    const provider = await this.trainer.provider?.().catch(() => undefined);
+    if (provider) outcome.provider = provider;
+    return r;
+  }
+
+  /** The loop's outcome on the wire. */
+  private setResult(r: LoopOutcome): void {
+    Object.assign(this.outcome, {
       stop: r.stop,
       steps: r.steps,
       losses: wireLosses(r.losses),
@@ -150,21 +228,9 @@ export async function runJob(
       answers: answersToWire(r.answers),
       chunks: r.chunks,
     });
-    if (r.nonFiniteStep !== undefined) outcome.nonFiniteStep = r.nonFiniteStep;
-    if (r.error !== undefined) outcome.error = r.error;
-    if (checkpoints) outcome.checkpoints = checkpoints.written;
-  } catch (e) {
-    outcome.stop = "error";
-    outcome.error = (e as Error)?.message ?? String(e);
-  } finally {
-    await trainer?.release().catch(() => {});
+    if (r.nonFiniteStep !== undefined) this.outcome.nonFiniteStep = r.nonFiniteStep;
+    if (r.error !== undefined) this.outcome.error = r.error;
   }
-  outcome.seconds = now() - start + prior.loop + prior.setup;
-  outcome.setupSeconds += prior.setup;
-  const peak = peakMemoryBytes();
-  if (peak !== undefined) outcome.peakMemoryBytes = peak;
-  send({ type: "done", id: job.id, outcome, ...(outcome.stop === "memory" ? { retire: true } : {}) });
-  return outcome;
 }
 
 /**
