@@ -8,7 +8,7 @@ import {
   type TaskCheckpointsInfo,
   type VersionInfo,
 } from "../rundir/checkpoint-scan.ts";
-import { formatSize } from "../util/units.ts";
+import { formatSize, formatLoss } from "../util/units.ts";
 import { UsageError } from "./usage-error.ts";
 
 const runDirArg = {
@@ -23,15 +23,12 @@ function noExtra(args: { _: string[] }, name: string): void {
     throw new UsageError(`checkpoints ${name} takes one run directory, got also: ${extra.join(" ")}`);
 }
 
-const fmtLoss = (x: number | null) =>
-  x === null ? "-" : x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(3);
-
 function versionLine(v: VersionInfo): string {
   if (v.step === null) return `  ${v.name}  ${v.problems.join("; ")}`;
   const parts = [
     `  ${v.name}`,
     `step ${v.step}`,
-    `loss ${fmtLoss(v.loss)}`,
+    `loss ${formatLoss(v.loss)}`,
     v.createdAt ?? "-",
     `try ${v.try}`,
     formatSize(v.bytes),

@@ -1,7 +1,7 @@
 // What a run shows while it works, on stderr. In a terminal: one progress line redrawn in place (tasks
 // done, the running task's step and loss, elapsed and ETA) with a line printed above it per finished
 // task. Piped: just one plain line per finished task. Also the per-task line and the final summary.
-import { formatDuration, formatSize } from "../util/units.ts";
+import { formatDuration, formatSize, formatLoss } from "../util/units.ts";
 import { type RunReport, type TaskRecord, taskNotes } from "../rundir/records.ts";
 
 export interface Display {
@@ -14,18 +14,11 @@ export interface Display {
   end(): void;
 }
 
-const fmtLoss = (x: number | null | undefined) =>
-  x === null || x === undefined || !Number.isFinite(x)
-    ? "-"
-    : Math.abs(x) >= 100
-      ? x.toFixed(0)
-      : x.toPrecision(3);
-
 /** The one line about a finished task: "[3/7] flip-horizontal  ok  400 steps (stable)  12.3s  loss 0.0123  conf 0.91/0.05  correct". */
 export function taskLine(r: TaskRecord, done: number, total: number): string {
   const parts = [`[${done}/${total}] ${r.id}`, r.status];
   if (r.status === "ok" || r.steps > 0) {
-    parts.push(`${r.steps} steps (${r.stop})`, formatDuration(r.seconds), `loss ${fmtLoss(r.finalLoss)}`);
+    parts.push(`${r.steps} steps (${r.stop})`, formatDuration(r.seconds), `loss ${formatLoss(r.finalLoss)}`);
     parts.push(
       `conf ${r.answers.map((a) => (a.confidences.length ? a.confidences.map((c) => c.toFixed(2)).join("/") : "-")).join(" ")}`,
     );
@@ -156,7 +149,7 @@ export class TerminalDisplay implements Display {
     const more = this.running.size > 1 ? ` (+${this.running.size - 1} running)` : "";
     const task =
       run && cur !== undefined
-        ? `${cur} ${run.step > 0 ? `step ${run.step}/${run.steps} loss ${fmtLoss(run.loss)}` : "setting up"}${more}`
+        ? `${cur} ${run.step > 0 ? `step ${run.step}/${run.steps} loss ${formatLoss(run.loss)}` : "setting up"}${more}`
         : "";
     const left = Math.max(0, this.totalWeight - this.doneWeight);
     let eta = this.doneWeight > 0 ? (elapsed * left) / this.doneWeight : NaN;
