@@ -1,6 +1,7 @@
-// Messages between the run (main process) and a worker that solves tasks, in plain JSON. A job carries
-// only what a solver may see: train pairs and test inputs, never test outputs.
-import { gridFromRows, gridToRows, type GridRows, type TaskJson } from "../arc/index.ts";
+// A job: one task's training as the run hands it to a worker (the task, its plan, limits, the retry's
+// setting), and its outcome, both in plain JSON. A job carries only what a solver may see: train pairs
+// and test inputs, never test outputs.
+import { gridToRows, type GridRows, type TaskJson } from "../arc/index.ts";
 import type { EpChoice } from "../runtime/providers.ts";
 import type { TaskPlan } from "./plan.ts";
 import type { TestAnswer } from "./select.ts";
@@ -84,14 +85,6 @@ export interface WireOutcome {
 export function answersToWire(answers: readonly TestAnswer[]): WireAnswer[] {
   return answers.map((a) => ({
     attempts: a.grids.map(gridToRows),
-    confidences: a.confidences,
-    distinct: a.distinct,
-  }));
-}
-
-export function answersFromWire(answers: readonly WireAnswer[]): TestAnswer[] {
-  return answers.map((a) => ({
-    grids: a.attempts.map((rows) => gridFromRows(rows)),
     confidences: a.confidences,
     distinct: a.distinct,
   }));

@@ -161,11 +161,6 @@ export function reportEntry(r: TaskRecord): RunReport["tasks"][number] {
   return { ...rest, confidences: answers.map((a) => a.confidences) };
 }
 
-/** Attempts for the submission from a record: up to two grids per test input. */
-export function answersOf(r: TaskRecord): GridRows[][] {
-  return r.answers.map((a) => a.attempts.slice(0, 2));
-}
-
 /** What happened to a task besides training: its faults and retry, and where a resumed run took it up. */
 export function taskNotes(r: Pick<TaskRecord, "faults" | "retry" | "resumedFrom">): string[] {
   const notes: string[] = [];
