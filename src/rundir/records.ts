@@ -1,7 +1,7 @@
 // Per-task result records and the run report: what each task did (steps, time, loss curve, answers
 // with confidences, memory, correctness when the solutions are known) and the totals (ARC Prize score,
 // per-output fraction, time per task, steps per second).
-import { gridsEqual, scoreSubmission, type Attempts, type Grid, type GridRows } from "../arc/index.ts";
+import { gridsEqual, scoreSubmission, type Attempts, type Grid } from "../arc/index.ts";
 import { gridFromRows } from "../arc/index.ts";
 import type { TaskPlan } from "../loop/plan.ts";
 import type { WireAnswer, WireOutcome } from "../loop/job.ts";
