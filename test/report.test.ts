@@ -260,7 +260,10 @@ describe("reading a run directory", () => {
   test("a missing source is a warning, not a failure", async () => {
     const root = join(dir, "run2");
     mkdirSync(join(root, "tasks"), { recursive: true });
-    writeFileSync(join(root, "run.json"), JSON.stringify({ format: 2, source: "/nowhere/x.json", tasks: [] }));
+    writeFileSync(
+      join(root, "run.json"),
+      JSON.stringify({ format: 2, source: "/nowhere/x.json", tasks: [] }),
+    );
     const d = await readReportData(root);
     expect(d.warnings.join()).toContain("not found");
   });

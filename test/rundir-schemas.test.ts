@@ -1,4 +1,4 @@
-// The run directory's files read through their formats (src/rundir/files.ts): a damaged or foreign file
+// The run directory's files read through their formats (src/rundir/formats/): a damaged or foreign file
 // of each kind gets an error naming the file and the field; files written before retries were numbered
 // as `try` (run.json format 1, checkpoint manifests of format 1) still read, their old keys mapped.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -21,7 +21,7 @@ import {
   parseTaskRecord,
   RUN_DIR_FORMAT,
   RunFileError,
-} from "../src/rundir/files.ts";
+} from "../src/rundir/formats/index.ts";
 import { readLockFile, RunLock } from "../src/rundir/lock.ts";
 import { pendingRetry, reopenRun } from "../src/rundir/resume.ts";
 import { readJournal } from "../src/rundir/run-dir.ts";

@@ -14,7 +14,7 @@ import {
   type RunReport,
   type RunSettings,
   type TaskRecord,
-} from "../rundir/files.ts";
+} from "../rundir/formats/index.ts";
 import { taskNotes } from "../rundir/records.ts";
 
 /** Grid rows as strings of digits ("0120"): compact for embedding. */

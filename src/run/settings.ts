@@ -7,7 +7,7 @@ import type { EpChoice } from "../runtime/providers.ts";
 import type { ModelSpec } from "../train/spec.ts";
 import type { Executor } from "../workers/pool.ts";
 import type { Display } from "./progress.ts";
-import type { RunReport, RunSettings } from "../rundir/files.ts";
+import type { RunReport, RunSettings } from "../rundir/formats/index.ts";
 
 export interface SolveSettings {
   source: string;

@@ -15,7 +15,7 @@ import type { Job } from "../loop/job.ts";
 import { planTasks, type TaskPlan } from "../loop/plan.ts";
 import { ProcessPool } from "../workers/pool.ts";
 import { PlainDisplay, type Display } from "./progress.ts";
-import type { RunHeader, RunSettings } from "../rundir/files.ts";
+import type { RunHeader, RunSettings } from "../rundir/formats/index.ts";
 import { notRunRecord, type TaskRecord } from "../rundir/records.ts";
 import { RunResults } from "../rundir/results.ts";
 import { pendingRetry, reopenRun } from "../rundir/resume.ts";

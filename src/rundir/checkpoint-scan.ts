@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CheckpointStore, versionName, type CheckpointManifest } from "./checkpoint-store.ts";
-import { CHECKPOINTS_DIR, RUN_FILE } from "./files.ts";
+import { CHECKPOINTS_DIR, RUN_FILE } from "./formats/index.ts";
 import { RunLock } from "./lock.ts";
 
 export interface VersionInfo {

@@ -1,6 +1,6 @@
 // One task's checkpoints: `<run-dir>/checkpoints/<task>/v000001/ ...`, one folder per version with its
 // files and a manifest.json (task, step, loss, time, try, config hash, seed, versions, and each file's
-// sha256 and size, plus a checksum of the manifest itself; its format is in files.ts). A version is
+// sha256 and size, plus a checksum of the manifest itself; its format is in formats/). A version is
 // written into a temporary folder (every file fsynced), then renamed into place, so it exists whole or not at all; the newest versions
 // and the final ones are kept. Loading checks every byte and falls back to the previous good version.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
@@ -14,9 +14,9 @@ import {
   checkManifest,
   MANIFEST_FILE as MANIFEST,
   parseFileJson,
-} from "./files.ts";
+} from "./formats/index.ts";
 
-export type { CheckpointManifest, CheckpointMeta, ManifestFile } from "./files.ts";
+export type { CheckpointManifest, CheckpointMeta, ManifestFile } from "./formats/index.ts";
 
 export const versionName = (v: number) => `v${String(v).padStart(6, "0")}`;
 const manifestChecksum = (m: object) => sha256(canonicalJson(m));

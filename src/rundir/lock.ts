@@ -20,9 +20,9 @@ import {
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.ts";
-import { LOCK_FILE, type LockInfo, type ProcessId, parseLock } from "./files.ts";
+import { LOCK_FILE, type LockInfo, type ProcessId, parseLock } from "./formats/index.ts";
 
-export type { LockInfo, ProcessId } from "./files.ts";
+export type { LockInfo, ProcessId } from "./formats/index.ts";
 const HEARTBEAT_MS = 10_000;
 const FOREIGN_STALE_MS = 60_000;
 

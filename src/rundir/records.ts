@@ -6,9 +6,9 @@ import { gridFromRows } from "../arc/index.ts";
 import type { TaskPlan } from "../loop/plan.ts";
 import type { WireAnswer, WireOutcome } from "../loop/job.ts";
 import { subsampleLosses } from "../loop/task-loop.ts";
-import type { RunReport, RunTotals, TaskRecord, TaskStatus, TaskStop } from "./files.ts";
+import type { RunReport, RunTotals, TaskRecord, TaskStatus, TaskStop } from "./formats/index.ts";
 
-export type { RunReport, RunTotals, TaskRecord, TaskStatus, TaskStop } from "./files.ts";
+export type { RunReport, RunTotals, TaskRecord, TaskStatus, TaskStop } from "./formats/index.ts";
 
 /** Whether each test output is matched by either attempt. */
 export function correctness(answers: readonly WireAnswer[], truths: readonly Grid[]): boolean[] {

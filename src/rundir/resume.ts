@@ -18,7 +18,7 @@ import {
   type StoredRunInfo,
   type RunSettings,
   type TaskRecord,
-} from "./files.ts";
+} from "./formats/index.ts";
 import { readJournal } from "./run-dir.ts";
 
 /** The settings a resumed run must share with the run it continues (they decide the answers). */

@@ -1,5 +1,5 @@
 // A run directory as the run writes it: run.json, the task records and the journal, report.json (their
-// names and formats are in files.ts). Files other than the journal are replaced atomically, so a killed
+// names and formats are in formats/). Files other than the journal are replaced atomically, so a killed
 // run leaves every file readable; a journal line cut short by a kill is dropped when the run is resumed.
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,7 +19,7 @@ import {
   TASKS_DIR,
   CHECKPOINTS_DIR,
   type TaskRecord,
-} from "./files.ts";
+} from "./formats/index.ts";
 
 /** A file-name stem for a task id: safe characters only, distinct for distinct ids. */
 export function fileStems(ids: readonly string[]): Map<string, string> {

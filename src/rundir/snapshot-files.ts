@@ -3,7 +3,7 @@ import type { LoopSnapshot } from "../loop/snapshot.ts";
 import type { TrainerState } from "../train/trainer.ts";
 import { decodeTensors, encodeTensors, type FloatData } from "./tensor-file.ts";
 
-import { LOOP_FILE, STATE_FILE } from "./files.ts";
+import { LOOP_FILE, STATE_FILE } from "./formats/index.ts";
 
 interface LoopJson extends Omit<LoopSnapshot, "losses" | "trainer" | "ema"> {
   trainerStep: number;
