@@ -135,7 +135,9 @@ describe("solve (inline, colour-map, real training)", async () => {
     expect(answered.map((a) => gridToRows(a.attempt_1))).toEqual(solutions["recolour-1-to-2"]);
     // attempt_2 is the model's second distinct answer, or [[0]] when it only ever gave one.
     const attempts = record("recolour-1-to-2").answers.map((a: { attempts: number[][][] }) => a.attempts);
-    answered.forEach((a, i) => expect(gridToRows(a.attempt_2)).toEqual(attempts[i][1] ?? [[0]]));
+    answered.forEach((a, i) => {
+      expect(gridToRows(a.attempt_2)).toEqual(attempts[i][1] ?? [[0]]);
+    });
     expect(sub.submission.get("ragged")!.map((a) => gridToRows(a.attempt_1))).toEqual([[[0]], [[0]]]);
     expect(gridToRows(sub.submission.get("big")![0]!.attempt_1)).toEqual([[0]]);
   });

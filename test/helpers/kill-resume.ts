@@ -127,7 +127,12 @@ export function watchSubmission(path: string) {
     if (problems.length) invalid.push(...problems);
     busy = false;
   }, 5);
-  return { stop: () => (clearInterval(timer), { reads, invalid }) };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { reads, invalid };
+    },
+  };
 }
 
 export type TrialCategory =
