@@ -73,7 +73,7 @@ async function record(): Promise<Record<string, TaskStream>> {
     const decode = model.decode.bind(model);
     model.decode = (outputs) => {
       const cands = decode(outputs);
-      cands.forEach((c, test) =>
+      cands.forEach((c, test) => {
         rows.push({
           step,
           source,
@@ -81,8 +81,8 @@ async function record(): Promise<Record<string, TaskStream>> {
           key: gridKey(c.grid),
           score: c.score,
           truth: gridsEqual(c.grid, truths[test]!),
-        }),
-      );
+        });
+      });
       source++;
       return cands;
     };
