@@ -125,9 +125,9 @@ describe("trainer set-up failure", () => {
     }) as typeof ort.InferenceSession.create);
     const before = openSessions().length;
     try {
-      await expect(
-        ortTrainerFactory(broken, { ep: "cpu", threads: 1, chunk: 4, seed: 0 }),
-      ).rejects.toThrow(/injected: no training graph/);
+      await expect(ortTrainerFactory(broken, { ep: "cpu", threads: 1, chunk: 4, seed: 0 })).rejects.toThrow(
+        /injected: no training graph/,
+      );
       await waitFor(() => created.length === started && created.every((s) => released.has(s)), {
         what: "every session opened during the failed set-up to be created and released",
         timeoutMs: 3_000,

@@ -14,7 +14,7 @@ export interface WaitOptions {
   /** Pause between checks (default 20 ms). */
   intervalMs?: number;
   /** A process whose end means the event can no longer come: the wait then fails at once. */
-  process?: { readonly exitCode: number | null; readonly signalCode?: string | null };
+  process?: { readonly exitCode: number | null; readonly signalCode?: string | number | null };
   /** More to say when the wait fails (the child's stderr so far, say). */
   detail?: () => string;
 }
