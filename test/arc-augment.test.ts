@@ -197,7 +197,9 @@ describe("property: inverse(apply(x)) = x", () => {
       const aug = randomOrder(rng, t.train.length);
       const moved = augmentTask(aug, t);
       if (aug.kind !== "order") throw new Error("expected order");
-      moved.train.forEach((p, i) => expect(p).toBe(t.train[aug.order[i]!]!));
+      moved.train.forEach((p, i) => {
+        expect(p).toBe(t.train[aug.order[i]!]!);
+      });
       expect(tasksEqual(augmentTask(invertAugmentation(aug), moved), t)).toBe(true);
     }
   });

@@ -34,10 +34,12 @@ const sameTasks = (a: Task[], b: Task[]) => {
   a.forEach((t, i) => {
     const u = b[i]!;
     expect(t.train.length).toBe(u.train.length);
-    t.train.forEach((p, j) =>
-      expect(gridsEqual(p.input, u.train[j]!.input) && gridsEqual(p.output, u.train[j]!.output)).toBe(true),
-    );
-    t.test.forEach((p, j) => expect(gridsEqual(p.input, u.test[j]!.input)).toBe(true));
+    t.train.forEach((p, j) => {
+      expect(gridsEqual(p.input, u.train[j]!.input) && gridsEqual(p.output, u.train[j]!.output)).toBe(true);
+    });
+    t.test.forEach((p, j) => {
+      expect(gridsEqual(p.input, u.test[j]!.input)).toBe(true);
+    });
   });
 };
 
@@ -83,7 +85,9 @@ describe("layouts", () => {
     sameTasks(byId(folder.tasks), byId(kaggle.tasks));
     for (const t of byId(folder.tasks)) {
       const k = kaggle.tasks.find((x) => x.id === t.id)!;
-      testOutputsOf(t)!.forEach((g, i) => expect(gridsEqual(g, testOutputsOf(k)![i]!)).toBe(true));
+      testOutputsOf(t)!.forEach((g, i) => {
+        expect(gridsEqual(g, testOutputsOf(k)![i]!)).toBe(true);
+      });
     }
   });
 

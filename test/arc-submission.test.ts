@@ -11,6 +11,7 @@ import {
   writeSubmission,
 } from "../src/arc/index.ts";
 import { writeFileAtomic } from "../src/util/atomic-write.ts";
+import { StreamText } from "./support/wait.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "ttt-sub-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -81,15 +82,16 @@ describe("atomic writes", () => {
       let reads = 0, torn = 0;
       while (!fs.existsSync(${JSON.stringify(stop)})) {
         try { JSON.parse(fs.readFileSync(${JSON.stringify(path)}, "utf8")); } catch { torn++; }
-        reads++;
+        if (++reads === 1) console.log("reading");
       }
       console.log(JSON.stringify({ reads, torn }));`;
     const child = Bun.spawn([process.execPath, "-e", reader], { stdout: "pipe" });
-    await Bun.sleep(50);
+    const out = new StreamText(child.stdout);
+    await out.waitForLine(/^reading$/, { what: "the reader's first read" });
     for (let i = 0; i < 60; i++)
       writeFileAtomic(path, JSON.stringify({ i, pad: "x".repeat(50_000 + i * 1000) }));
     writeFileSync(stop, "");
-    const result = JSON.parse(await new Response(child.stdout).text());
+    const result = JSON.parse((await out.done).trimEnd().split("\n").at(-1)!);
     await child.exited;
     expect(result.reads).toBeGreaterThan(0);
     expect(result.torn).toBe(0);

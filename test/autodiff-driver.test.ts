@@ -22,7 +22,9 @@ function added(g: Graph, fn: () => void): Node[] {
 }
 const close = (a: number[], b: number[], tol = 1e-12) => {
   expect(a.length).toBe(b.length);
-  a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]!))));
+  a.forEach((v, i) => {
+    expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]!)));
+  });
 };
 
 describe("autodiff driver", () => {

@@ -283,7 +283,7 @@ async function solverGraphs(): Promise<[string, Graph][]> {
   for (const name of Object.keys(FAMILIES)) {
     const family = await loadFamily(name);
     for (const task of tasks) {
-      let model;
+      let model: ReturnType<typeof family.build>;
       try {
         model = family.build(task, { seed: 1 });
       } catch {

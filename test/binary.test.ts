@@ -20,8 +20,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pkg from "../package.json" with { type: "json" };
 import { PROJECT_ROOT } from "./helpers/cli.ts";
+import { literal, ORT_VERSION, TTT_VERSION } from "./support/versions.ts";
 
 const supported = process.platform === "linux" && process.arch === "x64";
 const ORT_DIR = join(PROJECT_ROOT, "node_modules/onnxruntime-node/bin/napi-v6/linux/x64");
@@ -135,7 +135,7 @@ describe.skipIf(!supported)("compiled binary", () => {
     const cache = join(work, "cache-version");
     const r = run(["--version"], tmpdir(), { HOME: work, TTT_CACHE_DIR: cache });
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toBe(pkg.version);
+    expect(r.stdout.trim()).toBe(TTT_VERSION);
     expect(existsSync(cache)).toBe(false);
   });
 
@@ -144,13 +144,13 @@ describe.skipIf(!supported)("compiled binary", () => {
     const first = doctor(tmpdir(), { HOME: work, TTT_CACHE_DIR: cache });
     expect(first.ok).toBe(true);
     expect(first.ttt.compiled).toBe(true);
-    expect(first.onnxruntime.version).toBe("1.30.0");
+    expect(first.onnxruntime.version).toBe(ORT_VERSION);
     expect(first.providers.find((p) => p.name === "cpu")?.available).toBe(true);
     expect(first.cache).toMatchObject({ root: cache, source: "TTT_CACHE_DIR" });
     expect(first.cache.native?.extractedNow).toBe(true);
     const { versions, temps } = cacheContents(cache);
     expect(versions).toHaveLength(1);
-    expect(versions[0]).toMatch(/^ort-1\.30\.0-linux-x64-[0-9a-f]{10}$/);
+    expect(versions[0]).toMatch(new RegExp(`^ort-${literal(ORT_VERSION)}-linux-x64-[0-9a-f]{10}$`));
     expect(temps).toEqual([]);
     const dir = join(cache, versions[0]!);
     expect(first.onnxruntime.libraryDir).toBe(dir);
@@ -203,7 +203,7 @@ describe.skipIf(!supported)("compiled binary", () => {
 
     const d = doctor(here, extra);
     expect(d.ok).toBe(true);
-    expect(d.onnxruntime.version).toBe("1.30.0");
+    expect(d.onnxruntime.version).toBe(ORT_VERSION);
     expect(d.onnxruntime.libraryDir?.startsWith(cache)).toBe(true);
     const cuda = d.providers.find((p) => p.name === "cuda")!;
     expect(cuda.available).toBe(false);

@@ -8,6 +8,7 @@ import {
   statSync,
   truncateSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,21 +23,24 @@ const o = { inputs: 8, hidden: 16, classes: 3, batch: 8 };
 const optim = { kind: "adamw" as const, lr: 1e-3 };
 
 describe("graph cache", () => {
-  test("second request is a hit: no rebuild, same bytes, file untouched", async () => {
+  test("second request is a hit: no rebuild, same bytes, file untouched", () => {
     const req = { spec: mlpSpec(o), kind: "loop" as const, steps: 4, optim };
     const builds = graphCacheStats.builds;
     const a = getGraph(req, { cacheDir: dir });
     expect(a.hit).toBe(false);
     expect(graphCacheStats.builds).toBe(builds + 1);
-    const mtime = statSync(a.path!).mtimeMs;
-    await Bun.sleep(20);
+    // The file's times set to a moment long past: a rewrite, however soon, would move them.
+    const past = new Date("2001-02-03T04:05:06Z");
+    utimesSync(a.path!, past, past);
+    const { mtimeMs: mtime, ino } = statSync(a.path!);
     // a fresh spec object with the same content (different initial weights do not matter)
     const b = getGraph({ ...req, spec: mlpSpec({ ...o, seed: 5 }) }, { cacheDir: dir });
     expect(b.hit).toBe(true);
     expect(graphCacheStats.builds).toBe(builds + 1);
     expect(b.key).toBe(a.key);
     expect(b.bytes).toEqual(a.bytes);
-    expect(statSync(a.path!).mtimeMs).toBe(mtime);
+    expect(statSync(a.path!)).toMatchObject({ mtimeMs: mtime, ino });
+    expect(mtime).toBe(past.getTime());
   });
 
   test("a damaged cache file (flipped byte, cut short, checksum missing) is rebuilt, not trusted", () => {

@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { formatReport, type DoctorReport } from "../src/cli/doctor.ts";
 import { runTtt } from "./helpers/cli.ts";
+import { literal, ORT_VERSION, TTT_VERSION } from "./support/versions.ts";
 
 describe("ttt doctor", () => {
   test("--json: versions, providers (CPU ran a session; CUDA available or why not), threads, cache, memory, disk", () => {
@@ -11,11 +12,11 @@ describe("ttt doctor", () => {
     const d = JSON.parse(r.stdout) as DoctorReport;
     expect(d.ok).toBe(true);
     expect(d.ttt).toMatchObject({
-      version: "0.1.0",
+      version: TTT_VERSION,
       compiled: false,
       platform: `${process.platform}-${process.arch}`,
     });
-    expect(d.onnxruntime.version).toBe("1.30.0");
+    expect(d.onnxruntime.version).toBe(ORT_VERSION);
     const cpu = d.providers.find((p) => p.name === "cpu")!;
     expect(cpu).toMatchObject({ available: true, usedByTtt: true });
     expect(cpu.ms).toBeGreaterThan(0);
@@ -34,8 +35,8 @@ describe("ttt doctor", () => {
     const r = runTtt(["doctor"]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^ttt\s+0\.1\.0 \(from source/);
-    expect(lines[1]).toMatch(/^onnxruntime\s+1\.30\.0/);
+    expect(lines[0]).toMatch(new RegExp(`^ttt\\s+${literal(TTT_VERSION)} \\(from source`));
+    expect(lines[1]).toMatch(new RegExp(`^onnxruntime\\s+${literal(ORT_VERSION)}`));
     expect(lines.some((l) => /^ {2}cpu\s+available \(tiny session [\d.]+ ms\)$/.test(l))).toBe(true);
     expect(lines.some((l) => /^ {2}cuda\s+(available|not available: .+)$/.test(l))).toBe(true);
     for (const key of ["gpu", "threads", "cache", "memory", "disk"])
@@ -53,8 +54,14 @@ describe("ttt doctor", () => {
   test("a report without a working CPU session reads as a failure, with the reason", () => {
     const report: DoctorReport = {
       ok: false,
-      ttt: { version: "0.1.0", bun: "1.4.5", executable: "/x/ttt", compiled: true, platform: "linux-x64" },
-      onnxruntime: { version: "1.30.0", libraryDir: null },
+      ttt: {
+        version: TTT_VERSION,
+        bun: Bun.version,
+        executable: "/x/ttt",
+        compiled: true,
+        platform: "linux-x64",
+      },
+      onnxruntime: { version: ORT_VERSION, libraryDir: null },
       providers: [
         {
           name: "cpu",

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { loadTasks, Rng } from "../src/arc/index.ts";
 import { PROJECT_ROOT } from "./helpers/cli.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: fuzzed JSON of any shape, taken apart and mutated freely
 type Json = any;
 const FIX = join(PROJECT_ROOT, "fixtures", "tasks");
 const BASE: [string, Json][] = readdirSync(FIX)
@@ -166,7 +167,9 @@ describe("fuzz: malformed task files", () => {
       const badIndex = rng.int(3);
       const broken = breakTask(rng, picks[badIndex]![1]);
       const challenges: Json = {};
-      picks.forEach(([id, task], k) => (challenges[id] = k === badIndex ? broken.value : task));
+      picks.forEach(([id, task], k) => {
+        challenges[id] = k === badIndex ? broken.value : task;
+      });
       const file = join(tmp, `kaggle-${n}.json`);
       writeFileSync(file, toText(challenges));
       const result = await loadTasks(file);

@@ -273,7 +273,10 @@ describe("ONNX serialisation", () => {
         else if (a.kind === "float") expect(r.f).toBeCloseTo(a.value, 6);
         else if (a.kind === "string") expect(r.s).toBe(a.value);
         else if (a.kind === "ints") expect(r.ints).toEqual(a.value);
-        else if (a.kind === "floats") r.floats!.forEach((v, i) => expect(v).toBeCloseTo(a.value[i]!, 6));
+        else if (a.kind === "floats")
+          r.floats!.forEach((v, i) => {
+            expect(v).toBeCloseTo(a.value[i]!, 6);
+          });
         else if (a.kind === "graph") compareGraph(r.g!, a.value);
       }
     });

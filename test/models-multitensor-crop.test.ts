@@ -56,7 +56,9 @@ describe("crop offsets", () => {
     const nllData = random(K * H * W, K + H + W);
     const colours = Array.from({ length: h * w }, (_, i) => (i * 7 + 3) % K);
     const hotData = new Float64Array(K * h * w);
-    colours.forEach((k, i) => (hotData[k * h * w + i] = 1));
+    colours.forEach((k, i) => {
+      hotData[k * h * w + i] = 1;
+    });
     const r = await run(g, { nll: [nllData, [K, H, W]], hot: [hotData, [K, h, w]] }, "r");
     const nx = H - h + 1;
     const ny = W - w + 1;

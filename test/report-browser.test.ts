@@ -57,14 +57,16 @@ describe.skipIf(!haveChromium)("the report in headless Chromium", () => {
       const rec = JSON.parse(readFileSync(join(runDir, "tasks", `${t.id}.json`), "utf8"));
       let wrong = 0;
       let sameShape = true;
-      rec.answers.forEach((a: any, i: number) => {
+      rec.answers.forEach((a: { attempts: number[][][] }, i: number) => {
         const truth = solutions[t.id][i];
         for (const g of a.attempts.slice(0, 2)) {
           if (g.length !== truth.length || g[0].length !== truth[0].length) sameShape = false;
           else
-            truth.forEach((row: number[], r: number) =>
-              row.forEach((v, c) => (wrong += g[r][c] !== v ? 1 : 0)),
-            );
+            truth.forEach((row: number[], r: number) => {
+              row.forEach((v, c) => {
+                if (g[r]![c] !== v) wrong++;
+              });
+            });
         }
       });
       if (sameShape && wrong > 0) [failedId, expectedWrong] = [t.id, wrong];

@@ -1,11 +1,13 @@
 // Sessions: the execution-provider choice (auto falls back to the CPU with its reason on a machine
 // without the CUDA provider), options, and registration for release.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { consola } from "consola";
+import * as ort from "onnxruntime-node";
 import * as G from "../src/graph/index.ts";
 import { cudaLibraryCheck, resetProviderState } from "../src/runtime/providers.ts";
 import { openSessions } from "../src/runtime/registry.ts";
 import { createSession, tensor } from "../src/runtime/session.ts";
+import { waitFor } from "./support/wait.ts";
 
 function tinyModel(): Uint8Array {
   const g = new G.Graph("tiny");
@@ -102,11 +104,39 @@ describe("trainer set-up failure", () => {
         }) as typeof spec.forward,
       },
     };
+    // Every session ONNX Runtime creates during the set-up is followed, so that one still being created
+    // when the factory gives up (and released by nobody) is waited for and caught.
+    let started = 0;
+    const created: ort.InferenceSession[] = [];
+    const released = new Set<ort.InferenceSession>();
+    const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (
+      ...a: unknown[]
+    ) => Promise<ort.InferenceSession>;
+    const spy = spyOn(ort.InferenceSession, "create").mockImplementation((async (...a: unknown[]) => {
+      started++;
+      const s = await create(...a);
+      const release = s.release.bind(s);
+      s.release = () => {
+        released.add(s);
+        return release();
+      };
+      created.push(s);
+      return s;
+    }) as typeof ort.InferenceSession.create);
     const before = openSessions().length;
-    await expect(ortTrainerFactory(broken, { ep: "cpu", threads: 1, chunk: 4, seed: 0 })).rejects.toThrow(
-      /injected: no training graph/,
-    );
-    await Bun.sleep(50);
+    try {
+      await expect(ortTrainerFactory(broken, { ep: "cpu", threads: 1, chunk: 4, seed: 0 })).rejects.toThrow(
+        /injected: no training graph/,
+      );
+      await waitFor(() => created.length === started && created.every((s) => released.has(s)), {
+        what: "every session opened during the failed set-up to be created and released",
+        timeoutMs: 3_000,
+        detail: () => `${started} started, ${created.length} created, ${released.size} released`,
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(started).toBeGreaterThan(0); // the inference session was opened, then released
     expect(openSessions().length).toBe(before);
   });
 });

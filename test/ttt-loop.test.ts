@@ -64,7 +64,13 @@ function recordingDecodes(model: TaskModel<unknown>): { model: TaskModel<unknown
   const seen: Float32Array[] = [];
   return {
     seen,
-    model: { ...model, decode: (out) => (seen.push(Float32Array.from(out.logits!)), model.decode(out)) },
+    model: {
+      ...model,
+      decode: (out) => {
+        seen.push(Float32Array.from(out.logits!));
+        return model.decode(out);
+      },
+    },
   };
 }
 
@@ -77,7 +83,10 @@ describe("trainTask (colour-map, real training)", () => {
     const chunks: number[] = [];
     const leaders: string[] = [];
     const r = await trainTask(plan, model, trainer, {
-      onChunk: (c) => (chunks.push(c.step), leaders.push(keys(c.answers[0])[0]!)),
+      onChunk: (c) => {
+        chunks.push(c.step);
+        leaders.push(keys(c.answers[0])[0]!);
+      },
     });
     expect(r.stop).toBe("steps");
     expect(r.steps).toBe(100);
@@ -92,7 +101,9 @@ describe("trainTask (colour-map, real training)", () => {
     // The EMA after chunk 2 is chunk 1's outputs decayed by 0.97^10 plus chunk 2's: it lags behind them.
     expect(seen).toHaveLength(19);
     const keep = EMA_DECAY ** 10;
-    seen[2]!.forEach((v, i) => expect(v).toBeCloseTo(keep * seen[0]![i]! + (1 - keep) * seen[1]![i]!, 4));
+    seen[2]!.forEach((v, i) => {
+      expect(v).toBeCloseTo(keep * seen[0]![i]! + (1 - keep) * seen[1]![i]!, 4);
+    });
     expect(Math.max(...seen[2]!.map((v, i) => Math.abs(v - seen[1]![i]!)))).toBeGreaterThan(0.1);
     // The model answered [[1]] at first and [[2]] (right) by the end; over the chunks [[2]] came to
     // lead and [[1]] is kept as the second attempt.

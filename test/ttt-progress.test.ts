@@ -63,7 +63,13 @@ test("piped: one plain line per task, nothing else", () => {
 
 test("terminal: a progress line with tasks done, the running task's step and loss, elapsed and ETA", () => {
   let out = "";
-  const stream = { columns: 200, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
+  const stream = {
+    columns: 200,
+    write: (s: string) => {
+      out += s;
+      return true;
+    },
+  } as unknown as NodeJS.WriteStream;
   const d = new TerminalDisplay(stream);
   d.begin(4, 4, 3600);
   d.taskStarted("abc", 1);

@@ -29,6 +29,7 @@ import {
   type Results,
   type TrialResult,
 } from "./helpers/kill-resume.ts";
+import { waitFor } from "./support/wait.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ttt-resume-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -88,11 +89,14 @@ beforeAll(async () => {
     TTT_INJECT_FAULT: "stall@swap-colours:1500",
   });
   const v15 = join(stalled, "run/checkpoints/swap-colours/v000015/manifest.json");
-  for (let i = 0; i < 600 && !existsSync(v15); i++) await Bun.sleep(50);
+  await waitFor(() => existsSync(v15), {
+    what: "the stalled run's swap-colours checkpoint v15 (step 1500)",
+    process: run.proc,
+    timeoutMs: 60_000,
+    detail: () => run.stderr.text,
+  });
   run.proc.kill("SIGKILL");
   await run.done;
-  if (!existsSync(v15))
-    throw new Error(`the stalled run did not reach step 1500: ${(await run.done).stderr}`);
 });
 
 let ref2000: Results;

@@ -3,7 +3,7 @@
 // (ortTrainerFactory) on the CPU. Run directory, report, submission, invalid and skipped tasks, budget,
 // scoring, the journal. Time is a clock the test moves by a fixed amount per real chunk, so the
 // budget's decisions and the reported times are exact; a failing trainer is an injected fault (TTT_INJECT_FAULT).
-import { afterAll, describe, expect, spyOn, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,15 +109,21 @@ test("the memory limit lies between the small tasks' estimates and the big one's
   expect(bigEstimate).toBeGreaterThan(maxMemoryBytes);
 });
 
-describe("solve (inline, colour-map, real training)", async () => {
+describe("solve (inline, colour-map, real training)", () => {
   // Each chunk of 5 real steps takes 0.5 s on the run's clock: 20 steps are 2 s per task.
   const clock = new TestClock();
   const display = quiet();
   const s = settings("run-a");
-  const result = await solve(s, { executor: executor(clock, 0.5), display, now: clock.now, startedAt: 0 });
-  const seenTasks = build.mock.calls.map(([task]) => task);
-  const report = result.report;
-  const by = Object.fromEntries(report.tasks.map((t) => [t.id, t]));
+  let result: Awaited<ReturnType<typeof solve>>;
+  let seenTasks: Parameters<typeof build>[0][];
+  let report: Awaited<ReturnType<typeof solve>>["report"];
+  let by: Record<string, (typeof report.tasks)[number]>;
+  beforeAll(async () => {
+    result = await solve(s, { executor: executor(clock, 0.5), display, now: clock.now, startedAt: 0 });
+    seenTasks = build.mock.calls.map(([task]) => task);
+    report = result.report;
+    by = Object.fromEntries(report.tasks.map((t) => [t.id, t]));
+  });
   const record = (id: string) => JSON.parse(readFileSync(join(s.runDir, `tasks/${id}.json`), "utf8"));
 
   test("every task id is in a valid submission; invalid and skipped tasks get [[0]]", () => {
@@ -135,7 +141,9 @@ describe("solve (inline, colour-map, real training)", async () => {
     expect(answered.map((a) => gridToRows(a.attempt_1))).toEqual(solutions["recolour-1-to-2"]);
     // attempt_2 is the model's second distinct answer, or [[0]] when it only ever gave one.
     const attempts = record("recolour-1-to-2").answers.map((a: { attempts: number[][][] }) => a.attempts);
-    answered.forEach((a, i) => expect(gridToRows(a.attempt_2)).toEqual(attempts[i][1] ?? [[0]]));
+    answered.forEach((a, i) => {
+      expect(gridToRows(a.attempt_2)).toEqual(attempts[i][1] ?? [[0]]);
+    });
     expect(sub.submission.get("ragged")!.map((a) => gridToRows(a.attempt_1))).toEqual([[[0]], [[0]]]);
     expect(gridToRows(sub.submission.get("big")![0]!.attempt_1)).toEqual([[0]]);
   });

@@ -58,7 +58,9 @@ describe("AnswerSelector", () => {
   test("confidences are softmax shares of all grids seen: in [0,1], top two sum to at most 1", () => {
     const s = new AnswerSelector(1);
     const scores = [-0.5, -1, -3, -3.5, -8];
-    scores.forEach((score, i) => s.add([{ grid: G(i + 1), score }], i + 1));
+    scores.forEach((score, i) => {
+      s.add([{ grid: G(i + 1), score }], i + 1);
+    });
     const [ans] = s.answers();
     const z = scores.reduce((t, x) => t + Math.exp(x), 0);
     expect(ans!.confidences[0]).toBeCloseTo(Math.exp(-0.5) / z, 12);

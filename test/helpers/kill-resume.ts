@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkSubmissionCovers, loadSolutions, readSubmission, type Grid } from "../../src/arc/index.ts";
 import { readJournal } from "../../src/rundir/run-dir.ts";
+import { StreamText } from "../support/wait.ts";
 import { PROJECT_ROOT } from "./cli.ts";
 
 export const FIXTURE = "fixtures/tasks_challenges.json";
@@ -57,7 +58,7 @@ export interface Finished {
   seconds: number;
 }
 
-/** Start `ttt solve ...args` (env added to ours). */
+/** Start `ttt solve ...args` (env added to ours); its output so far is in `stdout` and `stderr`. */
 export function startSolve(args: string[], env: Record<string, string> = {}) {
   const started = performance.now();
   const proc = Bun.spawn([process.execPath, "src/cli/main.ts", "solve", ...args], {
@@ -66,18 +67,18 @@ export function startSolve(args: string[], env: Record<string, string> = {}) {
     stderr: "pipe",
     env: { ...process.env, NO_COLOR: "1", ...env },
   });
-  const stdout = new Response(proc.stdout).text();
-  const stderr = new Response(proc.stderr).text();
+  const stdout = new StreamText(proc.stdout);
+  const stderr = new StreamText(proc.stderr);
   const done: Promise<Finished> = (async () => {
     const code = await proc.exited;
     return {
       code,
-      stdout: await stdout,
-      stderr: await stderr,
+      stdout: await stdout.done,
+      stderr: await stderr.done,
       seconds: (performance.now() - started) / 1000,
     };
   })();
-  return { proc, done };
+  return { proc, done, stdout, stderr };
 }
 
 export const runSolve = (args: string[], env: Record<string, string> = {}) => startSolve(args, env).done;
@@ -127,7 +128,12 @@ export function watchSubmission(path: string) {
     if (problems.length) invalid.push(...problems);
     busy = false;
   }, 5);
-  return { stop: () => (clearInterval(timer), { reads, invalid }) };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { reads, invalid };
+    },
+  };
 }
 
 export type TrialCategory =
