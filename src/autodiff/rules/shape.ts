@@ -18,17 +18,17 @@ defineGrad("Transpose", {
 });
 // dX = dY (the driver sums the broadcast axes away)
 defineGrad("Expand", { nondiff: [1], grad: ({ dY }) => [dY[0]] });
-// dX_i = the slice of dY that X_i filled
+// dX_i = the slice of dY that X_i filled (all of them cut by one Split node)
 defineGrad("Concat", {
   grad: (c) => {
     const raw = c.intAttr("axis", 0);
     const axis = raw < 0 ? raw + c.outputs[0]!.rank : raw;
-    let at = 0;
-    return c.inputs.map((x, i) => {
-      const from = at;
-      at += x!.shape[axis]!;
-      return c.needs(i) ? G.slice(c.dY[0]!, [from], [at], [axis], [1]) : null;
-    });
+    const pieces = G.split(
+      c.dY[0]!,
+      c.inputs.map((x) => x!.shape[axis]!),
+      axis,
+    );
+    return pieces.map((p, i) => (c.needs(i) ? p : null));
   },
 });
 /** Put k-1 zeros between neighbours along `axis`: [a, b, c] -> [a, 0, b, 0, c] for k = 2. */
