@@ -1,10 +1,13 @@
 // Gradient rules for shape and indexing ops: the gradient goes back to where each element came from.
 import * as G from "../../graph/index.ts";
 import { GraphError } from "../../graph/graph.ts";
-import { defineGrad } from "../registry.ts";
+import { type GradContext, defineGrad } from "../registry.ts";
 
 // dX = reshape(dY, shape of X)   (Reshape, Squeeze, Unsqueeze only move axes of size 1 or regroup)
-const reshapeBack = { nondiff: [1], grad: ({ dY, inputs: [x] }: any) => [G.reshape(dY[0], [...x.shape])] };
+const reshapeBack = {
+  nondiff: [1],
+  grad: ({ dY, inputs: [x] }: GradContext) => [G.reshape(dY[0]!, [...x!.shape])],
+};
 defineGrad("Reshape", reshapeBack);
 defineGrad("Squeeze", reshapeBack);
 defineGrad("Unsqueeze", reshapeBack);

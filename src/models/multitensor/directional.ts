@@ -22,8 +22,16 @@ function pick(t: Tensor, d: number, flipX: boolean, flipY: boolean): Tensor {
   const ends = [d + 1];
   const axes: number[] = [AX.d];
   const steps = [1];
-  if (flipX) starts.push(-1), ends.push(FAR), axes.push(AX.x), steps.push(-1);
-  if (flipY) starts.push(-1), ends.push(FAR), axes.push(AX.y), steps.push(-1);
+  for (const [flip, axis] of [
+    [flipX, AX.x],
+    [flipY, AX.y],
+  ] as const) {
+    if (!flip) continue;
+    starts.push(-1);
+    ends.push(FAR);
+    axes.push(axis);
+    steps.push(-1);
+  }
   return G.slice(t, starts, ends, axes, steps);
 }
 
