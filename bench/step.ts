@@ -85,11 +85,21 @@ interface ModelLike {
     noise?: { name: string; shape: number[] }[];
   };
   fixed: Record<string, { data: Float32Array }>;
+  /** Where each named parameter lives in the concatenation of the spec's parameters. */
+  paramEntries: { name: string; offset: number; size: number }[];
+}
+interface StateLike {
+  step: number;
+  params: Record<string, Float32Array>;
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
 }
 interface TrainerLike {
   setBatch(b: Record<string, Float32Array>): void;
   prepare(kinds: { kind: string; steps?: number }[]): Promise<void>;
   step(k: number): Promise<ArrayLike<number>>;
+  getState(): StateLike;
+  setState(s: StateLike): void;
   release(): Promise<void>;
 }
 interface Tree {
@@ -295,6 +305,7 @@ interface Measured {
   flops: { matmul: number; elementwise: number };
   msPerStep: number[];
   losses: number[];
+  model: ModelLike;
   trainer: TrainerLike;
 }
 
@@ -327,8 +338,88 @@ async function prepare(
     flops: flopsOf(step),
     msPerStep: [],
     losses: [],
+    model,
     trainer,
   };
+}
+
+// ---------- same function: gradients of both trees at one state ----------
+/** A state's tensors by parameter name (the trees may pack the weights in different orders). */
+function byName(model: ModelLike, r: Record<string, Float32Array>): Map<string, Float32Array> {
+  const all = new Float32Array(model.paramEntries.reduce((n, e) => Math.max(n, e.offset + e.size), 0));
+  let at = 0;
+  for (const p of model.spec.params) {
+    all.set(r[p.name]!, at);
+    at += p.init.length;
+  }
+  return new Map(model.paramEntries.map((e) => [e.name, all.subarray(e.offset, e.offset + e.size)]));
+}
+function fromNames(model: ModelLike, named: Map<string, Float32Array>): Record<string, Float32Array> {
+  const total = model.spec.params.reduce((n, p) => n + p.init.length, 0);
+  const all = new Float32Array(total);
+  for (const e of model.paramEntries) all.set(named.get(e.name)!, e.offset);
+  const out: Record<string, Float32Array> = {};
+  let at = 0;
+  for (const p of model.spec.params) {
+    out[p.name] = all.slice(at, at + p.init.length);
+    at += p.init.length;
+  }
+  return out;
+}
+/** The state of `from` in `to`'s packing. */
+function carry(from: Measured, to: Measured): StateLike {
+  const s = from.trainer.getState();
+  const map = (r: Record<string, Float32Array>) => fromNames(to.model, byName(from.model, r));
+  return { step: s.step, params: map(s.params), m: map(s.m), v: map(s.v) };
+}
+/**
+ * The gradient of one step from the trainer's current state, by name: with zero first moments, Adam's
+ * m after the step is (1 - beta1) g = g / 2 exactly.
+ */
+async function gradientAt(m: Measured, s: StateLike): Promise<Map<string, Float32Array>> {
+  const zero = (r: Record<string, Float32Array>) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, new Float32Array(v.length)]));
+  m.trainer.setState({ ...s, m: zero(s.m) });
+  await m.trainer.step(1);
+  const g = byName(m.model, m.trainer.getState().m);
+  for (const v of g.values()) for (let i = 0; i < v.length; i++) v[i]! /= 1 - OPTIM.betas[0];
+  m.trainer.setState(s);
+  return g;
+}
+/** ||g_b - g_a|| / ||g_a|| over every parameter, and the worst parameter's. */
+function gradientAgreement(a: Map<string, Float32Array>, b: Map<string, Float32Array>) {
+  let num = 0;
+  let den = 0;
+  let worst = 0;
+  let worstName = "";
+  let worstNorm = 0;
+  for (const [name, ga] of a) {
+    const gb = b.get(name)!;
+    let n = 0;
+    let d = 0;
+    for (let i = 0; i < ga.length; i++) {
+      n += (ga[i]! - gb[i]!) ** 2;
+      d += ga[i]! ** 2;
+    }
+    num += n;
+    den += d;
+    const rel = Math.sqrt(n / Math.max(d, 1e-30));
+    if (d > 0 && rel > worst) {
+      worst = rel;
+      worstName = name;
+      worstNorm = d;
+    }
+  }
+  return { all: Math.sqrt(num / den), worst, worstName, worstShare: Math.sqrt(worstNorm / den) };
+}
+
+/** Gradients of both trees at the same state (base's, carried over), compared. */
+async function compareGradients(base: Measured, mine: Measured) {
+  const s = base.trainer.getState();
+  const ga = await gradientAt(base, s);
+  const gb = await gradientAt(mine, carry(base, mine));
+  mine.trainer.setState(carry(base, mine));
+  return gradientAgreement(ga, gb);
 }
 
 async function rep(m: Measured, K: number): Promise<void> {
@@ -397,9 +488,13 @@ async function main() {
     const K = a.k ?? solverChunk(probe);
     const ms: Measured[] = [];
     for (const t of trees) ms.push(await prepare(t, raw, id, K, a.profile));
+    const agree: ReturnType<typeof gradientAgreement>[] = [];
+    if (ms.length === 2) agree.push(await compareGradients(ms[0]!, ms[1]!));
     for (const m of ms) await rep(m, K); // warm-up, discarded
     for (const m of ms) m.msPerStep.length = 0;
     for (let r = 0; r < a.reps; r++) for (const m of ms) await rep(m, K);
+    // after training: the base's state carried into this tree, then one more gradient each
+    if (ms.length === 2) agree.push(await compareGradients(ms[0]!, ms[1]!));
     const grids = gridsOf(probe);
     const grid = `${Math.max(...grids.map((g) => g.height))}x${Math.max(...grids.map((g) => g.width))}`;
     console.log(`\n${id} (grids up to ${grid}, Loop of ${K} steps)`);
@@ -409,18 +504,26 @@ async function main() {
     let note = "";
     if (ms.length === 2) {
       const speed = median(base.msPerStep) / median(mine.msPerStep);
+      const first = K;
       let worst = 0;
-      for (let i = 0; i < base.losses.length; i++)
+      for (let i = 0; i < first; i++)
         worst = Math.max(
           worst,
           Math.abs(base.losses[i]! - mine.losses[i]!) / Math.max(1, Math.abs(base.losses[i]!)),
         );
       note = `${speed.toFixed(2)}x`;
+      const g = agree.map(
+        (x) =>
+          `${x.all.toExponential(1)} (worst ${x.worstName} ${x.worst.toExponential(1)}, its |g| ${x.worstShare.toExponential(1)} of the whole)`,
+      );
       console.log(
-        `  speed-up ${note}; losses over ${base.losses.length} steps: worst relative difference ${worst.toExponential(2)}`,
+        `  speed-up ${note}; losses of the first ${first} steps: worst relative difference ${worst.toExponential(2)}`,
+      );
+      console.log(
+        `  gradient ||g - g_base|| / ||g_base|| at the initial state: ${g[0]}; after the reps: ${g[1]}`,
       );
       rows.push(
-        `| ${id} | ${grid} | ${base.emitted} / ${base.optimizedNodes} | ${mine.emitted} / ${mine.optimizedNodes} | ${median(base.msPerStep).toFixed(2)} | ${median(mine.msPerStep).toFixed(2)} | ${note} | ${worst.toExponential(1)} |`,
+        `| ${id} | ${grid} | ${base.emitted} / ${base.optimizedNodes} | ${mine.emitted} / ${mine.optimizedNodes} | ${median(base.msPerStep).toFixed(2)} | ${median(mine.msPerStep).toFixed(2)} | ${note} | ${worst.toExponential(1)} | ${agree[0]!.all.toExponential(1)} / ${agree[1]!.all.toExponential(1)} |`,
       );
     } else
       rows.push(
@@ -444,9 +547,9 @@ async function main() {
   console.log("");
   if (trees.length === 2) {
     console.log(
-      `| task | grid | nodes before (emitted / optimised) | after | ms/step before | after | speed-up | loss diff |`,
+      "| task | grid | nodes before (emitted / optimised) | after | ms/step before | after | speed-up | loss diff, first chunk | gradient diff, start / trained |",
     );
-    console.log("|---|---|---|---|---|---|---|---|");
+    console.log("|---|---|---|---|---|---|---|---|---|");
   } else {
     console.log("| task | grid | nodes (emitted / optimised) | ms/step |");
     console.log("|---|---|---|---|");
