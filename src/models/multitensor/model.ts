@@ -54,7 +54,7 @@ export interface MultitensorModel extends TaskModel<ModelSpec> {
   paramEntries: PackedEntry[];
   /** Where each member's cells sit in the latent tensors (latent_mean, latent_capacity, noise). */
   latentSegments: LatentSegment[];
-  /** Node count of the forward graph (the one-step training graph is about 3.5x that, Identity nodes aside). */
+  /** Node count of the forward graph (the one-step training graph is about 3.2x that). */
   forwardNodes: number;
   /** Elements of all forward intermediates (one float each). */
   forwardElements: number;
