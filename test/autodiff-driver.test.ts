@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import * as G from "../src/graph/index.ts";
 import { Graph, type Node, type Tensor } from "../src/graph/index.ts";
-import { gradients } from "../src/autodiff/index.ts";
+import { customGradient, gradients } from "../src/autodiff/index.ts";
 import { type Feed, cpuSession, runPlain } from "./support/ort.ts";
 import { sgdLoopGraph, sgdReference } from "./support/sample-graphs.ts";
 
@@ -176,6 +176,37 @@ describe("autodiff driver", () => {
     const r = await run(g, { x: f64([3], [1, 2, -1]) });
     close(r.dh!.data, [3, 6, -3]); // 0.5 * 2h
     close(r.dx!.data, [9, 18, -9]); // 0.5 * 2h * 3
+  });
+
+  test("a custom rule gives its inputs their gradients; the nodes in between are not walked", async () => {
+    const g = new Graph("custom");
+    const x = g.input("x", "float64", [2, 3]);
+    const e = G.exp(x);
+    const total = G.reduceSum(e, [1], true);
+    // softmax over axis 1 as a composite, with its rule dx = y (dy - sum(dy y))
+    const y = customGradient(G.div(e, total), [x], (dy) => [
+      G.mul(y, G.sub(dy, G.reduceSum(G.mul(dy, y), [1], true))),
+    ]);
+    const w = g.constant("float64", [2, 3], [1, -2, 0.5, 3, 0, -1]);
+    // x also feeds the loss directly: that contribution is added to the custom one
+    const loss = G.add(G.reduceSum(G.mul(y, w)), G.reduceSum(G.mul(x, x)));
+    let dx!: Tensor;
+    const nodes = added(g, () => ([dx] = gradients(loss, [x])));
+    g.output(dx);
+    const inside = [e, total].map((t) => `${g.producer.get(t.name)!.name}_Grad/`);
+    expect(nodes.filter((n) => inside.some((p) => n.name.startsWith(p)))).toEqual([]);
+    expect(() => customGradient(y, [x], () => [null])).toThrow(/already has a custom rule/);
+    const r = await run(g, { x: f64([2, 3], X) });
+    const W = [1, -2, 0.5, 3, 0, -1];
+    const want = [0, 1].flatMap((row) => {
+      const xs = X.slice(3 * row, 3 * row + 3);
+      const ws = W.slice(3 * row, 3 * row + 3);
+      const ex = xs.map(Math.exp);
+      const ys = ex.map((v) => v / ex.reduce((a, b) => a + b, 0));
+      const dot = ys.reduce((a, v, i) => a + v * ws[i]!, 0);
+      return ys.map((v, i) => v * (ws[i]! - dot) + 2 * xs[i]!);
+    });
+    close(r.x_grad!.data, want);
   });
 
   test("the loss must be a float scalar", () => {

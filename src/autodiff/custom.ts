@@ -22,7 +22,7 @@ export function customGradient(
 ): Tensor {
   const g = y.graph;
   const producer = g.producer.get(y.name);
-  if (!producer || producer.outputs.length !== 1)
+  if (producer?.outputs.length !== 1)
     throw new Error(`customGradient: ${y} must be the only output of a node`);
   for (const x of inputs)
     if (x.graph !== g) throw new Error(`customGradient: ${x} is not in the graph of ${y}`);
