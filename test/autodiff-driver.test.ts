@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import * as G from "../src/graph/index.ts";
 import { Graph, type Node, type Tensor } from "../src/graph/index.ts";
-import { gradients } from "../src/autodiff/index.ts";
+import { customGradient, gradients } from "../src/autodiff/index.ts";
 import { type Feed, cpuSession, runPlain } from "./support/ort.ts";
 import { sgdLoopGraph, sgdReference } from "./support/sample-graphs.ts";
 
@@ -22,9 +22,8 @@ function added(g: Graph, fn: () => void): Node[] {
 }
 const close = (a: number[], b: number[], tol = 1e-12) => {
   expect(a.length).toBe(b.length);
-  a.forEach((v, i) => {
+  for (const [i, v] of a.entries())
     expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]!)));
-  });
 };
 
 describe("autodiff driver", () => {
@@ -36,8 +35,9 @@ describe("autodiff driver", () => {
     let dx!: Tensor;
     const nodes = added(g, () => ([dx] = gradients(loss, [x])));
     g.output(dx);
-    // the contributions are added under x's own scope, then named x_grad
-    expect(nodes.some((n) => n.opType === "Add" && n.name.startsWith("x_Grad/"))).toBe(true);
+    // the four contributions are summed by one Sum node under x's own scope, its output named x_grad
+    const sums = nodes.filter((n) => n.name.startsWith("x_Grad/"));
+    expect(sums.map((n) => [n.opType, n.inputs.length, n.outputs[0]])).toEqual([["Sum", 4, "x_grad"]]);
     const r = await run(g, { x: f64([2, 3], X) });
     close(
       r.x_grad!.data,
@@ -176,6 +176,37 @@ describe("autodiff driver", () => {
     const r = await run(g, { x: f64([3], [1, 2, -1]) });
     close(r.dh!.data, [3, 6, -3]); // 0.5 * 2h
     close(r.dx!.data, [9, 18, -9]); // 0.5 * 2h * 3
+  });
+
+  test("a custom rule gives its inputs their gradients; the nodes in between are not walked", async () => {
+    const g = new Graph("custom");
+    const x = g.input("x", "float64", [2, 3]);
+    const e = G.exp(x);
+    const total = G.reduceSum(e, [1], true);
+    // softmax over axis 1 as a composite, with its rule dx = y (dy - sum(dy y))
+    const y = customGradient(G.div(e, total), [x], (dy) => [
+      G.mul(y, G.sub(dy, G.reduceSum(G.mul(dy, y), [1], true))),
+    ]);
+    const w = g.constant("float64", [2, 3], [1, -2, 0.5, 3, 0, -1]);
+    // x also feeds the loss directly: that contribution is added to the custom one
+    const loss = G.add(G.reduceSum(G.mul(y, w)), G.reduceSum(G.mul(x, x)));
+    let dx!: Tensor;
+    const nodes = added(g, () => ([dx] = gradients(loss, [x])));
+    g.output(dx);
+    const inside = [e, total].map((t) => `${g.producer.get(t.name)!.name}_Grad/`);
+    expect(nodes.filter((n) => inside.some((p) => n.name.startsWith(p)))).toEqual([]);
+    expect(() => customGradient(y, [x], () => [null])).toThrow(/already has a custom rule/);
+    const r = await run(g, { x: f64([2, 3], X) });
+    const W = [1, -2, 0.5, 3, 0, -1];
+    const want = [0, 1].flatMap((row) => {
+      const xs = X.slice(3 * row, 3 * row + 3);
+      const ws = W.slice(3 * row, 3 * row + 3);
+      const ex = xs.map(Math.exp);
+      const ys = ex.map((v) => v / ex.reduce((a, b) => a + b, 0));
+      const dot = ys.reduce((a, v, i) => a + v * ws[i]!, 0);
+      return ys.map((v, i) => v * (ws[i]! - dot) + 2 * xs[i]!);
+    });
+    close(r.x_grad!.data, want);
   });
 
   test("the loss must be a float scalar", () => {

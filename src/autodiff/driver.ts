@@ -1,11 +1,13 @@
 // Reverse-mode driver: walks back from a scalar loss through the nodes that connect it to the chosen
-// inputs, calls each op's rule, reduces broadcast gradients, and sums contributions. Gradients are
-// named `<tensor>_grad`; helper nodes live under the scope `<node>_Grad`.
+// inputs, calls each op's rule (or a custom rule declared for a tensor, custom.ts), reduces broadcast
+// gradients, and sums contributions (one Add or Sum node). A gradient with several contributions is
+// named `<tensor>_grad`, as is every returned one; helper nodes live under the scope `<node>_Grad`.
 import { type Graph, GraphError, type Node, type Tensor } from "../graph/graph.ts";
-import { add, expand } from "../graph/index.ts";
+import * as G from "../graph/index.ts";
 import { isFloat } from "../graph/dtype.ts";
 import { type GradContext, gradRule, hasNoGrad } from "./registry.ts";
 import { reduceToShape } from "./reduce-to.ts";
+import { customRuleOf } from "./custom.ts";
 import "./rules/index.ts";
 
 export interface GradientOptions {
@@ -87,28 +89,62 @@ export function gradients(loss: Tensor, wrt: Tensor[], opts: GradientOptions = {
     if (list) list.push(t);
     else parts.set(name, [t]);
   };
+  /**
+   * Contributions ORT may turn into a Gemm with a C input (a Gemm, or an Add fed by a MatMul): its
+   * GemmSumFusion fails on such a Gemm feeding a Sum ("gemm_input_edge.src_arg_index < 2"), so their
+   * sums stay Add chains (MatMul + Add is fused by ORT anyway).
+   */
+  const mayBecomeGemm = (t: Tensor) => {
+    const op = g.producer.get(t.name)?.opType;
+    return op === "Gemm" || op === "MatMul" || op === "Add" || op === "Sum";
+  };
   const finals = new Map<string, Tensor>();
-  const finalise = (name: string): Tensor | null => {
+  const namedFinals = new Set<string>();
+  /** The gradient: one contribution as it is (named by an Identity when `named`), several summed by one named node. */
+  const finalise = (name: string, named = false): Tensor | null => {
     const done = finals.get(name);
-    if (done) return done;
-    const list = parts.get(name);
+    if (done && (!named || namedFinals.has(name))) return done;
+    const list = done ? [done] : parts.get(name);
     if (!list?.length) return null;
-    const gradName = `${name}_grad`;
-    const sum = g.withScopes([`${name}_Grad`], () => list.slice(1).reduce((acc, t) => add(acc, t), list[0]!));
-    const named = g.node(
-      "Identity",
-      [sum],
-      [{ dtype: sum.dtype, shape: sum.shape, name: g.freshName(gradName) }],
-    )[0]!;
-    finals.set(name, named);
-    return named;
+    const first = list[0]!;
+    if (list.length === 1 && !named) {
+      finals.set(name, first);
+      return first;
+    }
+    const gradName = g.freshName(`${name}_grad`);
+    const spec = [{ dtype: first.dtype, shape: first.shape, name: gradName }];
+    const out = g.withScopes([`${name}_Grad`], () => {
+      if (list.length === 1) return g.node("Identity", list, spec)[0]!;
+      if (list.length > 2 && !list.some(mayBecomeGemm)) return g.node("Sum", list, spec)[0]!;
+      const head = list.slice(0, -1).reduce((acc, t) => G.add(acc, t));
+      return g.node("Add", [head, list[list.length - 1]!], spec)[0]!;
+    });
+    finals.set(name, out);
+    namedFinals.add(name);
+    return out;
   };
 
   push(loss.name, opts.seed ?? g.constant(loss.dtype, loss.shape, [1], "loss_seed"));
+  const custom = (name: string) => customRuleOf(g, name);
   for (let k = g.nodes.length - 1; k >= 0; k--) {
     const node = g.nodes[k]!;
     if (!node.outputs.some((o) => parts.has(o))) continue;
     if (hasNoGrad(node.opType)) continue;
+    const over = node.outputs.length === 1 ? custom(node.outputs[0]!) : undefined;
+    if (over) {
+      // a custom rule: its inputs get their gradients directly; the nodes in between are not walked
+      const dy = finalise(node.outputs[0]!)!;
+      const grads = g.withScopes([`${node.name}_Grad`], () => over.grad(dy));
+      over.inputs.forEach((x, i) => {
+        const dx = grads[i];
+        if (!dx || !live.has(x.name) || stop.has(x.name)) return;
+        push(
+          x.name,
+          g.withScopes([`${node.name}_Grad`], () => reduceToShape(dx, x.shape)),
+        );
+      });
+      continue;
+    }
     const rule = gradRule(node.opType)!;
     const needs = (i: number) => {
       const n = node.inputs[i];
@@ -128,11 +164,13 @@ export function gradients(loss: Tensor, wrt: Tensor[], opts: GradientOptions = {
   }
 
   return wrt.map((t) => {
-    const gr = finalise(t.name);
+    const gr = finalise(t.name, true);
     if (gr) return gr;
     // The loss does not depend on t: its gradient is zeros, still named `<t>_grad`.
-    const zeros = g.withScopes([`${t.name}_Grad`], () => expand(g.constant(t.dtype, [], [0]), [...t.shape]));
+    const zeros = g.withScopes([`${t.name}_Grad`], () =>
+      G.expand(g.constant(t.dtype, [], [0]), [...t.shape]),
+    );
     push(t.name, zeros);
-    return finalise(t.name)!;
+    return finalise(t.name, true)!;
   });
 }

@@ -8,3 +8,4 @@ export {
   type GradRule,
 } from "./registry.ts";
 export { reduceToShape } from "./reduce-to.ts";
+export { customGradient, type CustomRule } from "./custom.ts";

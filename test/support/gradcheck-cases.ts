@@ -43,6 +43,12 @@ const binaryCases: GradCase[] = BINARY.flatMap(({ op, f, a, b }) =>
   })),
 );
 const constantOperandCases: GradCase[] = [
+  {
+    name: "Sum [2,3]+[3]+[2,1]",
+    op: "Sum",
+    inputs: [[2, 3], [3], [2, 1]],
+    build: ([x, y, z]) => G.sum([x!, y!, z!]),
+  },
   { name: "Add tensor+2", op: "Add", inputs: [[2, 3]], build: ([x]) => G.add(x!, 2) },
   { name: "Sub 1-tensor", op: "Sub", inputs: [[2, 3]], build: ([x]) => G.sub(1, x!) },
   { name: "Div 1/tensor", op: "Div", inputs: [I([2, 3], "nonzero")], build: ([x]) => G.div(1, x!) },
@@ -351,6 +357,12 @@ const layerNormCases: GradCase[] = [
       [3, 4],
     ],
     build: ([x, s]) => G.layerNorm(x!, s!, null, 1, 0.1),
+  },
+  {
+    name: "LayerNormalization axis 1, scale the constant 1, no bias (the output reused)",
+    op: "LayerNormalization",
+    inputs: [[2, 3, 4]],
+    build: ([x]) => G.layerNorm(x!, x!.graph.constant(x!.dtype, [1], [1]), null, 1, 1e-6),
   },
 ];
 

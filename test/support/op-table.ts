@@ -33,6 +33,7 @@ export const SHAPE_CASES: ShapeCase[] = [
   f("Div [2,3]/number", ["Div"], [2, 3], (g) => G.div(inp(g, [2, 3]), 2)),
   f("Pow []^[2,3]", ["Pow"], [2, 3], (g) => G.pow(inp(g, []), inp(g, [2, 3]))),
   f("Max [3]", ["Max"], [2, 3], (g) => G.max(inp(g, [2, 3]), inp(g, [3]))),
+  f("Sum [2,3]+[3]+[2,1]", ["Sum"], [2, 3], (g) => G.sum([inp(g, [2, 3]), inp(g, [3]), inp(g, [2, 1])])),
   f("Min [2,1]", ["Min"], [2, 3], (g) => G.min(inp(g, [2, 3]), inp(g, [2, 1]))),
   f("Equal -> bool", ["Equal"], [2, 3], (g) => G.equal(inp(g, [2, 3]), inp(g, [1, 3])), "bool"),
   f("Less -> bool", ["Less"], [2, 3], (g) => G.less(inp(g, [2, 3]), 0.5), "bool"),

@@ -20,6 +20,8 @@ defineNoGrad(
 
 // dA = dY, dB = dY
 defineGrad("Add", { grad: ({ dY }) => [dY[0], dY[0]] });
+// dX_i = dY for every operand
+defineGrad("Sum", { grad: ({ dY, inputs }) => inputs.map(() => dY[0]) });
 // dA = dY, dB = -dY
 defineGrad("Sub", { grad: ({ dY, needs }) => [dY[0], needs(1) ? G.neg(dY[0]!) : null] });
 // dA = dY * B, dB = dY * A

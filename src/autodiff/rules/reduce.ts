@@ -66,24 +66,44 @@ defineGrad("LogSoftmax", {
     return [G.sub(dy, G.mul(G.exp(y), G.reduceSum(dy, [axis], true)))];
   },
 });
+/** Input i is a constant whose every value is 1 (a LayerNormalization without a learned scale). */
+function constantOnes(c: GradContext, i: number): boolean {
+  try {
+    return c.constInts(i).every((v) => v === 1);
+  } catch {
+    return false;
+  }
+}
+
 // xh = (X - mean) * rstd; dS = sum(dY * xh), dB = sum(dY), dX = rstd * (dxh - mean(dxh) - xh * mean(dxh * xh)), dxh = dY * S
+// (with S a constant 1 and no bias, xh = Y and dxh = dY: the forward's output is reused)
 defineGrad("LayerNormalization", {
   grad: (c) => {
-    const [x, s] = c.inputs as [Tensor, Tensor, Tensor | null];
+    const [x, s, b] = c.inputs as [Tensor, Tensor, Tensor | null];
     const dy = c.dY[0]!;
     const axis = c.intAttr("axis", -1);
     const eps = Math.fround(c.floatAttr("epsilon", 1e-5)); // a float32 attribute: the value the forward used
     const a = axis < 0 ? axis + x.rank : axis;
     const axes = x.shape.map((_, i) => i).filter((i) => i >= a);
+    const plain = !b && !c.needs(1) && constantOnes(c, 1) && s.size === 1;
     // the forward's Mean and InvStdDev outputs when declared (graph/ops-linalg.ts), else recomputed
     const stats = c.outputs.length === 3;
-    const mu = stats ? c.outputs[1]! : G.reduceMean(x, axes, true);
-    const xc = G.sub(x, mu);
-    const rstd = stats
-      ? c.outputs[2]!
-      : G.reciprocal(G.sqrt(G.add(G.reduceMean(G.mul(xc, xc), axes, true), eps)));
-    const xh = G.mul(xc, rstd);
-    const dxh = G.mul(dy, s);
+    const recomputed = () => {
+      const mu = G.reduceMean(x, axes, true);
+      const xc = G.sub(x, mu);
+      return { xc, rstd: G.reciprocal(G.sqrt(G.add(G.reduceMean(G.mul(xc, xc), axes, true), eps))) };
+    };
+    let xh: Tensor;
+    let rstd: Tensor;
+    if (stats) {
+      rstd = c.outputs[2]!;
+      xh = plain ? c.outputs[0]! : G.mul(G.sub(x, c.outputs[1]!), rstd);
+    } else {
+      const r = recomputed();
+      rstd = r.rstd;
+      xh = plain ? c.outputs[0]! : G.mul(r.xc, rstd);
+    }
+    const dxh = plain ? dy : G.mul(dy, s);
     const dx = c.needs(0)
       ? G.mul(
           rstd,

@@ -1,10 +1,13 @@
 // Gradient rules for shape and indexing ops: the gradient goes back to where each element came from.
 import * as G from "../../graph/index.ts";
 import { GraphError } from "../../graph/graph.ts";
-import { defineGrad } from "../registry.ts";
+import { type GradContext, defineGrad } from "../registry.ts";
 
 // dX = reshape(dY, shape of X)   (Reshape, Squeeze, Unsqueeze only move axes of size 1 or regroup)
-const reshapeBack = { nondiff: [1], grad: ({ dY, inputs: [x] }: any) => [G.reshape(dY[0], [...x.shape])] };
+const reshapeBack = {
+  nondiff: [1],
+  grad: ({ dY, inputs: [x] }: GradContext) => [G.reshape(dY[0]!, [...x!.shape])],
+};
 defineGrad("Reshape", reshapeBack);
 defineGrad("Squeeze", reshapeBack);
 defineGrad("Unsqueeze", reshapeBack);
@@ -18,17 +21,17 @@ defineGrad("Transpose", {
 });
 // dX = dY (the driver sums the broadcast axes away)
 defineGrad("Expand", { nondiff: [1], grad: ({ dY }) => [dY[0]] });
-// dX_i = the slice of dY that X_i filled
+// dX_i = the slice of dY that X_i filled (all of them cut by one Split node)
 defineGrad("Concat", {
   grad: (c) => {
     const raw = c.intAttr("axis", 0);
     const axis = raw < 0 ? raw + c.outputs[0]!.rank : raw;
-    let at = 0;
-    return c.inputs.map((x, i) => {
-      const from = at;
-      at += x!.shape[axis]!;
-      return c.needs(i) ? G.slice(c.dY[0]!, [from], [at], [axis], [1]) : null;
-    });
+    const pieces = G.split(
+      c.dY[0]!,
+      c.inputs.map((x) => x!.shape[axis]!),
+      axis,
+    );
+    return pieces.map((p, i) => (c.needs(i) ? p : null));
   },
 });
 /** Put k-1 zeros between neighbours along `axis`: [a, b, c] -> [a, 0, b, 0, c] for k = 2. */

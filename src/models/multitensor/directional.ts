@@ -9,6 +9,7 @@
 // and the moved channels, zero off the grid, normalised and projected back.
 import type { Tensor } from "../../graph/graph.ts";
 import * as G from "../../graph/index.ts";
+import { customGradient } from "../../autodiff/custom.ts";
 import { AX, DIRECTIONS, type Member } from "./members.ts";
 import { VECTORS } from "./directions.ts";
 import { BIG, type Ctx, flat, linear, memo, negBig, normalise, view, widthOf, wname } from "./ops.ts";
@@ -21,8 +22,16 @@ function pick(t: Tensor, d: number, flipX: boolean, flipY: boolean): Tensor {
   const ends = [d + 1];
   const axes: number[] = [AX.d];
   const steps = [1];
-  if (flipX) starts.push(-1), ends.push(FAR), axes.push(AX.x), steps.push(-1);
-  if (flipY) starts.push(-1), ends.push(FAR), axes.push(AX.y), steps.push(-1);
+  for (const [flip, axis] of [
+    [flipX, AX.x],
+    [flipY, AX.y],
+  ] as const) {
+    if (!flip) continue;
+    starts.push(-1);
+    ends.push(FAR);
+    axes.push(axis);
+    steps.push(-1);
+  }
   return G.slice(t, starts, ends, axes, steps);
 }
 
@@ -53,12 +62,50 @@ function runningMax(t: Tensor, axes: number[]): Tensor {
   return r;
 }
 
+/**
+ * The channels [0, cummax) and [cummax, end) of t, cut by one Split (its gradient is one Concat; two
+ * Slices would each pad their gradient back to t's size).
+ */
+function byChannelUse(t: Tensor, cm: number, sh: number): { scanned?: Tensor; moved?: Tensor } {
+  if (cm > 0 && sh > 0) {
+    const [scanned, moved] = G.split(t, [cm, sh], AX.ch);
+    return { scanned: scanned!, moved: moved! };
+  }
+  return cm > 0 ? { scanned: t } : { moved: t };
+}
+
 /** Channel split of the directional branch's inner tensor: [0, cummax) scanned, [cummax, end) moved. */
 function groupOp(t: Tensor, axes: number[], cm: number, sh: number): Tensor {
+  const { scanned, moved } = byChannelUse(t, cm, sh);
   const parts: Tensor[] = [];
-  if (cm > 0) parts.push(runningMax(sh > 0 ? G.slice(t, [0], [cm], [AX.ch]) : t, axes));
-  if (sh > 0) parts.push(shift(cm > 0 ? G.slice(t, [cm], [cm + sh], [AX.ch]) : t, axes, 1, 0));
+  if (scanned) parts.push(runningMax(scanned, axes));
+  if (moved) parts.push(shift(moved, axes, 1, 0));
   return G.concat(parts, AX.ch);
+}
+
+/** Slot j of the result: direction slice sources[j] of t, flipped as flipsOf(flipOf[j]) says. */
+interface SliceMove {
+  sources: readonly number[];
+  flipOf: readonly number[];
+}
+const ORDER = GROUPS.flat();
+const ALL = Array.from({ length: DIRECTIONS }, (_, d) => d);
+/** The eight slices in group order, each flipped onto (|dx|, |dy|). */
+const TO_GROUPS: SliceMove = { sources: ORDER, flipOf: ORDER };
+/** Its inverse: every slice back to its direction, flipped back (flips are their own inverses). */
+const FROM_GROUPS: SliceMove = { sources: ALL.map((d) => ORDER.indexOf(d)), flipOf: ALL };
+
+const applyMove = (t: Tensor, mv: SliceMove): Tensor =>
+  G.concat(
+    mv.sources.map((s, j) => pick(t, s, ...flipsOf(mv.flipOf[j]!))),
+    AX.d,
+  );
+
+/** A SliceMove, whose gradient is the inverse move (the elements go back; no zero-padded slices). */
+function move(t: Tensor, mv: SliceMove, inverse: SliceMove): Tensor {
+  const y = applyMove(t, mv);
+  // dt = inverse(dy): a permutation's gradient is its inverse
+  return customGradient(y, [t], (dy) => [applyMove(dy, inverse)]);
 }
 
 const GROUP_AXES = [[AX.x], [AX.y], [AX.x, AX.y]];
@@ -79,30 +126,21 @@ export function directional(ctx: Ctx, x: Tensor, m: Member, blk: number): Tensor
       return G.mul(negBig(ctx), which);
     });
     const zm = G.add(G.mul(z, ctx.mask), offGrid);
-    const framed = GROUPS.map((dirs, gi) =>
-      groupOp(
-        G.concat(
-          dirs.map((d) => pick(zm, d, ...flipsOf(d))),
-          AX.d,
-        ),
-        GROUP_AXES[gi]!,
-        cm,
-        sh,
-      ),
-    );
-    const r = G.concat(framed, AX.d); // directions in group order
-    const order = GROUPS.flat();
-    const back = G.concat(
-      Array.from({ length: DIRECTIONS }, (_, d) => pick(r, order.indexOf(d), ...flipsOf(d))),
+    const grouped = G.split(
+      move(zm, TO_GROUPS, FROM_GROUPS),
+      GROUPS.map((dirs) => dirs.length),
       AX.d,
     );
+    const framed = grouped.map((t, gi) => groupOp(t, GROUP_AXES[gi]!, cm, sh));
+    const back = move(G.concat(framed, AX.d), FROM_GROUPS, TO_GROUPS);
+    const { scanned: run, moved } = byChannelUse(back, cm, sh);
     const feats: Tensor[] = [];
-    if (cm > 0) {
-      const run = sh > 0 ? G.slice(back, [0], [cm], [AX.ch]) : back;
-      const opposite = G.concat([G.slice(run, [4], [8], [AX.d]), G.slice(run, [0], [4], [AX.d])], AX.d);
+    if (run) {
+      const [ahead, behind] = G.split(run, [4, 4], AX.d);
+      const opposite = G.concat([behind!, ahead!], AX.d); // direction d + 4
       feats.push(run, G.sub(run, G.max(run, opposite)));
     }
-    if (sh > 0) feats.push(cm > 0 ? G.slice(back, [cm], [cm + sh], [AX.ch]) : back);
+    if (moved) feats.push(moved);
     const y = normalise(ctx, flat(G.mul(G.concat(feats, AX.ch), ctx.mask)));
     return G.add(x, linear(ctx, y, wname(blk, "directional_out", m), widthOf(ctx, m)));
   });

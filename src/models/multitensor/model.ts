@@ -25,7 +25,7 @@ import {
 import * as G from "../../graph/index.ts";
 
 /** Bump when the graph this code builds changes (the graph cache keys on it). */
-export const MODEL_VERSION = 4;
+export const MODEL_VERSION = 5;
 export const FAMILY = "multitensor";
 /** The spec's first parameter: every weight, packed (see paramEntries). */
 export const WEIGHTS = "weights";
@@ -53,7 +53,7 @@ export interface MultitensorModel extends TaskModel<ModelSpec> {
   paramEntries: PackedEntry[];
   /** Where each member's cells sit in the latent tensors (latent_mean, latent_capacity, noise). */
   latentSegments: LatentSegment[];
-  /** Node count of the forward graph (the one-step training graph is about 3.5x that, Identity nodes aside). */
+  /** Node count of the forward graph (the one-step training graph is about 3.2x that). */
   forwardNodes: number;
   /** Elements of all forward intermediates (one float each). */
   forwardElements: number;
@@ -139,7 +139,8 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
   const packedDecl = declaring.declared.filter((d) => !isDirect(d.name));
   const { entries, total: packedElements } = packLayout(packedDecl);
   const flatInit = dtype === "float64" ? new Float64Array(packedElements) : new Float32Array(packedElements);
-  materialise(packedDecl, opts.seed, dtype).forEach((p, i) => flatInit.set(p.init, entries[i]!.offset));
+  const offsetOf = new Map(entries.map((e) => [e.name, e.offset]));
+  for (const p of materialise(packedDecl, opts.seed, dtype)) flatInit.set(p.init, offsetOf.get(p.name)!);
   const params = [
     { name: WEIGHTS, shape: [packedElements], init: flatInit },
     ...materialise(
@@ -150,16 +151,12 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
   ];
   const paramElements = params.reduce((s, p) => s + p.init.length, 0);
   // entries over the concatenation of the spec's parameters, in spec order
+  const allEntries: PackedEntry[] = [...entries];
   let at = packedElements;
-  const allEntries: PackedEntry[] = [
-    ...entries,
-    ...params.slice(1).map((p) => ({
-      name: p.name,
-      shape: p.shape,
-      offset: (at += p.init.length) - p.init.length,
-      size: p.init.length,
-    })),
-  ];
+  for (const p of params.slice(1)) {
+    allEntries.push({ name: p.name, shape: p.shape, offset: at, size: p.init.length });
+    at += p.init.length;
+  }
 
   const described = canonicalJson({
     v: MODEL_VERSION,

@@ -2,6 +2,7 @@
 // normalisation over all non-channel axes, masked means over the grid axes.
 import type { Graph, Tensor } from "../../graph/graph.ts";
 import * as G from "../../graph/index.ts";
+import { customGradient } from "../../autodiff/custom.ts";
 import type { MultitensorConfig } from "./config.ts";
 import { AX, type Member, type Sizes, shapeOf, weightOwner } from "./members.ts";
 import type { Init, ParamSource } from "./params.ts";
@@ -90,6 +91,21 @@ function gridWeights(ctx: Ctx, kind: "x" | "y" | "rows" | "cols" | "rowcells"): 
 }
 
 /**
+ * sum over `axis` of t * w (w of size 1 wherever t's other axes are, full along `axis`), whose gradient
+ * dt = dy * w is one broadcasting Mul (the Mul and ReduceSum rules would expand dy to t's shape first).
+ */
+function weightedSum(t: Tensor, w: Tensor, axis: number): Tensor {
+  const y = G.reduceSum(G.mul(t, w), [axis], true);
+  const fits = t.shape.every(
+    (d, i) =>
+      d === (i === axis ? w.shape[i] : y.shape[i]) && (i === axis || w.shape[i] === 1 || w.shape[i] === d),
+  );
+  if (!fits) return y;
+  // dt = dy * w
+  return customGradient(y, [t], (dy) => [G.mul(dy, w)]);
+}
+
+/**
  * Means of one member's tensor over the axes each target lacks (masked on the grid axes), built as a
  * chain of single-axis reductions whose intermediate results are shared between targets: direction
  * and colour first, then y, then x (grid means need the example axis), then the example axis.
@@ -121,7 +137,7 @@ export class Reducer {
     };
     const ctx = this.ctx;
     const masked = (kind: Parameters<typeof gridWeights>[1], axis: number) => () =>
-      G.reduceSum(G.mul(t, gridWeights(ctx, kind)), [axis], true);
+      weightedSum(t, gridWeights(ctx, kind), axis);
     if (a.d && !target.d) step({ ...a, d: false }, rows, () => G.reduceMean(t, [AX.d], true));
     if (a.c && !target.c) step({ ...a, c: false }, rows, () => G.reduceMean(t, [AX.c], true));
     if (a.y && !target.y) step({ ...a, y: false }, a.x, a.x ? masked("y", AX.y) : masked("cols", AX.y));

@@ -68,36 +68,75 @@ export interface PackedEntry {
   size: number;
 }
 
+/** Matrices ([rows, cols]) are packed by column count, so one Split cuts a group into its matrices. */
+const groupOf = (shape: readonly number[]): string => (shape.length === 2 ? `cols${shape[1]}` : "other");
+
+/**
+ * Offsets in the flat vector: the matrices of each column count side by side (a [rows, cols] block,
+ * in declaration order; groups in order of first declaration), then every other shape.
+ */
 export function packLayout(declared: readonly Declared[]): { entries: PackedEntry[]; total: number } {
+  const groups = new Map<string, Declared[]>();
+  for (const d of declared) {
+    const k = groupOf(d.shape);
+    const list = groups.get(k);
+    if (list) list.push(d);
+    else groups.set(k, [d]);
+  }
+  const ordered = [...groups.entries()].sort(([a], [b]) => Number(a === "other") - Number(b === "other"));
   let offset = 0;
-  const entries = declared.map((d) => {
-    const size = d.shape.reduce((a, b) => a * b, 1);
-    const e = { name: d.name, shape: d.shape, offset, size };
-    offset += size;
-    return e;
-  });
+  const entries = ordered.flatMap(([, list]) =>
+    list.map((d) => {
+      const size = d.shape.reduce((a, b) => a * b, 1);
+      const e = { name: d.name, shape: d.shape, offset, size };
+      offset += size;
+      return e;
+    }),
+  );
   return { entries, total: offset };
 }
 
 /**
- * Parameters read from one flat vector, cut by one Split node per forward (the optimizer then updates
- * one tensor instead of hundreds, ~14 nodes each) and reshaped on first use;
- * `direct` ones are separate inputs of the spec, returned as they are.
+ * Parameters read from one flat vector (the optimizer then updates one tensor instead of hundreds, ~14
+ * nodes each): one Split cuts it into the column-count groups of packLayout, each group is reshaped to
+ * its [rows, cols] block once and cut into its matrices by one more Split (no Reshape per matrix);
+ * other shapes are reshaped on first use. `direct` ones are separate inputs of the spec, returned as
+ * they are. Entries must come in packLayout's order.
  */
 export class PackedSource implements ParamSource {
-  private readonly pieces: Tensor[];
-  private readonly index: Map<string, number>;
-  private readonly shaped = new Map<string, Tensor>();
+  private readonly tensors = new Map<string, Tensor>();
+  private readonly others = new Map<string, Tensor>();
+  private readonly entries: Map<string, PackedEntry>;
   constructor(
     flat: Tensor,
-    private readonly entries: readonly PackedEntry[],
+    entries: readonly PackedEntry[],
     private readonly direct: Record<string, Tensor> = {},
   ) {
-    this.pieces = G.split(
+    this.entries = new Map(entries.map((e) => [e.name, e]));
+    const runs: PackedEntry[][] = [];
+    for (const e of entries) {
+      const last = runs[runs.length - 1];
+      if (last && groupOf(e.shape) !== "other" && groupOf(last[0]!.shape) === groupOf(e.shape)) last.push(e);
+      else runs.push([e]);
+    }
+    const pieces = G.split(
       flat,
-      entries.map((e) => e.size),
+      runs.map((r) => r.reduce((s, e) => s + e.size, 0)),
     );
-    this.index = new Map(entries.map((e, i) => [e.name, i]));
+    runs.forEach((run, i) => {
+      const first = run[0]!;
+      if (groupOf(first.shape) === "other") {
+        this.others.set(first.name, pieces[i]!);
+        return;
+      }
+      const cols = first.shape[1]!;
+      const block = G.reshape(pieces[i]!, [pieces[i]!.size / cols, cols]);
+      const mats = G.split(
+        block,
+        run.map((e) => e.shape[0]!),
+      );
+      for (const [j, e] of run.entries()) this.tensors.set(e.name, mats[j]!);
+    });
   }
   get(name: string, shape: number[]): Tensor {
     const d = this.direct[name];
@@ -106,15 +145,14 @@ export class PackedSource implements ParamSource {
         throw new Error(`parameter ${name} is [${d.shape}], the forward asks for [${shape}]`);
       return d;
     }
-    const i = this.index.get(name);
-    if (i === undefined) throw new Error(`parameter ${name} was not declared`);
-    const e = this.entries[i]!;
+    const e = this.entries.get(name);
+    if (!e) throw new Error(`parameter ${name} was not declared`);
     if (!sameShape(e.shape, shape))
       throw new Error(`parameter ${name} is [${e.shape}], the forward asks for [${shape}]`);
-    let t = this.shaped.get(name);
+    let t = this.tensors.get(name);
     if (!t) {
-      t = G.reshape(this.pieces[i]!, shape);
-      this.shaped.set(name, t);
+      t = G.reshape(this.others.get(name)!, shape);
+      this.tensors.set(name, t);
     }
     return t;
   }
