@@ -4,11 +4,10 @@
 // Score = -10 x the mean over the cells of (logsumexp - max) of the colour logits, i.e. minus ten
 // times the mean per-cell negative log-probability of the chosen colour (a per-cell average, so grids
 // of different sizes compare), plus log P(height) + log P(width) when the shape is learned (log P of the windows with crop offsets).
+import { chooseCell, SCORE_SCALE } from "../cell-choice.ts";
 import type { Candidate } from "../task-model.ts";
 import { bestWindow, regionOf } from "./crop.ts";
 import type { TaskLayout } from "./layout.ts";
-
-export const SCORE_SCALE = 10;
 
 function argmax(a: ArrayLike<number>, from: number, len: number): number {
   let best = 0;
@@ -57,20 +56,9 @@ export function decodeCandidates(lay: TaskLayout, outputs: Record<string, ArrayL
     const plane = X * Y;
     for (let r = 0; r < h; r++) {
       for (let c = 0; c < w; c++) {
-        const base = t * K * plane + (ox + r) * Y + (oy + c);
-        let best = 0;
-        let max = logits[base]!;
-        for (let k = 1; k < K; k++) {
-          const v = logits[base + k * plane]!;
-          if (v > max) {
-            max = v;
-            best = k;
-          }
-        }
-        let sum = 0;
-        for (let k = 0; k < K; k++) sum += Math.exp(logits[base + k * plane]! - max);
-        uncertainty += Math.log(sum);
-        cells[r * w + c] = lay.colours[best]!;
+        const cell = chooseCell(logits, t * K * plane + (ox + r) * Y + (oy + c), plane, K);
+        uncertainty += cell.uncertainty;
+        cells[r * w + c] = lay.colours[cell.best]!;
       }
     }
     out.push({

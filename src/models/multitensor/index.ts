@@ -9,7 +9,7 @@ export {
   windowNll,
   type CropExample,
 } from "./crop.ts";
-export { decodeCandidates, SCORE_SCALE } from "./decode.ts";
+export { decodeCandidates } from "./decode.ts";
 export {
   chooseOutputFrame,
   frameAgreement,
