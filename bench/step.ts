@@ -9,14 +9,17 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
+import type { Task } from "../src/arc/index.ts";
+import { defaultChunk, taskCost } from "../src/loop/plan.ts";
+import { DEFAULT_OPTIM } from "../src/loop/trainer.ts";
 import { readModel, type GraphRead } from "../test/support/onnx-reader.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const DEFAULT_ARC = resolve(ROOT, "..", "shared", "arc");
 /** Small to large: three 3x3 tasks, a 10x10 one, the median train-50 task (14x15), the largest (30x30). */
 const DEFAULT_TASKS = ["25ff71a9", "a85d4709", "6150a2bd", "694f12f3", "36d67576", "3631a71a"];
-/** The solver's optimizer for the default family (src/ttt/engine.ts DEFAULT_OPTIM). */
-const OPTIM = { kind: "adam" as const, lr: 0.01, betas: [0.5, 0.9] as [number, number] };
+/** The solver's optimizer for the default family, used for both trees. */
+const OPTIM = DEFAULT_OPTIM;
 
 const USAGE = `bun bench/step.ts [arc-root] [--tasks id,id,...] [--reps 5] [--k N] [--against <rev>] [--no-profile] [--json]
   arc-root      folder with arc-agi-1/training_challenges.json (default ../shared/arc)
@@ -276,23 +279,6 @@ function profileByOp(events: { cat?: string; name?: string; dur?: number; args?:
   return [...t.entries()].sort((a, b) => b[1] - a[1]);
 }
 
-/** The solver's chunk for a task's size (src/ttt/plan.ts defaultChunk, REFERENCE_COST = 4*4*10*10). */
-const gridsOf = (t: TaskLike) => [
-  ...t.train.flatMap((p) => [p.input, p.output]),
-  ...t.test.map((x) => x.input),
-];
-
-function solverChunk(task: TaskLike): number {
-  const grids = gridsOf(task);
-  let mask = 0;
-  for (const g of grids) for (const c of g.cells) mask |= 1 << c;
-  const colours = Math.max(1, [...Array(10).keys()].filter((c) => mask & (1 << c)).length);
-  const h = Math.max(1, ...grids.map((g) => g.height));
-  const w = Math.max(1, ...grids.map((g) => g.width));
-  const cost = (task.train.length + task.test.length) * colours * h * w;
-  return cost <= 1600 ? 25 : cost <= 8 * 1600 ? 10 : 5;
-}
-
 // ---------- one tree on one task ----------
 interface Measured {
   label: string;
@@ -382,7 +368,7 @@ async function gradientAt(m: Measured, s: StateLike): Promise<Map<string, Float3
   m.trainer.setState({ ...s, m: zero(s.m) });
   await m.trainer.step(1);
   const g = byName(m.model, m.trainer.getState().m);
-  for (const v of g.values()) for (let i = 0; i < v.length; i++) v[i]! /= 1 - OPTIM.betas[0];
+  for (const v of g.values()) for (let i = 0; i < v.length; i++) v[i]! /= 1 - OPTIM.betas![0];
   m.trainer.setState(s);
   return g;
 }
@@ -485,7 +471,7 @@ async function main() {
       continue;
     }
     const probe = trees[0]!.taskFromJson(id, raw);
-    const K = a.k ?? solverChunk(probe);
+    const K = a.k ?? defaultChunk(taskCost(probe as unknown as Task));
     const ms: Measured[] = [];
     for (const t of trees) ms.push(await prepare(t, raw, id, K, a.profile));
     const agree: ReturnType<typeof gradientAgreement>[] = [];
@@ -495,7 +481,7 @@ async function main() {
     for (let r = 0; r < a.reps; r++) for (const m of ms) await rep(m, K);
     // after training: the base's state carried into this tree, then one more gradient each
     if (ms.length === 2) agree.push(await compareGradients(ms[0]!, ms[1]!));
-    const grids = gridsOf(probe);
+    const grids = [...probe.train.flatMap((p) => [p.input, p.output]), ...probe.test.map((x) => x.input)];
     const grid = `${Math.max(...grids.map((g) => g.height))}x${Math.max(...grids.map((g) => g.width))}`;
     console.log(`\n${id} (grids up to ${grid}, Loop of ${K} steps)`);
     for (const m of ms) console.log(describe(m, roof));

@@ -93,6 +93,23 @@ export function chooseChunk(steps: number, preferred: number): number {
   return p;
 }
 
+/** The colours a task uses, ascending (test outputs, if present, are not looked at). */
+function coloursOf(task: Pick<Task, "train" | "test">): number[] {
+  let mask = 0;
+  for (const p of task.train) mask |= colourMask(p.input) | colourMask(p.output);
+  for (const t of task.test) mask |= colourMask(t.input);
+  return [...Array(10).keys()].filter((c) => mask & (1 << c));
+}
+
+/** A task's size: examples x colours x the largest height x the largest width. */
+export function taskCost(task: Pick<Task, "train" | "test">): number {
+  const grids = [...task.train.flatMap((p) => [p.input, p.output]), ...task.test.map((t) => t.input)];
+  const maxHeight = Math.max(1, ...grids.map((g) => g.height));
+  const maxWidth = Math.max(1, ...grids.map((g) => g.width));
+  const examples = task.train.length + task.test.length;
+  return Math.max(1, examples) * Math.max(1, coloursOf(task).length) * maxHeight * maxWidth;
+}
+
 /** The plan for one task (pass the task without its test outputs). */
 export function planTask(task: Task, o: PlanOptions): TaskPlan {
   const dims = (g: { height: number; width: number }): [number, number] => [g.height, g.width];
@@ -102,12 +119,8 @@ export function planTask(task: Task, o: PlanOptions): TaskPlan {
   const all = [...trainInputs, ...trainOutputs, ...testInputs];
   const maxHeight = Math.max(1, ...all.map((d) => d[0]));
   const maxWidth = Math.max(1, ...all.map((d) => d[1]));
-  let mask = 0;
-  for (const p of task.train) mask |= colourMask(p.input) | colourMask(p.output);
-  for (const t of task.test) mask |= colourMask(t.input);
-  const colours = [...Array(10).keys()].filter((c) => mask & (1 << c));
-  const examples = task.train.length + task.test.length;
-  const cost = Math.max(1, examples) * Math.max(1, colours.length) * maxHeight * maxWidth;
+  const colours = coloursOf(task);
+  const cost = taskCost(task);
   let chunk = Math.max(1, Math.floor(o.chunk ?? defaultChunk(cost)));
   // A given --steps is exact (the last chunk may be shorter); the default is rounded up to whole chunks.
   const base = defaultSteps(cost) * (o.timeLimited ? TIME_LIMITED_STEPS_FACTOR : 1);
