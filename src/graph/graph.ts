@@ -190,11 +190,10 @@ export class Graph {
     if (home !== this) return home.node(opType, inputs, outs, attrs, domain);
     const nodeName = this.uniqueName(opType);
     const outputs = outs.map((o, i) => {
-      const name = o.name
-        ? (this.reserve(o.name), o.name)
-        : outs.length === 1
-          ? this.uniqueName(`${opType}_out`)
-          : this.uniqueName(`${opType}_out${i}`);
+      if (o.name) this.reserve(o.name);
+      const name =
+        o.name ||
+        (outs.length === 1 ? this.uniqueName(`${opType}_out`) : this.uniqueName(`${opType}_out${i}`));
       const t = new Tensor(this, name, o.dtype, [...o.shape]);
       this.values.set(name, t);
       return t;

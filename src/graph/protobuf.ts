@@ -27,7 +27,10 @@ export class ProtoWriter {
     this.buf[this.pos++] = Number(x);
   }
   private smallVarint(v: number): void {
-    if (v < 0 || v > 0x7fffffff) return this.varint(v);
+    if (v < 0 || v > 0x7fffffff) {
+      this.varint(v);
+      return;
+    }
     this.ensure(5);
     while (v >= 0x80) {
       this.buf[this.pos++] = (v & 0x7f) | 0x80;
@@ -86,7 +89,7 @@ export class ProtoWriter {
     if (values.length === 0) return this;
     const b = new Uint8Array(values.length * 4);
     const dv = new DataView(b.buffer);
-    values.forEach((v, i) => dv.setFloat32(i * 4, v, true));
+    for (const [i, v] of values.entries()) dv.setFloat32(i * 4, v, true);
     return this.bytes(field, b);
   }
 

@@ -117,9 +117,9 @@ export function buildGraph(req: GraphRequest): Graph {
   const v = spec.params.map((q) => g.input(io.v(q.name), dtype, q.shape));
   const step = g.input(io.step, "int64", []);
   const out = (r: { params: Tensor[]; m: Tensor[]; v: Tensor[]; step: Tensor }) => {
-    spec.params.forEach((q, i) => g.output(r.params[i]!, io.next(q.name)));
-    spec.params.forEach((q, i) => g.output(r.m[i]!, io.next(io.m(q.name))));
-    spec.params.forEach((q, i) => g.output(r.v[i]!, io.next(io.v(q.name))));
+    for (const [i, q] of spec.params.entries()) g.output(r.params[i]!, io.next(q.name));
+    for (const [i, q] of spec.params.entries()) g.output(r.m[i]!, io.next(io.m(q.name)));
+    for (const [i, q] of spec.params.entries()) g.output(r.v[i]!, io.next(io.v(q.name)));
     g.output(r.step, io.next(io.step));
   };
 

@@ -141,6 +141,6 @@ export function layoutArrays(task: Task, lay: TaskLayout): LayoutArrays {
     height[e * X + p.output.height - 1] = 1;
     width[e * Y + p.output.width - 1] = 1;
   });
-  task.test.forEach((t, i) => put(t.input, 0, lay.nTrain + i));
+  for (const [i, t] of task.test.entries()) put(t.input, 0, lay.nTrain + i);
   return { mask, target, cells, height, width, cropTarget };
 }
