@@ -6,9 +6,9 @@ import type { Task } from "../arc/task.ts";
 
 /** A fixed input tensor fed to every step (the task's grids, masks, ...). */
 export interface FixedFeed {
-  dtype: "float32" | "int64" | "bool";
+  dtype: "float32" | "float64" | "int64" | "bool";
   shape: number[];
-  data: Float32Array | BigInt64Array | Uint8Array;
+  data: Float32Array | Float64Array | BigInt64Array | Uint8Array;
 }
 
 /** One candidate answer for one test input. `score` is a log-probability-like value: higher is better. */

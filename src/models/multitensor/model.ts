@@ -93,26 +93,11 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
   const task = toFrame(original, frame);
   const layout = layoutTask(task);
   const members = resolveMembers(config.members);
-  if (
-    (layout.rule === "learned" || layout.offsets) &&
-    !(members.some((m) => m.name === "EX") && members.some((m) => m.name === "EY"))
-  ) {
-    throw new RangeError(
-      `task ${task.id}: its output shapes must be learned or its outputs placed in a window, which needs the EX and EY members`,
-    );
-  }
+  checkMembersFit(task, layout, members);
   const batch = batchSpecs(layout, dtype);
   const latent = latentLayout({ members, sizes: layout.sizes });
   const noise: NoiseSpec[] = [{ name: NOISE, shape: [2, config.latent, latent.cells], dist: "uniform" }];
-  const { nTrain, sizes } = layout;
-  const T = layout.nTest;
-
-  const forwardOn = (
-    g: Graph,
-    p: ParamSource,
-    b: Record<string, G.Tensor>,
-    n: Record<string, G.Tensor>,
-  ): ForwardParts =>
+  const forwardOn: ForwardOn = (g, p, b, n) =>
     buildForward({
       g,
       dtype,
@@ -123,8 +108,73 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
       batch: b as unknown as ForwardBatch,
       noise: n,
     });
+  const declared = declareParameters(forwardOn, batch, noise, dtype, opts.seed);
+  const { entries, params } = declared;
 
-  // A dry build declares the parameters and measures the forward graph.
+  const spec: ModelSpec = {
+    key: modelKey(config, dtype, layout, members),
+    dtype,
+    params,
+    batch,
+    noise,
+    forward(g, p, b, n, mode: ForwardMode) {
+      const direct = Object.fromEntries(DIRECT.map((d) => [d, p[d]!]));
+      const parts = forwardOn(g, new PackedSource(p[WEIGHTS]!, entries, direct), b, n);
+      return mode === "train" ? { loss: parts.loss } : { outputs: inferenceOutputs(parts, layout) };
+    },
+  };
+
+  return {
+    family: FAMILY,
+    key: spec.key,
+    spec,
+    fixed: fixedFeeds(task, layout, batch, dtype),
+    outputNames: outputNamesOf(layout),
+    memoryEstimateBytes: memoryEstimate(dtype, declared.forwardElements, declared.paramElements),
+    layout,
+    frame,
+    config,
+    members,
+    paramEntries: declared.paramEntries,
+    latentSegments: latent.segments,
+    forwardNodes: declared.forwardNodes,
+    forwardElements: declared.forwardElements,
+    decode: (outputs) =>
+      decodeCandidates(layout, outputs).map((c) => ({ ...c, grid: fromFrame(frame, c.grid) })),
+  };
+}
+
+type ForwardOn = (
+  g: Graph,
+  p: ParamSource,
+  b: Record<string, G.Tensor>,
+  n: Record<string, G.Tensor>,
+) => ForwardParts;
+
+/** A learned shape or crop offsets need the size heads, which read the EX and EY members. */
+function checkMembersFit(task: Task, layout: TaskLayout, members: readonly Member[]): void {
+  if (
+    (layout.rule === "learned" || layout.offsets) &&
+    !(members.some((m) => m.name === "EX") && members.some((m) => m.name === "EY"))
+  ) {
+    throw new RangeError(
+      `task ${task.id}: its output shapes must be learned or its outputs placed in a window, which needs the EX and EY members`,
+    );
+  }
+}
+
+/**
+ * The parameters, from a dry build of the forward graph that declares them and measures the graph:
+ * every weight packed in one flat vector (packLayout), the latent tensors (sized by the task) apart;
+ * seeded initial values; the entries of every named weight over the spec's parameters in spec order.
+ */
+function declareParameters(
+  forwardOn: ForwardOn,
+  batch: readonly BatchSpec[],
+  noise: readonly NoiseSpec[],
+  dtype: "float32" | "float64",
+  seed: number,
+) {
   const dry = new Graph("declare");
   const declaring = new DeclaringSource(dry, dtype);
   const dryBatch = Object.fromEntries(batch.map((s) => [s.name, dry.input(s.name, s.dtype, s.shape)]));
@@ -134,92 +184,97 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
     (sum, nd) => sum + nd.outputs.reduce((s, o) => s + dry.get(o).size, 0),
     0,
   );
-  // The latent tensors (sized by the task) are parameters of their own; every weight is packed in one.
   const isDirect = (name: string) => DIRECT.includes(name);
   const packedDecl = declaring.declared.filter((d) => !isDirect(d.name));
   const { entries, total: packedElements } = packLayout(packedDecl);
   const flatInit = dtype === "float64" ? new Float64Array(packedElements) : new Float32Array(packedElements);
   const offsetOf = new Map(entries.map((e) => [e.name, e.offset]));
-  for (const p of materialise(packedDecl, opts.seed, dtype)) flatInit.set(p.init, offsetOf.get(p.name)!);
+  for (const p of materialise(packedDecl, seed, dtype)) flatInit.set(p.init, offsetOf.get(p.name)!);
   const params = [
     { name: WEIGHTS, shape: [packedElements], init: flatInit },
     ...materialise(
       declaring.declared.filter((d) => isDirect(d.name)),
-      opts.seed,
+      seed,
       dtype,
     ),
   ];
   const paramElements = params.reduce((s, p) => s + p.init.length, 0);
-  // entries over the concatenation of the spec's parameters, in spec order
-  const allEntries: PackedEntry[] = [...entries];
+  const paramEntries: PackedEntry[] = [...entries];
   let at = packedElements;
   for (const p of params.slice(1)) {
-    allEntries.push({ name: p.name, shape: p.shape, offset: at, size: p.init.length });
+    paramEntries.push({ name: p.name, shape: p.shape, offset: at, size: p.init.length });
     at += p.init.length;
   }
+  return { params, entries, paramEntries, paramElements, forwardElements, forwardNodes: dry.nodes.length };
+}
 
+/** The graph cache's key: everything the graphs depend on besides the weights' values. */
+function modelKey(
+  config: MultitensorConfig,
+  dtype: "float32" | "float64",
+  layout: TaskLayout,
+  members: readonly Member[],
+): string {
   const described = canonicalJson({
     v: MODEL_VERSION,
     config,
     dtype,
-    sizes,
+    sizes: layout.sizes,
     K: layout.colours.length,
-    nTrain,
-    T,
+    nTrain: layout.nTrain,
+    T: layout.nTest,
     rule: layout.rule,
     offsets: layout.offsets,
     members: members.map((m) => m.name),
   });
-  const key = `${FAMILY}-${sha256(described).slice(0, 24)}`;
+  return `${FAMILY}-${sha256(described).slice(0, 24)}`;
+}
 
-  const spec: ModelSpec = {
-    key,
-    dtype,
-    params,
-    batch,
-    noise,
-    forward(g, p, b, n, mode: ForwardMode) {
-      const parts = forwardOn(
-        g,
-        new PackedSource(p[WEIGHTS]!, entries, Object.fromEntries(DIRECT.map((d) => [d, p[d]!]))),
-        b,
-        n,
-      );
-      if (mode === "train") return { loss: parts.loss };
-      const outputs: Record<string, G.Tensor> = {
-        [OUTPUT.logits]: G.reshape(G.slice(parts.logits, [1, nTrain], [2, sizes.E], [0, 1]), [
-          T,
-          layout.colours.length,
-          sizes.X,
-          sizes.Y,
-        ]),
-        [OUTPUT.kl]: parts.kl,
-        [OUTPUT.reconstruction]: parts.reconstruction,
-      };
-      if (parts.rows && parts.cols) {
-        outputs[OUTPUT.rows] = G.slice(parts.rows, [nTrain], [sizes.E], [0]);
-        outputs[OUTPUT.cols] = G.slice(parts.cols, [nTrain], [sizes.E], [0]);
-      } else if (parts.heightLogp && parts.widthLogp) {
-        outputs[OUTPUT.height] = G.slice(parts.heightLogp, [nTrain], [sizes.E], [0]);
-        outputs[OUTPUT.width] = G.slice(parts.widthLogp, [nTrain], [sizes.E], [0]);
-      }
-      return { outputs };
-    },
+/** The inference graph's outputs: the test examples' colour logits and, where used, their size heads. */
+function inferenceOutputs(parts: ForwardParts, layout: TaskLayout): Record<string, G.Tensor> {
+  const { nTrain, sizes } = layout;
+  const outputs: Record<string, G.Tensor> = {
+    [OUTPUT.logits]: G.reshape(G.slice(parts.logits, [1, nTrain], [2, sizes.E], [0, 1]), [
+      layout.nTest,
+      layout.colours.length,
+      sizes.X,
+      sizes.Y,
+    ]),
+    [OUTPUT.kl]: parts.kl,
+    [OUTPUT.reconstruction]: parts.reconstruction,
   };
+  if (parts.rows && parts.cols) {
+    outputs[OUTPUT.rows] = G.slice(parts.rows, [nTrain], [sizes.E], [0]);
+    outputs[OUTPUT.cols] = G.slice(parts.cols, [nTrain], [sizes.E], [0]);
+  } else if (parts.heightLogp && parts.widthLogp) {
+    outputs[OUTPUT.height] = G.slice(parts.heightLogp, [nTrain], [sizes.E], [0]);
+    outputs[OUTPUT.width] = G.slice(parts.widthLogp, [nTrain], [sizes.E], [0]);
+  }
+  return outputs;
+}
 
+/** The task's fixed tensors (masks, targets), in the model's float type. */
+function fixedFeeds(
+  task: Task,
+  layout: TaskLayout,
+  batch: readonly BatchSpec[],
+  dtype: "float32" | "float64",
+): Record<string, FixedFeed> {
   const arrays = layoutArrays(task, layout);
   const fixed: Record<string, FixedFeed> = {};
-  // (a float64 model, for gradient checks, gets Float64Array data here; FixedFeed only names float32)
   for (const s of batch) {
     const src = arrays[s.name as keyof typeof arrays];
-    fixed[s.name] = {
-      dtype: "float32",
-      shape: s.shape,
-      data: (dtype === "float64" ? Float64Array.from(src) : Float32Array.from(src)) as Float32Array,
-    };
+    fixed[s.name] =
+      dtype === "float64"
+        ? { dtype: "float64", shape: s.shape, data: Float64Array.from(src) }
+        : { dtype: "float32", shape: s.shape, data: Float32Array.from(src) };
   }
+  return fixed;
+}
 
-  const outputNames: string[] = [
+/** The outputs decode reads: the logits, and the size heads the shape rule needs. */
+function outputNamesOf(layout: TaskLayout): string[] {
+  return [
     OUTPUT.logits,
     ...(layout.offsets
       ? [OUTPUT.rows, OUTPUT.cols]
@@ -227,33 +282,21 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
         ? [OUTPUT.height, OUTPUT.width]
         : []),
   ];
-  // Peak RSS of a process training this model (Loop and inference sessions open): fitted on ARC tasks
-  // from 3x3 to 30x30 (within ~10%): ~250 MiB for Bun, ORT and the graphs, 1.3 x the forward pass's
-  // intermediates (what the backward pass keeps alive), and ~20 copies of the parameters (values, Adam
-  // moments, gradients, and the copies crossing into and out of each run).
-  const bytes = dtype === "float64" ? 8 : 4;
-  const memoryEstimateBytes = Math.round(
-    250 * 2 ** 20 + bytes * (1.3 * forwardElements + 20 * paramElements),
-  );
+}
 
-  return {
-    family: FAMILY,
-    key,
-    spec,
-    fixed,
-    outputNames,
-    memoryEstimateBytes,
-    layout,
-    frame,
-    config,
-    members,
-    paramEntries: allEntries,
-    latentSegments: latent.segments,
-    forwardNodes: dry.nodes.length,
-    forwardElements,
-    decode: (outputs) =>
-      decodeCandidates(layout, outputs).map((c) => ({ ...c, grid: fromFrame(frame, c.grid) })),
-  };
+/**
+ * Peak RSS of a process training this model (Loop and inference sessions open): fitted on ARC tasks
+ * from 3x3 to 30x30 (within ~10%): ~250 MiB for Bun, ORT and the graphs, 1.3 x the forward pass's
+ * intermediates (what the backward pass keeps alive), and ~20 copies of the parameters (values, Adam
+ * moments, gradients, and the copies crossing into and out of each run).
+ */
+function memoryEstimate(
+  dtype: "float32" | "float64",
+  forwardElements: number,
+  paramElements: number,
+): number {
+  const bytes = dtype === "float64" ? 8 : 4;
+  return Math.round(250 * 2 ** 20 + bytes * (1.3 * forwardElements + 20 * paramElements));
 }
 
 export const multitensorFamily: ModelFamily<ModelSpec> = {
