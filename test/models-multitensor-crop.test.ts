@@ -16,7 +16,7 @@ import {
 } from "../src/models/multitensor/index.ts";
 import type { Ctx } from "../src/models/multitensor/ops.ts";
 import { registerSession } from "../src/runtime/registry.ts";
-import { Rng } from "../src/train/rng.ts";
+import { StreamCursor } from "../src/train/rng.ts";
 import { Trainer } from "../src/train/trainer.ts";
 
 async function run(
@@ -38,7 +38,7 @@ async function run(
 }
 
 const random = (n: number, seed: number) => {
-  const rng = new Rng(seed, 1);
+  const rng = new StreamCursor(seed, 1);
   return Float64Array.from({ length: n }, () => rng.uniform() * 4 - 2);
 };
 
@@ -166,7 +166,7 @@ describe("crop offsets", () => {
 
 /** Each input holds one small object in black; the output is the object cut out (rule "learned"). */
 function cropTask(): { task: Task; answer: number[][] } {
-  const rng = new Rng(7, 2);
+  const rng = new StreamCursor(7, 2);
   const make = (H: number, W: number, h: number, w: number, r0: number, c0: number, colour: number) => {
     const obj = Array.from({ length: h }, () =>
       Array.from({ length: w }, () => (rng.uniform() < 0.75 ? colour : 0)),

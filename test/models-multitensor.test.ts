@@ -25,13 +25,13 @@ import {
   transposed,
 } from "../src/models/multitensor/index.ts";
 import { registerSession } from "../src/runtime/registry.ts";
-import { Rng, fillNoise } from "../src/train/rng.ts";
+import { StreamCursor, fillNoise } from "../src/train/rng.ts";
 import { gaussianNoise } from "../src/models/multitensor/latent.ts";
 import { Trainer } from "../src/train/trainer.ts";
 
 // ---- tasks ---------------------------------------------------------------------------------------
 const rows = (h: number, w: number, seed: number, colours: number[]): number[][] => {
-  const rng = new Rng(seed, 3);
+  const rng = new StreamCursor(seed, 3);
   return Array.from({ length: h }, () => Array.from({ length: w }, () => colours[rng.int(colours.length)]!));
 };
 const recolour = (r: number[][]) => r.map((row) => row.map((v) => (v === 1 ? 2 : v)));
@@ -118,7 +118,7 @@ const tensorOf = (dtype: "float32" | "float64", data: ArrayLike<number>, shape: 
 
 /** The noise input (uniform [0, 1) pairs, turned into normals in the graph) from a seeded stream; `scale` < 1 keeps it near the mean. */
 function noiseOf(model: MultitensorModel, seed: number, scale = 1): Record<string, Float64Array> {
-  const rng = new Rng(seed, 5);
+  const rng = new StreamCursor(seed, 5);
   const n = model.spec.noise![0]!;
   const half = n.shape.reduce((a, b) => a * b, 1) / 2;
   // u0 near 1 - exp(-scale^2 / 2) keeps the radius sqrt(-2 ln(1 - u0)) around `scale`
@@ -345,7 +345,7 @@ describe("multitensor: gradients", () => {
     const s = await session(graph);
     const w0 = initialVector(model);
     // perturb the initial weights so the zero-initialised ones are off their special point
-    const rng = new Rng(17, 1);
+    const rng = new StreamCursor(17, 1);
     for (let i = 0; i < w0.length; i++) w0[i] = w0[i]! + 0.05 * rng.normal();
     const noise = noiseOf(model, 2, 0.5);
     const run = async (w: Float64Array) => asNumbers(await s.run(feedsOf(model, w, noise)));
@@ -453,7 +453,7 @@ describe("multitensor: equivariance", () => {
     const a = buildMultitensor(taskA, { seed: 6, dtype: "float64", config: { blocks: 2 } });
     const b = buildMultitensor(transposeTask(taskA), { seed: 6, dtype: "float64", config: { blocks: 2 } });
     expect(b.layout.sizes).toEqual({ ...a.layout.sizes, X: a.layout.sizes.Y, Y: a.layout.sizes.X });
-    const rng = new Rng(8, 2);
+    const rng = new StreamCursor(8, 2);
     const wa = initialVector(a).map((v) => v + 0.05 * rng.normal());
     const na = noiseOf(a, 3, 0.5);
     const half = na[NOISE]!.length / 2;
@@ -516,7 +516,7 @@ describe("multitensor: training", () => {
 
 describe("multitensor: output frame", () => {
   const flipTask = (): Task => {
-    const rng = new Rng(3, 1);
+    const rng = new StreamCursor(3, 1);
     const grid = (h: number, w: number) =>
       gridFromRows(
         Array.from({ length: h }, () =>

@@ -7,13 +7,13 @@ import { createSession } from "../src/runtime/session.ts";
 import { Trainer } from "../src/train/trainer.ts";
 import { type RefConfig, type RefState, refAdamStep, refCosine } from "./support/adam-reference.ts";
 import { LR, linearGrads, linearSpec } from "./support/models.ts";
-import { Rng } from "../src/train/rng.ts";
+import { StreamCursor } from "../src/train/rng.ts";
 import * as ort from "onnxruntime-node";
 
 const session = { ep: "cpu" as const, intraOpThreads: 1 };
 
 function batches(K: number, seed: number) {
-  const rng = new Rng(seed, 9);
+  const rng = new StreamCursor(seed, 9);
   const x = Float64Array.from({ length: K * LR.n * LR.i }, () => rng.normal());
   const t = Float64Array.from({ length: K * LR.n * LR.o }, () => rng.normal() * 3);
   return { x, t };

@@ -3,7 +3,7 @@
 import type { Tensor } from "../graph/graph.ts";
 import * as G from "../graph/index.ts";
 import { accuracy, crossEntropy } from "../train/loss.ts";
-import { Rng } from "../train/rng.ts";
+import { StreamCursor } from "../train/rng.ts";
 import type { FloatDType, ModelSpec, ParamSpec } from "../train/spec.ts";
 
 type FloatArray = Float32Array | Float64Array;
@@ -12,7 +12,7 @@ const alloc = (dtype: FloatDType, n: number): FloatArray =>
 
 function param(
   dtype: FloatDType,
-  rng: Rng,
+  rng: StreamCursor,
   name: string,
   shape: number[],
   init: "normal" | "zeros" | "ones",
@@ -46,7 +46,7 @@ export interface MlpOptions {
  */
 export function mlpSpec(o: MlpOptions): ModelSpec {
   const dtype = o.dtype ?? "float32";
-  const rng = new Rng(o.seed ?? 0, 1);
+  const rng = new StreamCursor(o.seed ?? 0, 1);
   return {
     key: `toy-mlp/v1/${o.inputs}-${o.hidden}-${o.classes}`,
     dtype,
@@ -77,7 +77,7 @@ export function mlpToyData(
   n: number,
   seed = 1,
 ): { x: FloatArray; y: BigInt64Array } {
-  const rng = new Rng(seed, 2);
+  const rng = new StreamCursor(seed, 2);
   const hid = 16;
   const t1 = Float64Array.from({ length: o.inputs * hid }, () => rng.normal());
   const t2 = Float64Array.from({ length: hid * o.classes }, () => rng.normal());
@@ -134,7 +134,7 @@ export function transformerBlockSpec(o: TransformerOptions): ModelSpec {
   if (d % heads !== 0) throw new Error(`transformerBlockSpec: d=${d} is not a multiple of heads=${heads}`);
   const dh = d / heads;
   const f = d * (o.mlpRatio ?? 4);
-  const rng = new Rng(o.seed ?? 0, 3);
+  const rng = new StreamCursor(o.seed ?? 0, 3);
   const lin = (name: string, i: number, out: number) =>
     param(dtype, rng, name, [i, out], "normal", 1 / Math.sqrt(i));
   const zeros = (name: string, n: number, group = "bias") => param(dtype, rng, name, [n], "zeros", 1, group);
@@ -215,7 +215,7 @@ export function seqToyData(
   task: SeqTask = "reverse",
   seed = 1,
 ): { tokens: BigInt64Array; targets: BigInt64Array } {
-  const rng = new Rng(seed, 4);
+  const rng = new StreamCursor(seed, 4);
   const vocab = o.vocab ?? 10;
   const tokens = new BigInt64Array(n * o.seq);
   const targets = new BigInt64Array(n * o.seq);

@@ -10,7 +10,7 @@ export {
   type CacheOptions,
 } from "./cache.ts";
 export { accuracy, crossEntropy } from "./loss.ts";
-export { Rng, fillNoise, normalAt, streamKey, uniformAt } from "./rng.ts";
+export { StreamCursor, fillNoise, normalAt, streamKey, uniformAt } from "./rng.ts";
 export type {
   BatchDType,
   BatchSpec,

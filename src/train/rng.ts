@@ -53,8 +53,9 @@ export function fillNoise(
   else for (let i = 0; i < out.length; i++) out[i] = normalAt(key, i);
 }
 
-/** A seeded sequential generator (for parameter initialisation and toy data). */
-export class Rng {
+/** One stream of the counter-based generator read value after value (initial weights, toy data); the
+ * sequential generator for task-level choices is src/arc/random.ts's Rng. */
+export class StreamCursor {
   private readonly key: number;
   private i = 0;
   constructor(seed: number, stream = 0) {

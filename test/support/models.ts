@@ -1,6 +1,6 @@
 // Small specs for tests: linear regression (analytic gradients in TypeScript) and a model with noise.
 import * as G from "../../src/graph/index.ts";
-import { Rng } from "../../src/train/rng.ts";
+import { StreamCursor } from "../../src/train/rng.ts";
 import type { FloatDType, ModelSpec } from "../../src/train/spec.ts";
 
 export const LR = { n: 5, i: 3, o: 4 };
@@ -8,7 +8,7 @@ export const LR = { n: 5, i: 3, o: 4 };
 /** loss = mean((x @ w + b - t)^2); w [3,4], b [4] (group "bias"); x [5,3], t [5,4]. */
 export function linearSpec(opts: { fixed?: boolean; dtype?: FloatDType } = {}): ModelSpec {
   const dtype = opts.dtype ?? "float64";
-  const rng = new Rng(7);
+  const rng = new StreamCursor(7);
   const arr = (n: number) => {
     const a = dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
     for (let i = 0; i < n; i++) a[i] = rng.normal();

@@ -4,7 +4,7 @@
 // are a pure function of (seed, name), so they do not depend on declaration order.
 import { hashString } from "../../arc/random.ts";
 import type { Graph, Tensor } from "../../graph/graph.ts";
-import { Rng } from "../../train/rng.ts";
+import { StreamCursor } from "../../train/rng.ts";
 import type { ParamSpec } from "../../train/spec.ts";
 import * as G from "../../graph/index.ts";
 
@@ -172,7 +172,7 @@ export function materialise(
   return declared.map((d) => {
     const n = d.shape.reduce((a, b) => a * b, 1);
     const data = dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
-    const rng = new Rng(seed, nameStream(d.name));
+    const rng = new StreamCursor(seed, nameStream(d.name));
     const init = d.init;
     if (init.kind === "normal") for (let i = 0; i < n; i++) data[i] = init.std * rng.normal();
     else if (init.kind === "equalRows") {
