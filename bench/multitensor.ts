@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { taskFromJson, withoutTestOutputs } from "../src/arc/task.ts";
 import { buildMultitensor } from "../src/models/multitensor/index.ts";
 import { buildGraph, getGraph, Trainer } from "../src/train/index.ts";
+import { DEFAULT_OPTIM } from "../src/loop/trainer.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string) => {
@@ -22,7 +23,7 @@ const TASKS = (
 const CONFIG = opt("--config") ? JSON.parse(opt("--config")!) : {};
 const K = Number(opt("--k") ?? 10);
 const ROUNDS = Number(opt("--rounds") ?? 3);
-const optim = { kind: "adam" as const, lr: 0.01, betas: [0.5, 0.9] as [number, number] };
+const optim = DEFAULT_OPTIM;
 const mib = (b: number) => (b / 2 ** 20).toFixed(0);
 
 if (!existsSync(arcDir)) {

@@ -18,6 +18,7 @@ import type { Ctx } from "../src/models/multitensor/ops.ts";
 import { registerSession } from "../src/runtime/registry.ts";
 import { StreamCursor } from "../src/train/rng.ts";
 import { Trainer } from "../src/train/trainer.ts";
+import { DEFAULT_OPTIM } from "../src/loop/trainer.ts";
 
 async function run(
   g: Graph,
@@ -198,7 +199,7 @@ test("a crop task trains to its answer with crop offsets", async () => {
   const model = buildMultitensor(task, { seed: 0 });
   expect(model.layout.offsets).toBe(true);
   const tr = await Trainer.create(model.spec, {
-    optim: { kind: "adam", lr: 0.01, betas: [0.5, 0.9] },
+    optim: DEFAULT_OPTIM,
     session: { ep: "cpu", intraOpThreads: 1 },
     cacheDir: false,
   });

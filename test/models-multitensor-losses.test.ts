@@ -10,6 +10,7 @@ import type { Task } from "../src/arc/task.ts";
 import { buildMultitensor } from "../src/models/multitensor/index.ts";
 import { Trainer } from "../src/train/trainer.ts";
 import { TASKS } from "./support/loss-fixtures.ts";
+import { DEFAULT_OPTIM } from "../src/loop/trainer.ts";
 
 /** Losses of steps 1..20, recorded at f61aadd (float64, seed 7, Adam lr 0.01, betas 0.5/0.9, Loop of 10). */
 const RECORDED: Record<keyof typeof TASKS, number[]> = {
@@ -38,7 +39,7 @@ describe("multitensor losses match the recorded ones", () => {
     const task = TASKS[name](gridFromRows as (rows: number[][]) => unknown) as Task;
     const model = buildMultitensor(task, { seed: 7, dtype: "float64" });
     const trainer = await Trainer.create(model.spec, {
-      optim: { kind: "adam", lr: 0.01, betas: [0.5, 0.9] },
+      optim: DEFAULT_OPTIM,
       seed: 7,
       cacheDir: false,
       // "basic": ORT's "all" level fuses SiLU into QuickGelu, which has no float64 kernel

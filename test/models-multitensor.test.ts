@@ -28,6 +28,7 @@ import { registerSession } from "../src/runtime/registry.ts";
 import { StreamCursor, fillNoise } from "../src/train/rng.ts";
 import { gaussianNoise } from "../src/models/multitensor/latent.ts";
 import { Trainer } from "../src/train/trainer.ts";
+import { DEFAULT_OPTIM } from "../src/loop/trainer.ts";
 
 // ---- tasks ---------------------------------------------------------------------------------------
 const rows = (h: number, w: number, seed: number, colours: number[]): number[][] => {
@@ -492,7 +493,7 @@ describe("multitensor: training", () => {
     const { task, answer } = recolourTask();
     const model = buildMultitensor(task, { seed: 0 });
     const tr = await Trainer.create(model.spec, {
-      optim: { kind: "adam", lr: 0.01, betas: [0.5, 0.9] },
+      optim: DEFAULT_OPTIM,
       seed: 0,
       session: { ep: "cpu", intraOpThreads: 1 },
       cacheDir: false,
@@ -550,7 +551,7 @@ describe("multitensor: output frame", () => {
     expect(model.frame).toBe("rot270");
     expect(model.layout.rule).toBe("input"); // in the frame every output has its input's shape
     const tr = await Trainer.create(model.spec, {
-      optim: { kind: "adam", lr: 0.01, betas: [0.5, 0.9] },
+      optim: DEFAULT_OPTIM,
       seed: 0,
       session: { ep: "cpu", intraOpThreads: 1 },
       cacheDir: false,
