@@ -14,6 +14,7 @@ import {
   type SolveSettings,
 } from "../run/solve.ts";
 import { OptionError, parseDuration, parseSize } from "../util/units.ts";
+import { shardPaths } from "../run/shard-solve.ts";
 import { UsageError } from "./usage-error.ts";
 
 const EPS = ["auto", "cuda", "cpu"] as const;
@@ -34,8 +35,8 @@ export default defineCommand({
     output: {
       type: "string",
       alias: "o",
-      description: "Submission file, rewritten after every task",
-      default: "submission.json",
+      description:
+        "Submission file, rewritten after every task (default submission.json; with --shard <shard dir>/submission.json)",
       valueHint: "file",
     },
     solutions: {
@@ -122,6 +123,12 @@ export default defineCommand({
       description: `Model family: ${Object.keys(FAMILIES).join(", ")}, or a module path`,
       default: DEFAULT_FAMILY,
       valueHint: "name",
+    },
+    shard: {
+      type: "string",
+      description:
+        "Solve only shard I of N (0-based; tasks split by cost), in <run-dir>/shard-III-of-NNN; auto: from a Slurm array or Kubernetes Indexed Job",
+      valueHint: "I/N|auto",
     },
     json: { type: "boolean", description: "Print the final report as JSON on stdout" },
   },
@@ -213,5 +220,7 @@ export function settingsFrom(a: Record<string, string | boolean | undefined>): S
   opt("checkpointEvery", int("checkpoint-every", 0));
   opt("keepCheckpoints", int("keep-checkpoints", 1));
   opt("maxMemoryBytes", maxMemory === undefined ? undefined : parseSize(maxMemory, "--max-memory"));
+  const shard = str("shard");
+  if (shard !== undefined) Object.assign(s, shardPaths(shard, str("run-dir"), str("output")));
   return s;
 }

@@ -2,6 +2,7 @@
 // with (SolveDeps: executor, display, clock, abort signal), what it returns, and the settings as run.json
 // records them (the resume compares them).
 import { totalmem } from "node:os";
+import type { Shard } from "../run/shard.ts";
 import type { ModelFamily } from "../models/task-model.ts";
 import type { EpChoice } from "../runtime/providers.ts";
 import type { ModelSpec } from "../train/spec.ts";
@@ -33,6 +34,8 @@ export interface SolveSettings {
   checkpointEvery?: number;
   /** Checkpoint versions kept per task while it runs (--keep-checkpoints; default 2; the final one stays). */
   keepCheckpoints?: number;
+  /** --shard: this run solves only shard `index` of `count` (runDir and output are the shard's own). */
+  shard?: Shard;
 }
 
 export const DEFAULT_CHECKPOINT_EVERY = 100;
@@ -76,5 +79,6 @@ export function settingsRecord(s: SolveSettings): RunSettings {
     tasks: s.taskIds ?? null,
     checkpointEvery: s.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
     keepCheckpoints: s.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS,
+    ...(s.shard ? { shard: `${s.shard.index}/${s.shard.count}` } : {}),
   };
 }

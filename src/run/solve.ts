@@ -23,6 +23,7 @@ import { RunDir } from "../rundir/run-dir.ts";
 import { Scheduler } from "./scheduler.ts";
 import { runTask, type TaskRunContext } from "./task-job.ts";
 import { settingsRecord, type SolveDeps, type SolveResult, type SolveSettings } from "./settings.ts";
+import { shardInputs } from "./shard-solve.ts";
 
 export type { SolveDeps, SolveResult, SolveSettings } from "./settings.ts";
 export { DEFAULT_CHECKPOINT_EVERY, DEFAULT_KEEP_CHECKPOINTS } from "./settings.ts";
@@ -73,12 +74,16 @@ async function solveLocked(
   const t0 = deps.startedAt ?? now();
   const display = deps.display;
 
-  // The tasks, and what an earlier session of the run left (--resume).
-  const inputs = await loadRunInputs(s.source, {
-    ...(s.solutions ? { solutions: s.solutions } : {}),
-    ...(s.taskIds ? { taskIds: s.taskIds } : {}),
-    ...(deps.readStdin ? { readStdin: deps.readStdin } : {}),
-  });
+  // The tasks (this shard's only, with --shard), and what an earlier session of the run left (--resume).
+  const sharded = shardInputs(
+    await loadRunInputs(s.source, {
+      ...(s.solutions ? { solutions: s.solutions } : {}),
+      ...(s.taskIds ? { taskIds: s.taskIds } : {}),
+      ...(deps.readStdin ? { readStdin: deps.readStdin } : {}),
+    }),
+    s,
+  );
+  const inputs = sharded.inputs;
   for (const e of inputs.problems) display.log("warn", e.toString());
   const ids = [...inputs.tasks.map((t) => t.id), ...inputs.invalid.map((t) => t.id)];
   const tests = new Map<string, number>([
@@ -114,13 +119,14 @@ async function solveLocked(
     settings,
     loadErrors: inputs.errors.map((e) => e.toString()),
   };
+  const info = sharded.record ? { ...header, shard: sharded.record } : header;
   const resumes = reopened
     ? [
         ...(reopened.runInfo.resumes ?? []),
         { at: new Date().toISOString(), pid: process.pid, finished: reopened.finished.size },
       ]
     : [];
-  runDir.writeRunInfo(header, ids, resumes);
+  runDir.writeRunInfo(info, ids, resumes);
   const results = new RunResults({
     tests,
     output: s.output,

@@ -1,0 +1,119 @@
+// What `ttt merge` writes: one submission over every task of the set (a task without a finished record
+// gets the always-valid [[0]] attempts), and a merged run folder with the records, run.json, report.json
+// and report.html over all tasks, scored when the solutions the shards name can be found. Every file is
+// replaced atomically, so merging again (more shards finished, or the same) just rewrites them.
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { buildSubmission, gridFromRows, loadSolutions, writeSubmission, type Grid } from "../arc/index.ts";
+import pkg from "../../package.json" with { type: "json" };
+import { writeFileAtomic } from "../util/atomic-write.ts";
+import { findRecordedPath } from "../report/run-data.ts";
+import { reportEntry, runTotals, type TaskRecord } from "./records.ts";
+import { fileStems, readableJson, RUN_DIR_FORMAT } from "./run-dir.ts";
+import type { MergePlan } from "./merge.ts";
+
+export interface MergeOutput {
+  submission: string;
+  folder: string;
+  /** The report's totals (score among them when the solutions were found). */
+  totals: ReturnType<typeof runTotals>;
+  solutions: string | null;
+  warnings: string[];
+}
+
+/** Write the submission and the merged folder for a checked plan. */
+export async function writeMerge(plan: MergePlan, output: string, folder: string): Promise<MergeOutput> {
+  const warnings: string[] = [];
+  const info = plan.shards[0]!.info;
+  const answers = new Map<string, Grid[][]>();
+  for (const [id, r] of plan.records)
+    answers.set(
+      id,
+      r.answers.map((a) => a.attempts.slice(0, 2).map((rows) => gridFromRows(rows))),
+    );
+  const list = plan.tasks.map((t) => ({ id: t.id, test: Array.from({ length: t.tests }) }));
+  const submission = buildSubmission(list, answers);
+
+  let solutions = new Map<string, Grid[]>();
+  let solutionsFile: string | null = null;
+  if (info.solutions !== null) {
+    const found = findRecordedPath(info.solutions, plan.shards[0]!.dir);
+    if (found) {
+      const loaded = await loadSolutions(found);
+      solutions = new Map([...loaded.solutions].filter(([id]) => plan.tasks.some((t) => t.id === id)));
+      solutionsFile = resolve(found);
+    } else warnings.push(`solutions ${info.solutions} not found: the merge is not scored`);
+  }
+  const source = findRecordedPath(info.source, plan.shards[0]!.dir);
+  const seconds = Math.max(0, ...plan.shards.map((s) => s.seconds));
+  const records = plan.tasks.map((t) => plan.records.get(t.id)).filter((r): r is TaskRecord => !!r);
+  const attempts = new Map(
+    Object.entries(submission).map(([id, l]) => [
+      id,
+      l.map((a) => ({ attempt_1: gridFromRows(a.attempt_1), attempt_2: gridFromRows(a.attempt_2) })),
+    ]),
+  );
+  const totals = runTotals(records, seconds, attempts, solutions);
+
+  mkdirSync(join(folder, "tasks"), { recursive: true });
+  const stems = fileStems(plan.tasks.map((t) => t.id));
+  for (const r of records) writeFileAtomic(join(folder, "tasks", `${stems.get(r.id)}.json`), readableJson(r));
+  const header = {
+    tool: "ttt",
+    command: "merge",
+    version: pkg.version,
+    startedAt: new Date().toISOString(),
+    source: source ? resolve(source) : info.source,
+    submission: output,
+    runDir: folder,
+    solutions: solutionsFile,
+    settings: info.settings,
+    loadErrors: [],
+  };
+  const shards = [...Array(plan.count).keys()].map((i) => {
+    const s = plan.shards.find((x) => x.info.shard.index === i);
+    const u = plan.unfinished.find((x) => x.dir === s?.dir);
+    return {
+      index: i,
+      dir: s ? resolve(s.dir) : null,
+      state: !s ? "absent" : u ? "unfinished" : "finished",
+      tasks: plan.tasks.filter((t) => t.shard === i).length,
+      finished: s?.finished.size ?? 0,
+    };
+  });
+  const missing = plan.missing;
+  writeFileAtomic(
+    join(folder, "run.json"),
+    JSON.stringify(
+      {
+        format: RUN_DIR_FORMAT,
+        ...header,
+        shards,
+        missing,
+        tasks: plan.tasks.map((t) => ({ id: t.id, record: `tasks/${stems.get(t.id)}.json` })),
+      },
+      null,
+      2,
+    ),
+  );
+  const state = missing.length === 0 ? "finished" : "interrupted";
+  const report = {
+    ...header,
+    state,
+    updatedAt: new Date().toISOString(),
+    totals,
+    shards,
+    missing,
+    tasks: records.map(reportEntry),
+  };
+  writeFileAtomic(join(folder, "report.json"), readableJson(report));
+  writeSubmission(output, submission);
+  try {
+    const { writeRunReport } = await import("../report/write.ts");
+    const r = await writeRunReport(folder);
+    warnings.push(...r.warnings.map((w) => `report.html: ${w}`));
+  } catch (e) {
+    warnings.push(`report.html not written: ${(e as Error).message}`);
+  }
+  return { submission: output, folder, totals, solutions: solutionsFile, warnings };
+}
