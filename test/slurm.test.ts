@@ -9,8 +9,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planShard } from "../src/run/shard-plan.ts";
-import { loadRunInputs } from "../src/ttt/inputs.ts";
-import { readJournal } from "../src/ttt/run-dir.ts";
+import { loadRunInputs } from "../src/run/inputs.ts";
+import { readJournal } from "../src/rundir/run-dir.ts";
 import { PROJECT_ROOT } from "./helpers/cli.ts";
 import { FIXTURE, runSolve } from "./helpers/kill-resume.ts";
 import { SlurmCluster, slurmMissing, waitFor } from "./support/slurm.ts";

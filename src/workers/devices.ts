@@ -5,7 +5,7 @@
 // GPU-... UUID), the same names CUDA_VISIBLE_DEVICES takes; when CUDA_VISIBLE_DEVICES is set (a Slurm
 // GPU allocation, a container), only its devices are used and the default is all of them. The driver's
 // list is a parameter, so the logic is tested with a list injected (no GPU is lent to this project).
-import { OptionError } from "../ttt/units.ts";
+import { OptionError } from "../util/units.ts";
 
 export interface Device {
   /** The driver's name for it: "0", "1", ... or "GPU-<uuid>". */
