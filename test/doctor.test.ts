@@ -83,6 +83,8 @@ describe("ttt doctor", () => {
         missingLibraries: ["libonnxruntime_providers_cuda.so"],
         missingDependencies: [],
         providersDirEnv: null,
+        devices: [{ id: "0", name: "NVIDIA H100", memoryBytes: 81559 * 2 ** 20 }],
+        devicesNote: "",
       },
       threads: {
         logical: 16,
@@ -106,6 +108,7 @@ describe("ttt doctor", () => {
     const text = formatReport(report).join("\n");
     expect(text).toContain("cpu       not available: ONNX Runtime cannot load: libonnxruntime.so.1");
     expect(text).toContain("gpu         NVIDIA H100, 80000 of 81559 MiB free, driver 550.54");
+    expect(text).toContain("devices     0 NVIDIA H100 79.6 GiB; ttt solve spreads its workers over them");
     expect(text).toContain("note: cache: TTT_CACHE_DIR /ro not usable");
     expect(text.split("\n").at(-1)).toBe("verdict     ONNX Runtime cannot run a session on the CPU here");
   });

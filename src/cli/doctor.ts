@@ -7,6 +7,8 @@ import { existsSync, readFileSync, statfsSync } from "node:fs";
 import { availableParallelism, cpus, freemem, totalmem } from "node:os";
 import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
+import { formatSize } from "../util/units.ts";
+import { queryDriverDevices, selectDevices } from "../workers/devices.ts";
 import { UsageError } from "./usage-error.ts";
 
 export interface ProviderReport {
@@ -40,6 +42,9 @@ export interface DoctorReport {
     missingLibraries: string[];
     missingDependencies: string[];
     providersDirEnv: string | null;
+    /** The devices `ttt solve` spreads workers over (CUDA_VISIBLE_DEVICES honoured), or why none. */
+    devices: { id: string; name: string; memoryBytes: number | null }[];
+    devicesNote: string;
   };
   threads: {
     logical: number;
@@ -106,6 +111,8 @@ export async function diagnose(): Promise<DoctorReport> {
     missingLibraries: [],
     missingDependencies: [],
     providersDirEnv: process.env.TTT_ORT_PROVIDERS_DIR ?? null,
+    devices: [],
+    devicesNote: "",
   };
   let ortVersion = native.ORT_VERSION;
   let libraryDir: string | null = null;
@@ -164,6 +171,7 @@ export async function diagnose(): Promise<DoctorReport> {
   const smi = nvidiaSmi();
   cudaInfo.gpus = smi.gpus;
   cudaInfo.nvidiaSmi = smi.note;
+  Object.assign(cudaInfo, solveDevices());
 
   const state = native.nativeState();
   if (state) notes.push(...state.notes);
@@ -282,6 +290,29 @@ function nvidiaSmi(): { gpus: GpuReport[]; note: string } {
   }
 }
 
+/** The devices `ttt solve` would use, from the driver's list and CUDA_VISIBLE_DEVICES. */
+function solveDevices(): { devices: DoctorReport["cuda"]["devices"]; devicesNote: string } {
+  const cvd = process.env.CUDA_VISIBLE_DEVICES;
+  const within = cvd !== undefined ? `CUDA_VISIBLE_DEVICES=${cvd}` : "";
+  try {
+    const driver = queryDriverDevices();
+    const devices = selectDevices(driver.devices, undefined).map((d) => ({
+      id: d.id,
+      name: d.name,
+      memoryBytes: d.memoryBytes,
+    }));
+    return { devices, devicesNote: [within, devices.length ? "" : driver.note].filter(Boolean).join("; ") };
+  } catch (e) {
+    return { devices: [], devicesNote: `${within}: ${(e as Error).message}` };
+  }
+}
+
+function deviceLine(devices: DoctorReport["cuda"]["devices"], note: string): string {
+  if (devices.length === 0) return `none for ttt solve --devices${note ? ` (${note})` : ""}`;
+  const list = devices.map((d) => `${d.id} ${d.name}${d.memoryBytes ? ` ${formatSize(d.memoryBytes)}` : ""}`);
+  return `${list.join(", ")}${note ? ` (${note})` : ""}; ttt solve spreads its workers over them (--devices)`;
+}
+
 /** Physical cores from /proc/cpuinfo (distinct physical id + core id), null when unknown. */
 function physicalCores(): number | null {
   try {
@@ -371,6 +402,7 @@ export function formatReport(r: DoctorReport): string[] {
         `${g.name}, ${g.memoryFreeMiB ?? "?"} of ${g.memoryTotalMiB ?? "?"} MiB free, driver ${g.driver ?? "?"}`,
       );
   else row("gpu", `none found (${r.cuda.nvidiaSmi})`);
+  row("devices", deviceLine(r.cuda.devices, r.cuda.devicesNote));
   const t = r.threads;
   row(
     "threads",

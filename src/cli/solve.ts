@@ -15,6 +15,7 @@ import {
 } from "../run/solve.ts";
 import { OptionError, parseDuration, parseSize } from "../util/units.ts";
 import { shardPaths } from "../run/shard-solve.ts";
+import { parseDeviceList } from "../workers/devices.ts";
 import { UsageError } from "./usage-error.ts";
 
 const EPS = ["auto", "cuda", "cpu"] as const;
@@ -130,6 +131,12 @@ export default defineCommand({
         "Solve only shard I of N (0-based; tasks split by cost), in <run-dir>/shard-III-of-NNN; auto: from a Slurm array or Kubernetes Indexed Job",
       valueHint: "I/N|auto",
     },
+    devices: {
+      type: "string",
+      description:
+        "GPUs to spread the workers over, as the driver numbers them (default: every GPU shown, within CUDA_VISIBLE_DEVICES); each device takes as many workers as its memory holds",
+      valueHint: "0,1,...",
+    },
     json: { type: "boolean", description: "Print the final report as JSON on stdout" },
   },
   async run({ args }) {
@@ -220,6 +227,9 @@ export function settingsFrom(a: Record<string, string | boolean | undefined>): S
   opt("checkpointEvery", int("checkpoint-every", 0));
   opt("keepCheckpoints", int("keep-checkpoints", 1));
   opt("maxMemoryBytes", maxMemory === undefined ? undefined : parseSize(maxMemory, "--max-memory"));
+  const devices = str("devices");
+  opt("devices", devices === undefined ? undefined : parseDeviceList(devices));
+  opt("explicitWorkers", str("workers") !== undefined ? true : undefined);
   const shard = str("shard");
   if (shard !== undefined) Object.assign(s, shardPaths(shard, str("run-dir"), str("output")));
   return s;

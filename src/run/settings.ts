@@ -36,6 +36,10 @@ export interface SolveSettings {
   keepCheckpoints?: number;
   /** --shard: this run solves only shard `index` of `count` (runDir and output are the shard's own). */
   shard?: Shard;
+  /** --devices: GPUs to spread the workers over (default: every one the driver shows, CUDA_VISIBLE_DEVICES honoured). */
+  devices?: string[];
+  /** --workers was given; else on GPUs the devices' memory decides the count. */
+  explicitWorkers?: boolean;
 }
 
 export const DEFAULT_CHECKPOINT_EVERY = 100;

@@ -23,6 +23,7 @@ import { RunDir } from "../rundir/run-dir.ts";
 import { Scheduler } from "./scheduler.ts";
 import { runTask, type TaskRunContext } from "./task-job.ts";
 import { settingsRecord, type SolveDeps, type SolveResult, type SolveSettings } from "./settings.ts";
+import { planDevices } from "./device-plan.ts";
 import { shardInputs } from "./shard-solve.ts";
 
 export type { SolveDeps, SolveResult, SolveSettings } from "./settings.ts";
@@ -84,6 +85,11 @@ async function solveLocked(
     s,
   );
   const inputs = sharded.inputs;
+  const gpus = await planDevices(s, inputs.tasks, deps.family ? { family: deps.family } : {});
+  if (gpus) {
+    s = { ...s, workers: gpus.workers };
+    display.log("info", gpus.note);
+  }
   for (const e of inputs.problems) display.log("warn", e.toString());
   const ids = [...inputs.tasks.map((t) => t.id), ...inputs.invalid.map((t) => t.id)];
   const tests = new Map<string, number>([
@@ -170,7 +176,8 @@ async function solveLocked(
   }
 
   // Run the tasks not finished yet on the executor (worker processes).
-  const executor = deps.executor ?? new ProcessPool(process.env, (pids) => lock.setWorkers(pids));
+  const executor =
+    deps.executor ?? new ProcessPool(process.env, (pids) => lock.setWorkers(pids), gpus?.spreader);
   const scheduler = new Scheduler(
     runnable.filter((p) => !finished.has(p.id)),
     budget,

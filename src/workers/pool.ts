@@ -6,6 +6,7 @@ import type { Subprocess } from "bun";
 import { availableParallelism, totalmem } from "node:os";
 import type { Job, WireOutcome } from "../loop/job.ts";
 import type { FromWorker } from "./protocol.ts";
+import { DeviceSpreader } from "./devices.ts";
 import { runJob, type WorkerDeps } from "./worker.ts";
 
 export interface JobHandlers {
@@ -61,6 +62,8 @@ export class ProcessPool implements Executor {
   constructor(
     private readonly env: Record<string, string | undefined> = process.env,
     private readonly onWorkers?: (pids: number[]) => void,
+    /** GPUs to pin new workers to (one each, by CUDA_VISIBLE_DEVICES); none: the environment as it is. */
+    private readonly devices?: DeviceSpreader,
   ) {}
 
   private workersChanged(): void {
@@ -69,9 +72,10 @@ export class ProcessPool implements Executor {
 
   private spawn(): Slot {
     const slot: Slot = { busy: false, tail: [] } as unknown as Slot;
+    const device = this.devices?.take();
     slot.proc = Bun.spawn([process.execPath, WORKER_ENTRY], {
       stdio: ["ignore", "pipe", "pipe"],
-      env: this.env,
+      env: device ? DeviceSpreader.envFor(device, this.env) : this.env,
       serialization: "json",
       ipc: (m: FromWorker) => slot.listener?.(m),
     });
@@ -82,6 +86,7 @@ export class ProcessPool implements Executor {
         slot.log?.(line);
       });
     void slot.proc.exited.then(() => {
+      if (device) this.devices?.release(device);
       this.all.delete(slot);
       const i = this.idle.indexOf(slot);
       if (i >= 0) this.idle.splice(i, 1);

@@ -1,0 +1,84 @@
+// The GPUs a solve spreads its workers over (`--devices`, default every GPU the driver shows, limited
+// by CUDA_VISIBLE_DEVICES), and the worker count they hold: each device as many workers as its memory
+// takes for the largest task at hand (the family's memory estimate), unless --workers is given. On the
+// CPU provider (--ep cpu) or without a GPU nothing changes. The driver's list is a parameter (tests).
+import { availableParallelism } from "node:os";
+import type { Task } from "../arc/index.ts";
+import { taskSeed } from "../loop/plan.ts";
+import { loadFamily } from "../models/registry.ts";
+import type { ModelFamily } from "../models/task-model.ts";
+import { formatSize } from "../util/units.ts";
+import {
+  type Device,
+  DeviceSpreader,
+  defaultDeviceWorkers,
+  queryDriverDevices,
+  selectDevices,
+  workersPerDevice,
+} from "../workers/devices.ts";
+
+export interface DevicePlan {
+  devices: Device[];
+  /** Workers each device holds. */
+  capacity: number[];
+  workers: number;
+  spreader: DeviceSpreader;
+  /** One line for the log: the devices, what each holds, and why. */
+  note: string;
+}
+
+export interface DeviceSettings {
+  ep: string;
+  seed: number;
+  family: string;
+  workers: number;
+  /** --workers was given (else the devices decide the count). */
+  explicitWorkers?: boolean;
+  /** --devices. */
+  devices?: string[];
+}
+
+/** The largest memory estimate among the tasks (undefined when no model can be built). */
+export function largestTaskBytes(
+  tasks: readonly Task[],
+  family: ModelFamily,
+  seed: number,
+): number | undefined {
+  let most: number | undefined;
+  for (const t of tasks) {
+    try {
+      const b = family.build(t, { seed: taskSeed(seed, t.id) }).memoryEstimateBytes;
+      if (Number.isFinite(b) && (most === undefined || b > most)) most = b;
+    } catch {
+      // a task whose model cannot be built is failed by the planner; it needs no device
+    }
+  }
+  return most;
+}
+
+/** Devices and worker count for a solve; undefined on the CPU provider or where no GPU is seen. */
+export async function planDevices(
+  s: DeviceSettings,
+  tasks: readonly Task[],
+  o: {
+    family?: ModelFamily;
+    driver?: () => { devices: Device[]; note: string };
+    env?: Record<string, string | undefined>;
+    cores?: number;
+  } = {},
+): Promise<DevicePlan | undefined> {
+  if (s.ep === "cpu") return undefined;
+  const driver = (o.driver ?? queryDriverDevices)();
+  const devices = selectDevices(driver.devices, s.devices, o.env ?? process.env);
+  if (devices.length === 0) return undefined;
+  let family = o.family;
+  if (!family && tasks.length > 0) family = await loadFamily(s.family).catch(() => undefined);
+  const need = family ? largestTaskBytes(tasks, family, s.seed) : undefined;
+  const capacity = workersPerDevice(devices, need);
+  const workers = s.explicitWorkers
+    ? s.workers
+    : defaultDeviceWorkers(capacity, o.cores ?? availableParallelism(), tasks.length);
+  const each = devices.map((d, i) => `${d.id} (${d.name}, holds ${capacity[i]})`).join(", ");
+  const note = `devices ${each}${need !== undefined ? ` for tasks up to ${formatSize(need)}` : ""}: ${workers} worker${workers === 1 ? "" : "s"}, each pinned to one device (CUDA_VISIBLE_DEVICES)`;
+  return { devices, capacity, workers, spreader: new DeviceSpreader(devices, capacity), note };
+}
