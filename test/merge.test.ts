@@ -1,0 +1,192 @@
+// `ttt merge` over real shard runs (colour-map family, exact step budgets, so answers do not depend on
+// timing): the shards merged equal one machine's run, and merging again gives the same; a missing
+// shard is named and nothing is written unless --partial; shards of another task set, another N or
+// other settings are refused naming the setting; a damaged or half-written shard folder is named; in
+// every refused case no file is written or changed.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runTtt } from "./helpers/cli.ts";
+
+const FIXTURE = "fixtures/tasks_challenges.json";
+const COMMON = [
+  "--family",
+  "colour-map",
+  "--ep",
+  "cpu",
+  "--steps",
+  "60",
+  "--chunk",
+  "5",
+  "--patience",
+  "0",
+  "--workers",
+  "1",
+];
+const root = mkdtempSync(join(tmpdir(), "ttt-merge-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const solve = (args: string[]) => {
+  const r = runTtt(["solve", FIXTURE, ...COMMON, ...args]);
+  if (r.code !== 0) throw new Error(`ttt solve ${args.join(" ")} failed: ${r.stderr}`);
+  return r;
+};
+const merge = (...args: string[]) => runTtt(["merge", ...args]);
+const readJson = (f: string) => JSON.parse(readFileSync(f, "utf8"));
+
+/** Every file under `dir` with its bytes, to check that a refused merge touched nothing. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(p, readFileSync(p, "base64"));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+let single: unknown;
+beforeAll(() => {
+  solve(["--run-dir", join(root, "single"), "-o", join(root, "single.json")]);
+  single = readJson(join(root, "single.json"));
+  for (const i of [0, 1, 2]) solve(["--shard", `${i}/3`, "--run-dir", join(root, "three")]);
+}, 120_000);
+
+/** Expect a refusal: exit 1, the text in stderr, no submission written, the folders unchanged. */
+function refused(paths: string[], text: string, extra: string[] = []) {
+  const before = snapshot(root);
+  const out = join(root, `refused-${Math.random().toString(36).slice(2)}.json`);
+  const r = merge(...paths, "-o", out, ...extra);
+  expect(r.stderr).toContain(text);
+  expect(r.code).toBe(1);
+  expect(existsSync(out)).toBe(false);
+  expect(snapshot(root)).toEqual(before);
+  return r;
+}
+
+describe("ttt merge", () => {
+  test("three shards merged equal one machine's run; merging again gives the same", () => {
+    const out = join(root, "merged.json");
+    const r = merge(join(root, "three"), "-o", out);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("merged 3 of 3 shards finished, 7 of 7 tasks");
+    expect(r.stdout).toMatch(/score: [\d.]+% of 7 tasks/);
+    expect(readFileSync(out, "utf8")).toBe(readFileSync(join(root, "single.json"), "utf8"));
+    const report = readJson(join(root, "three/merged/report.json"));
+    expect(report.tasks.map((t: { id: string }) => t.id)).toEqual(Object.keys(single as object));
+    expect(report.totals.score).toEqual(readJson(join(root, "single/report.json")).totals.score);
+    expect(existsSync(join(root, "three/merged/report.html"))).toBe(true);
+    const again = merge(join(root, "three"), "-o", out);
+    expect(again.code).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(readFileSync(join(root, "single.json"), "utf8"));
+    // The shard folders given one by one: the same submission.
+    const dirs = [0, 1, 2].map((i) => join(root, `three/shard-00${i}-of-003`));
+    expect(merge(...dirs, "-o", join(root, "by-dirs.json"), "--report-dir", join(root, "by-dirs")).code).toBe(
+      0,
+    );
+    expect(readJson(join(root, "by-dirs.json"))).toEqual(single);
+  });
+
+  test("a missing shard is named and nothing written; --partial writes what exists and says how many are missing", () => {
+    cpSync(join(root, "three"), join(root, "two"), { recursive: true });
+    rmSync(join(root, "two/shard-002-of-003"), { recursive: true });
+    rmSync(join(root, "two/merged"), { recursive: true });
+    const shard2 = readJson(join(root, "three/shard-000-of-003/run.json")).shard.tasks.filter(
+      (t: { shard: number }) => t.shard === 2,
+    );
+    const r = refused([join(root, "two")], "shard-002-of-003: not started (no run.json)");
+    expect(r.stderr).toContain(`${shard2.length} of 7 tasks have no finished record; nothing written`);
+    const out = join(root, "partial.json");
+    const p = merge(join(root, "two"), "-o", out, "--partial");
+    expect(p.code).toBe(0);
+    expect(p.stderr).toContain(`--partial: ${shard2.length} of 7 tasks missing, written with [[0]] attempts`);
+    const sub = readJson(out);
+    expect(Object.keys(sub)).toEqual(Object.keys(single as object));
+    for (const t of shard2) expect(sub[t.id][0]).toEqual({ attempt_1: [[0]], attempt_2: [[0]] });
+    expect(readJson(join(root, "two/merged/report.json")).missing).toEqual(
+      shard2.map((t: { id: string }) => t.id),
+    );
+  });
+
+  test("shards of another task set, another N or other settings are refused, naming what differs", () => {
+    solve(["--shard", "1/3", "--run-dir", join(root, "subset"), "--tasks", "transpose,scale-2x,crop-object"]);
+    refused(
+      [join(root, "three/shard-000-of-003"), join(root, "subset/shard-001-of-003")],
+      "was cut from another task set than",
+    );
+    solve(["--shard", "1/2", "--run-dir", join(root, "halves")]);
+    refused(
+      [join(root, "three/shard-000-of-003"), join(root, "halves/shard-001-of-002")],
+      "was cut into 2 shards, shard-000-of-003",
+    );
+    solve(["--shard", "1/3", "--run-dir", join(root, "seed1"), "--seed", "1"]);
+    refused(
+      [join(root, "three/shard-000-of-003"), join(root, "seed1/shard-001-of-003")],
+      'was solved with setting "seed" = 1',
+    );
+    refused(
+      [join(root, "three/shard-000-of-003"), join(root, "three/shard-000-of-003")],
+      "shard 0 appears twice",
+    );
+    refused([join(root, "single")], 'no "shard" field: a run made without --shard cannot be merged');
+  }, 60_000);
+
+  test("a damaged or half-written shard folder is named", () => {
+    const copy = (name: string) => {
+      cpSync(join(root, "three"), join(root, name), { recursive: true });
+      rmSync(join(root, name, "merged"), { recursive: true });
+      return join(root, name);
+    };
+    const cut = copy("cut-run-json");
+    const runJson = join(cut, "shard-001-of-003/run.json");
+    writeFileSync(runJson, readFileSync(runJson, "utf8").slice(0, 200));
+    refused([cut], `${runJson}: run.json is not whole JSON`);
+
+    const rec = copy("bad-record");
+    const recordFile = join(
+      rec,
+      "shard-002-of-003",
+      readJson(join(rec, "shard-002-of-003/run.json")).tasks[0].record,
+    );
+    writeFileSync(
+      recordFile,
+      JSON.stringify({ ...readJson(recordFile), answers: [{ attempts: [[[12]]], confidences: [1] }] }),
+    );
+    refused([rec], `${recordFile}: field "answers.0.attempts.0.0.0"`);
+
+    const field = copy("no-count");
+    const info = join(field, "shard-000-of-003/run.json");
+    const j = readJson(info);
+    delete j.shard.count;
+    writeFileSync(info, JSON.stringify(j));
+    refused([field], `${info}: field "shard.count": missing`);
+
+    // Killed while appending its last journal line: that task is unfinished, the shard named.
+    const half = copy("half-written");
+    const journal = join(half, "shard-001-of-003/journal.jsonl");
+    const lines = readFileSync(journal, "utf8").trimEnd().split("\n");
+    writeFileSync(journal, `${lines.slice(0, -1).join("\n")}\n${lines.at(-1)!.slice(0, 20)}`);
+    const r = refused([half], "shard-001-of-003");
+    expect(r.stderr).toContain("journal.jsonl line");
+    expect(r.stderr).toContain("unfinished, 1 task without a finished record");
+
+    refused([join(root, "nowhere")], "nowhere: no such folder");
+    refused(
+      [join(root, "single/tasks")],
+      "neither a shard run directory (run.json) nor a root of shard-III-of-NNN folders",
+    );
+  });
+});
