@@ -6,7 +6,7 @@
 import { defineCommand } from "citty";
 import { dirname, join, resolve } from "node:path";
 import { missingLines, planMerge, shardFolders } from "../rundir/merge.ts";
-import { writeMerge } from "../rundir/merge-write.ts";
+import { writeMerge } from "../run/merge-write.ts";
 import { UsageError } from "./usage-error.ts";
 
 export default defineCommand({

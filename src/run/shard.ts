@@ -8,26 +8,9 @@
 // Job (JOB_COMPLETION_INDEX, with the count in TTT_SHARD_COUNT, which the manifest sets).
 import { createHash } from "node:crypto";
 import { OptionError } from "../util/units.ts";
+import { parseShardName, type Shard, shardName } from "../rundir/shard-record.ts";
 
-export interface Shard {
-  /** 0-based: 0 .. count-1. */
-  index: number;
-  count: number;
-}
-
-/** The shard's folder under the common root: shard-003-of-008 (index 0-based, at least 3 digits). */
-export function shardName(s: Shard): string {
-  const width = Math.max(3, String(s.count).length);
-  return `shard-${String(s.index).padStart(width, "0")}-of-${String(s.count).padStart(width, "0")}`;
-}
-
-/** The shard a folder name stands for, or undefined when it is not a shard folder's name. */
-export function parseShardName(name: string): Shard | undefined {
-  const m = /^shard-(\d+)-of-(\d+)$/.exec(name);
-  if (!m) return undefined;
-  const s = { index: Number(m[1]), count: Number(m[2]) };
-  return s.count >= 1 && s.index < s.count ? s : undefined;
-}
+export { parseShardName, type Shard, shardName };
 
 type Env = Record<string, string | undefined>;
 

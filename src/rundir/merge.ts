@@ -7,9 +7,8 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { TaskRecord } from "./records.ts";
-import { parseShardName, shardName } from "../run/shard.ts";
 import { readShard, ShardFolderError, type ShardRead } from "./shard-read.ts";
-import type { ShardTask } from "./shard-record.ts";
+import { parseShardName, type ShardTask, shardName } from "./shard-record.ts";
 
 /** The settings that decide the answers and the partition: shards must agree on them. */
 export const MERGE_KEYS = [

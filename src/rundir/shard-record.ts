@@ -4,6 +4,26 @@
 // other, and fill in a missing shard's tasks validly, from the shards' own folders alone.
 import * as v from "valibot";
 
+export interface Shard {
+  /** 0-based: 0 .. count-1. */
+  index: number;
+  count: number;
+}
+
+/** The shard's folder under the common root: shard-003-of-008 (index 0-based, at least 3 digits). */
+export function shardName(s: Shard): string {
+  const width = Math.max(3, String(s.count).length);
+  return `shard-${String(s.index).padStart(width, "0")}-of-${String(s.count).padStart(width, "0")}`;
+}
+
+/** The shard a folder name stands for, or undefined when it is not a shard folder's name. */
+export function parseShardName(name: string): Shard | undefined {
+  const m = /^shard-(\d+)-of-(\d+)$/.exec(name);
+  if (!m) return undefined;
+  const s = { index: Number(m[1]), count: Number(m[2]) };
+  return s.count >= 1 && s.index < s.count ? s : undefined;
+}
+
 export const ShardTaskSchema = v.object({
   id: v.string(),
   tests: v.pipe(v.number(), v.integer(), v.minValue(1)),

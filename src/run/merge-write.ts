@@ -8,9 +8,9 @@ import { buildSubmission, gridFromRows, loadSolutions, writeSubmission, type Gri
 import pkg from "../../package.json" with { type: "json" };
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { findRecordedPath } from "../report/run-data.ts";
-import { reportEntry, runTotals, type TaskRecord } from "./records.ts";
-import { fileStems, readableJson, RUN_DIR_FORMAT } from "./run-dir.ts";
-import type { MergePlan } from "./merge.ts";
+import { reportEntry, runTotals, type TaskRecord } from "../rundir/records.ts";
+import { fileStems, readableJson, RUN_DIR_FORMAT } from "../rundir/run-dir.ts";
+import type { MergePlan } from "../rundir/merge.ts";
 
 export interface MergeOutput {
   submission: string;
