@@ -2,6 +2,9 @@
 // count), the shard from a Slurm array (arrays not starting at 0, steps) or a Kubernetes Indexed Job,
 // and the usage errors for what is missing or inconsistent; the CLI's exit 2 for bad --shard values.
 import { describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Rng } from "../src/arc/index.ts";
 import { planShard } from "../src/run/shard-plan.ts";
 import { parseShard, partition, shardFromEnv, shardName } from "../src/run/shard.ts";
@@ -168,3 +171,41 @@ describe("ttt solve --shard on the command line", () => {
     }
   });
 });
+
+test("a shard requeued on another node waits until the old node's lock heartbeat is stale, then takes over", () => {
+  const root = mkdtempSync(join(tmpdir(), "ttt-shard-lock-"));
+  try {
+    const dir = join(root, "shard-000-of-002");
+    mkdirSync(dir, { recursive: true });
+    const lock = join(dir, "lock");
+    const holder = { pid: 4242, startTicks: null, host: "node-that-was-preempted", command: "ttt solve" };
+    writeFileSync(
+      lock,
+      `${JSON.stringify({ ...holder, startedAt: new Date().toISOString(), workers: [] })}\n`,
+    );
+    // Its last heartbeat 58 s ago: stale 2 s from now.
+    const beat = new Date(Date.now() - 58_000);
+    utimesSync(lock, beat, beat);
+    const r = runTtt([
+      "solve",
+      "fixtures/tasks_challenges.json",
+      "--family",
+      "colour-map",
+      "--steps",
+      "5",
+      "--shard",
+      "0/2",
+      "--run-dir",
+      root,
+      "--resume",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      "locked by pid 4242 on node-that-was-preempted; waiting for its heartbeat to stop",
+    );
+    expect(r.stderr).toContain("took over the lock left by pid 4242 on node-that-was-preempted");
+    expect(existsSync(join(dir, "submission.json"))).toBe(true);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}, 60_000);

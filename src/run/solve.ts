@@ -3,6 +3,7 @@
 // budget, run the tasks on the executor (worker processes), keep the submission valid and current
 // after every task, write the run directory, and sum up. One bad task never stops the others.
 import { rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { gridToRows, type Task, taskToJson } from "../arc/index.ts";
 import pkg from "../../package.json" with { type: "json" };
@@ -24,6 +25,7 @@ import { Scheduler } from "./scheduler.ts";
 import { runTask, type TaskRunContext } from "./task-job.ts";
 import { settingsRecord, type SolveDeps, type SolveResult, type SolveSettings } from "./settings.ts";
 import { planDevices } from "./device-plan.ts";
+import { acquireShardLock } from "./shard-lock.ts";
 import { shardInputs } from "./shard-solve.ts";
 
 export type { SolveDeps, SolveResult, SolveSettings } from "./settings.ts";
@@ -38,14 +40,23 @@ export const hardGrace = (allot: number) => Math.max(3, 0.1 * allot);
  */
 export async function solve(s: SolveSettings, deps: SolveDeps = {}): Promise<SolveResult> {
   const display = deps.display ?? new PlainDisplay();
-  const lock = await RunLock.acquire(s.runDir, "ttt solve", {
-    onStale: (old) =>
-      display.log(
-        "warn",
-        `run directory ${s.runDir}: took over the lock left by pid ${old.pid} (no longer running)`,
-      ),
-    onDamaged: (problem) => display.log("warn", `${problem}: not a lock of ttt's, taken over`),
-  });
+  const onStale = (old: { pid: number; host: string }) =>
+    display.log(
+      "warn",
+      `run directory ${s.runDir}: took over the lock left by pid ${old.pid}${old.host !== hostname() ? ` on ${old.host}` : ""} (no longer running)`,
+    );
+  const onDamaged = (problem: string) => display.log("warn", `${problem}: not a lock of ttt's, taken over`);
+  const lock = s.shard
+    ? await acquireShardLock(s.runDir, "ttt solve", {
+        onStale,
+        onDamaged,
+        onWait: (h) =>
+          display.log(
+            "info",
+            `run directory ${s.runDir}: locked by pid ${h.pid} on ${h.host}; waiting for its heartbeat to stop (a requeued shard on another node)`,
+          ),
+      })
+    : await RunLock.acquire(s.runDir, "ttt solve", { onStale, onDamaged });
   try {
     checkWritable(s.output);
     return await solveLocked(s, { ...deps, display }, lock);

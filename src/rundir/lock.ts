@@ -24,7 +24,7 @@ import { LOCK_FILE, type LockInfo, type ProcessId, parseLock } from "./formats/i
 
 export type { LockInfo, ProcessId } from "./formats/index.ts";
 const HEARTBEAT_MS = 10_000;
-const FOREIGN_STALE_MS = 60_000;
+export const FOREIGN_STALE_MS = 60_000;
 
 /** A run directory is held by a live process. */
 export class LockHeldError extends Error {
