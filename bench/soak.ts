@@ -3,7 +3,11 @@
 // suite's trials are (test/helpers/kill-resume.ts: nothing finished lost or recomputed, the submission
 // valid whenever read, final answers equal to an uninterrupted run's). Worker counts alternate 1 and 2;
 // every fifth trial kills the resume once more before the last one. Prints outcomes and timings.
-//   bun bench/soak.ts [--trials 100] [--seed 1] [--workers alt|1|2] [--json]
+// --family multitensor (the default family) with a short --steps and a few --tasks makes the trials
+// real-model ones; --sharded N runs the fixtures as N shards side by side, kills one of them, resumes
+// it and merges (test/helpers/kill-resume-shards.ts), the merge checked against one machine's run.
+//   bun bench/soak.ts [--trials 100] [--seed 1] [--workers alt|1|2] [--family colour-map|multitensor]
+//                     [--steps 1000] [--tasks id,id] [--sharded N] [--json]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +19,7 @@ import {
   solveArgs,
   type TrialResult,
 } from "../test/helpers/kill-resume.ts";
+import { type ShardTrialResult, shardedKillResumeTrial } from "../test/helpers/kill-resume-shards.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -25,6 +30,12 @@ const trials = Number(opt("trials", "100"));
 const seed = Number(opt("seed", "1"));
 const workersOpt = opt("workers", "alt");
 const json = args.includes("--json");
+const family = opt("family", "colour-map");
+const steps = Number(opt("steps", "1000"));
+const taskList = opt("tasks", "");
+const tasks = taskList ? taskList.split(",") : undefined;
+const sharded = Number(opt("sharded", "0"));
+const setup = { family, steps, ...(tasks ? { tasks } : {}) };
 
 const quantile = (xs: number[], q: number) => {
   if (xs.length === 0) return NaN;
@@ -46,17 +57,19 @@ for (const w of workerCounts) {
   const times: number[] = [];
   for (const i of [1, 2]) {
     const dir = join(root, `reference-${w}-${i}`);
-    const r = await runSolve(solveArgs(dir, { workers: w }));
+    const r = await runSolve(solveArgs(dir, { workers: w, ...setup }));
     if (r.code !== 0) throw new Error(`reference run failed: ${r.stderr}`);
     times.push(r.seconds);
     refs.push(dir);
   }
   refSeconds.set(w, (times[0]! + times[1]!) / 2);
 }
-const ref = readResults(refs[0]!);
+const ref = readResults(refs[0]!, tasks);
 for (const dir of refs)
-  if (JSON.stringify(readResults(dir)) !== JSON.stringify(ref))
+  if (JSON.stringify(readResults(dir, tasks)) !== JSON.stringify(ref))
     throw new Error(`uninterrupted runs disagree (${dir}): the runs are not deterministic`);
+
+if (sharded > 0) await shardSoak();
 
 const rng = new Rng(seed);
 const results: (TrialResult & { workers: number; kills: number; dir: string })[] = [];
@@ -66,7 +79,7 @@ for (let i = 1; i <= trials; i++) {
   const killAtMs = Math.round((0.05 + 1.05 * rng.float()) * refSeconds.get(workers)! * 1000);
   const dir = join(root, `trial-${i}`);
   mkdirSync(dir);
-  const r = await killResumeTrial(dir, killAtMs, ref, { workers, kills });
+  const r = await killResumeTrial(dir, killAtMs, ref, { workers, kills, ...setup });
   results.push({ ...r, workers, kills, dir });
   if (r.problems.length === 0) rmSync(dir, { recursive: true, force: true });
   process.stderr.write(
@@ -107,7 +120,7 @@ if (json) console.log(JSON.stringify(summary, null, 2));
 else {
   const s = (x: number) => `${x.toFixed(2)} s`;
   console.log(
-    `soak: ${summary.trials} kill -9 / --resume trials of ttt solve on the fixtures (colour-map, --steps 1000, 7 tasks), seed ${seed}`,
+    `soak: ${summary.trials} kill -9 / --resume trials of ttt solve on the fixtures (${family}, --steps ${steps}, ${tasks?.length ?? 7} tasks), seed ${seed}`,
   );
   console.log(`machine: ${summary.machine}`);
   console.log(
@@ -123,3 +136,51 @@ else {
   console.log(`wall time ${s(summary.wallSeconds)}`);
 }
 process.exit(failed.length > 0 ? 1 : 0);
+
+/** --sharded N: trials of N shards side by side, one killed and resumed, merged; then exit. */
+async function shardSoak(): Promise<never> {
+  const timeDir = join(root, "sharded-uninterrupted");
+  const t = performance.now();
+  const shardOf = (i: number) =>
+    runSolve([
+      ...solveArgs(timeDir, setup).filter(
+        (_, k, a) => !["-o", "--run-dir"].includes(a[k]!) && !["-o", "--run-dir"].includes(a[k - 1] ?? ""),
+      ),
+      "--shard",
+      `${i}/${sharded}`,
+      "--run-dir",
+      join(timeDir, "root"),
+    ]);
+  await Promise.all(Array.from({ length: sharded }, (_, i) => shardOf(i)));
+  const shardSeconds = (performance.now() - t) / 1000;
+  const reference = JSON.parse(readFileSync(join(refs[0]!, "submission.json"), "utf8"));
+  const rng = new Rng(seed);
+  const out: (ShardTrialResult & { dir: string })[] = [];
+  for (let i = 1; i <= trials; i++) {
+    const killAtMs = Math.round((0.05 + 1.05 * rng.float()) * shardSeconds * 1000);
+    const dir = join(root, `sharded-${i}`);
+    mkdirSync(dir);
+    const r = await shardedKillResumeTrial(dir, killAtMs, reference, {
+      shards: sharded,
+      victim: i % sharded,
+      ...setup,
+    });
+    out.push({ ...r, dir });
+    if (r.problems.length === 0) rmSync(dir, { recursive: true, force: true });
+    process.stderr.write(
+      `sharded trial ${i}/${trials}: shard ${r.victim} killed at ${killAtMs} ms${r.endedBefore ? " (after it ended)" : ""}: ${r.kept} kept, ${r.fromCheckpoint} from a checkpoint; ${r.problems.length ? `PROBLEMS: ${r.problems.join(" | ")}` : "ok"}\n`,
+    );
+  }
+  const failed = out.filter((r) => r.problems.length > 0);
+  console.log(
+    `soak --sharded ${sharded}: ${out.length} trials (${family}, --steps ${steps}, ${tasks?.length ?? 7} tasks, seed ${seed}): ${out.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (kept: ${failed.map((r) => r.dir).join(", ")})` : ""}`,
+  );
+  console.log(
+    `killed shard mid-run ${out.filter((r) => !r.endedBefore).length}, after it ended ${out.filter((r) => r.endedBefore).length}; its tasks kept ${out.reduce((a, r) => a + r.kept, 0)}, continued from a checkpoint ${out.reduce((a, r) => a + r.fromCheckpoint, 0)}; every merge compared with the single-machine run`,
+  );
+  console.log(
+    `uninterrupted shards side by side ${shardSeconds.toFixed(2)} s; wall ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  if (failed.length === 0) rmSync(root, { recursive: true, force: true });
+  process.exit(failed.length > 0 ? 1 : 0);
+}

@@ -25,7 +25,15 @@ export const FIXTURE_IDS = [
 /** The solve arguments of a trial in `dir`: run directory dir/run, submission dir/submission.json. */
 export function solveArgs(
   dir: string,
-  o: { steps?: number; workers?: number; extra?: string[]; output?: string; runDir?: string } = {},
+  o: {
+    steps?: number;
+    workers?: number;
+    extra?: string[];
+    output?: string;
+    runDir?: string;
+    family?: string;
+    tasks?: readonly string[];
+  } = {},
 ): string[] {
   return [
     FIXTURE,
@@ -34,7 +42,7 @@ export function solveArgs(
     "--run-dir",
     o.runDir ?? join(dir, "run"),
     "--family",
-    "colour-map",
+    o.family ?? "colour-map",
     "--ep",
     "cpu",
     "--steps",
@@ -47,6 +55,7 @@ export function solveArgs(
     String(o.workers ?? 1),
     "--checkpoint-every",
     "100",
+    ...(o.tasks ? ["--tasks", o.tasks.join(",")] : []),
     ...(o.extra ?? []),
   ];
 }
@@ -96,9 +105,9 @@ export interface Results {
   tasks: Record<string, TaskResult>;
 }
 
-export function readResults(dir: string): Results {
+export function readResults(dir: string, ids: readonly string[] = FIXTURE_IDS): Results {
   const tasks: Record<string, TaskResult> = {};
-  for (const id of FIXTURE_IDS) {
+  for (const id of ids) {
     const r = JSON.parse(readFileSync(join(dir, "run", "tasks", `${id}.json`), "utf8"));
     tasks[id] = { answers: r.answers, lossCurve: r.lossCurve, steps: r.steps, stop: r.stop };
   }
@@ -167,9 +176,11 @@ export async function killResumeTrial(
   dir: string,
   killAtMs: number,
   ref: Results,
-  o: { workers?: number; kills?: number } = {},
+  o: { workers?: number; kills?: number; family?: string; steps?: number; tasks?: readonly string[] } = {},
 ): Promise<TrialResult> {
-  const args = solveArgs(dir, o.workers !== undefined ? { workers: o.workers } : {});
+  const { kills: _, ...argOptions } = o;
+  const args = solveArgs(dir, argOptions);
+  const IDS = o.tasks ?? FIXTURE_IDS;
   const runDir = join(dir, "run");
   const problems: string[] = [];
   const watch = watchSubmission(join(dir, "submission.json"));
@@ -212,8 +223,7 @@ export async function killResumeTrial(
   if (!after.startsWith(wholeLines)) problems.push("the journal lines written before the kill were changed");
   const ids = readJournal(runDir).entries.map((e) => e.id);
   if (new Set(ids).size !== ids.length) problems.push(`a task was journaled twice: ${ids.join(" ")}`);
-  if (ids.length !== FIXTURE_IDS.length)
-    problems.push(`${ids.length} journal lines, expected ${FIXTURE_IDS.length}`);
+  if (ids.length !== IDS.length) problems.push(`${ids.length} journal lines, expected ${IDS.length}`);
   for (const [id, bytes] of keptRecords)
     if (!readFileSync(join(runDir, "tasks", `${id}.json`)).equals(bytes))
       problems.push(`the record of ${id}, finished before the kill, was rewritten`);
@@ -223,10 +233,10 @@ export async function killResumeTrial(
   let fromFinal = 0;
   let fromScratch = 0;
   if (resumed.code === 0) {
-    const got = readResults(dir);
+    const got = readResults(dir, IDS);
     if (JSON.stringify(got.submission) !== JSON.stringify(ref.submission))
       problems.push("the submission differs from the uninterrupted run's");
-    for (const id of FIXTURE_IDS) {
+    for (const id of IDS) {
       if (JSON.stringify(got.tasks[id]) !== JSON.stringify(ref.tasks[id]))
         problems.push(`task ${id}: answers, loss curve, steps or stop differ from the uninterrupted run's`);
       if (keptRecords.has(id)) continue;
@@ -235,11 +245,11 @@ export async function killResumeTrial(
         problems.push(`task ${id}: checkpoint problems ${rec.checkpointProblems.join("; ")}`);
       if (rec.resumedFrom && rec.resumedFrom.step >= rec.steps) fromFinal++;
       else if (rec.resumedFrom) fromCheckpoint++;
-      else if (hadRunJson && inFlightAtKill(before, id)) fromScratch++;
+      else if (hadRunJson && inFlightAtKill(before, id, IDS)) fromScratch++;
     }
   }
   const category: TrialCategory =
-    endedBefore || before.length === FIXTURE_IDS.length
+    endedBefore || before.length === IDS.length
       ? "after the run ended"
       : !hadRunJson
         ? "before the run directory"
@@ -265,7 +275,7 @@ export async function killResumeTrial(
 }
 
 /** The first task not journaled before the kill was the one in flight (one worker, tasks in file order). */
-function inFlightAtKill(before: { id: string }[], id: string): boolean {
+function inFlightAtKill(before: { id: string }[], id: string, ids: readonly string[]): boolean {
   const done = new Set(before.map((e) => e.id));
-  return FIXTURE_IDS.find((t) => !done.has(t)) === id;
+  return ids.find((t) => !done.has(t)) === id;
 }
