@@ -7,7 +7,7 @@
 // real-model ones; --sharded N runs the fixtures as N shards side by side, kills one of them, resumes
 // it and merges (test/helpers/kill-resume-shards.ts), the merge checked against one machine's run.
 //   bun bench/soak.ts [--trials 100] [--seed 1] [--workers alt|1|2] [--family colour-map|multitensor]
-//                     [--steps 1000] [--tasks id,id] [--sharded N] [--json]
+//                     [--steps 1000] [--checkpoint-every 100] [--tasks id,id] [--sharded N] [--json]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,7 +35,8 @@ const steps = Number(opt("steps", "1000"));
 const taskList = opt("tasks", "");
 const tasks = taskList ? taskList.split(",") : undefined;
 const sharded = Number(opt("sharded", "0"));
-const setup = { family, steps, ...(tasks ? { tasks } : {}) };
+const checkpointEvery = Number(opt("checkpoint-every", "100"));
+const setup = { family, steps, checkpointEvery, ...(tasks ? { tasks } : {}) };
 
 const quantile = (xs: number[], q: number) => {
   if (xs.length === 0) return NaN;

@@ -16,7 +16,9 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runTtt } from "./helpers/cli.ts";
+import { readJournal } from "../src/rundir/run-dir.ts";
+import { PROJECT_ROOT, runTtt } from "./helpers/cli.ts";
+import { waitFor } from "./support/slurm.ts";
 
 const FIXTURE = "fixtures/tasks_challenges.json";
 const COMMON = [
@@ -189,4 +191,45 @@ describe("ttt merge", () => {
       "neither a shard run directory (run.json) nor a root of shard-III-of-NNN folders",
     );
   });
+
+  test("safe while a shard still runs: --partial reads its finished records only and names it unfinished", async () => {
+    const live = join(root, "live");
+    // The last fixture task stalls at step 30, so the shard is surely running while it is merged.
+    const proc = Bun.spawn(
+      [process.execPath, "src/cli/main.ts", "solve", FIXTURE, ...COMMON, "--shard", "0/1", "--run-dir", live],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, TTT_INJECT_FAULT: "stall@scale-2x:30" },
+        stdout: "ignore",
+        stderr: "ignore",
+      },
+    );
+    try {
+      const dir = join(live, "shard-000-of-001");
+      await waitFor(
+        "six finished tasks in the running shard's journal",
+        () => (readJournal(dir).entries.length === 6 ? true : undefined),
+        60,
+      );
+      const r = merge(live, "-o", join(root, "live.json"), "--partial");
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain("shard-000-of-001");
+      expect(r.stderr).toContain("unfinished, 1 task without a finished record (scale-2x)");
+      expect(readJson(join(root, "live.json"))["scale-2x"]).toEqual([{ attempt_1: [[0]], attempt_2: [[0]] }]);
+      expect(proc.exitCode).toBeNull();
+    } finally {
+      // The solve and its (stalled) worker, by pid: the lock names the worker.
+      const lock = join(live, "shard-000-of-001/lock");
+      const workers = existsSync(lock) ? (readJson(lock).workers as { pid: number }[]) : [];
+      proc.kill("SIGKILL");
+      await proc.exited;
+      for (const w of workers) {
+        try {
+          process.kill(w.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }, 60_000);
 });

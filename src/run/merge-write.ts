@@ -67,7 +67,7 @@ export async function writeMerge(plan: MergePlan, output: string, folder: string
     submission: output,
     runDir: folder,
     solutions: solutionsFile,
-    settings: info.settings,
+    settings: Object.fromEntries(Object.entries(info.settings).filter(([k]) => k !== "shard")),
     loadErrors: [],
   };
   const shards = [...Array(plan.count).keys()].map((i) => {
@@ -96,7 +96,7 @@ export async function writeMerge(plan: MergePlan, output: string, folder: string
       2,
     ),
   );
-  const state = missing.length === 0 ? "finished" : "interrupted";
+  const state = missing.length === 0 ? "finished" : "partial";
   const report = {
     ...header,
     state,

@@ -28,13 +28,21 @@ export async function shardedKillResumeTrial(
   dir: string,
   killAtMs: number,
   reference: unknown,
-  o: { shards: number; victim: number; family?: string; steps?: number; tasks?: readonly string[] },
+  o: {
+    shards: number;
+    victim: number;
+    family?: string;
+    steps?: number;
+    tasks?: readonly string[];
+    checkpointEvery?: number;
+  },
 ): Promise<ShardTrialResult> {
   const root = join(dir, "root");
   const base = solveArgs(dir, {
     ...(o.family ? { family: o.family } : {}),
     ...(o.steps ? { steps: o.steps } : {}),
     ...(o.tasks ? { tasks: o.tasks } : {}),
+    ...(o.checkpointEvery ? { checkpointEvery: o.checkpointEvery } : {}),
   });
   // The shard's own run directory and submission: drop solveArgs' --run-dir and -o, give the root.
   const strip = (args: string[]) =>

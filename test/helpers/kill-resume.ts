@@ -33,6 +33,7 @@ export function solveArgs(
     runDir?: string;
     family?: string;
     tasks?: readonly string[];
+    checkpointEvery?: number;
   } = {},
 ): string[] {
   return [
@@ -54,7 +55,7 @@ export function solveArgs(
     "--workers",
     String(o.workers ?? 1),
     "--checkpoint-every",
-    "100",
+    String(o.checkpointEvery ?? 100),
     ...(o.tasks ? ["--tasks", o.tasks.join(",")] : []),
     ...(o.extra ?? []),
   ];
@@ -176,7 +177,14 @@ export async function killResumeTrial(
   dir: string,
   killAtMs: number,
   ref: Results,
-  o: { workers?: number; kills?: number; family?: string; steps?: number; tasks?: readonly string[] } = {},
+  o: {
+    workers?: number;
+    kills?: number;
+    family?: string;
+    steps?: number;
+    tasks?: readonly string[];
+    checkpointEvery?: number;
+  } = {},
 ): Promise<TrialResult> {
   const { kills: _, ...argOptions } = o;
   const args = solveArgs(dir, argOptions);

@@ -4,7 +4,8 @@
 // log files), so nothing outside that folder is used and several clusters never meet. Settings that
 // work on this kind of machine (shared/docs/FACTS.md): proctrack/pgid and task/none (the cgroup
 // plugins fail without a cgroup namespace), SlurmctldHost=localhost, slurmd -N localhost, SlurmUser
-// root. Every wait is for an event (a socket, the node idle, a job state) with a bound that fails
+// root; select/cons_tres with CR_CPU so one-CPU jobs share the node (the default select/linear gives
+// each job the whole node, and an array's tasks would run one after another). Every wait is for an event (a socket, the node idle, a job state) with a bound that fails
 // loudly, naming what it waited for and the daemons' log tails. The daemons are stopped by their pids.
 import { chownSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -263,6 +264,8 @@ SlurmctldLogFile=${d}/slurmctld.log
 SlurmdLogFile=${d}/slurmd.log
 ProctrackType=proctrack/pgid
 TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
 ReturnToService=2
 MpiDefault=none
 JobRequeue=1
