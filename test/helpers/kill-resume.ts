@@ -117,23 +117,24 @@ export function readResults(dir: string, ids: readonly string[] = FIXTURE_IDS): 
 
 let solutions: Map<string, Grid[]> | undefined;
 
-/** Problems of the submission file now (none when it does not exist yet). */
-export async function submissionProblems(path: string): Promise<string[]> {
+/** Problems of the submission file now (none when it does not exist yet); `ids`: the run's tasks. */
+export async function submissionProblems(path: string, ids?: readonly string[]): Promise<string[]> {
   solutions ??= (await loadSolutions("fixtures/tasks_solutions.json")).solutions;
   if (!existsSync(path)) return [];
   const sub = readSubmission(path);
-  return [...sub.errors, ...checkSubmissionCovers(sub.submission, solutions, path)].map((e) => e.toString());
+  const wanted = ids ? new Map([...solutions].filter(([id]) => ids.includes(id))) : solutions;
+  return [...sub.errors, ...checkSubmissionCovers(sub.submission, wanted, path)].map((e) => e.toString());
 }
 
 /** Reads the submission every few ms while a run goes on; every read must be a valid submission. */
-export function watchSubmission(path: string) {
+export function watchSubmission(path: string, ids?: readonly string[]) {
   let reads = 0;
   const invalid: string[] = [];
   let busy = false;
   const timer = setInterval(async () => {
     if (busy) return;
     busy = true;
-    const problems = await submissionProblems(path);
+    const problems = await submissionProblems(path, ids);
     if (existsSync(path)) reads++;
     if (problems.length) invalid.push(...problems);
     busy = false;
@@ -191,7 +192,7 @@ export async function killResumeTrial(
   const IDS = o.tasks ?? FIXTURE_IDS;
   const runDir = join(dir, "run");
   const problems: string[] = [];
-  const watch = watchSubmission(join(dir, "submission.json"));
+  const watch = watchSubmission(join(dir, "submission.json"), o.tasks);
   const first = startSolve(args);
   await Bun.sleep(killAtMs);
   const endedBefore = first.proc.exitCode !== null;
@@ -222,7 +223,9 @@ export async function killResumeTrial(
   const resumed = await runSolve([...args, "--resume"]);
   const seen = watch.stop();
   if (resumed.code !== 0) problems.push(`resume exit ${resumed.code}: ${resumed.stderr.slice(-800)}`);
-  problems.push(...seen.invalid.map((p) => `submission invalid during the trial: ${p}`));
+  problems.push(
+    ...[...new Set(seen.invalid)].slice(0, 5).map((p) => `submission invalid during the trial: ${p}`),
+  );
 
   // Nothing finished was lost or recomputed.
   const after = existsSync(join(runDir, "journal.jsonl"))
