@@ -4,7 +4,7 @@
 import { taskToJson, type Task } from "../arc/index.ts";
 import type { ShardRecord } from "../rundir/shard-record.ts";
 import { planTask, type PlanOptions } from "../loop/plan.ts";
-import { costUnit, partition, shardName, taskCost, taskSetId, type Shard } from "./shard.ts";
+import { costUnit, partition, shardName, shardCost, taskSetId, type Shard } from "./shard.ts";
 
 export interface ShardInputs {
   /** Valid tasks (without test outputs), in source order. */
@@ -30,7 +30,7 @@ export function planShard(
     ...inputs.tasks.map((t) => ({
       id: t.id,
       tests: t.test.length,
-      cost: taskCost(unit, planTask(t, o)),
+      cost: shardCost(unit, planTask(t, o)),
       content: taskToJson(t, false),
     })),
     ...inputs.invalid.map((t) => ({ id: t.id, tests: Math.max(1, t.tests), cost: 0, content: null })),

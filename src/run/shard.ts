@@ -135,7 +135,7 @@ export function costUnit(o: { timePerTask?: number | undefined; timeBudget?: num
 }
 
 /** A task's cost in that unit from its plan (weight: plan.weight, steps: plan.steps). */
-export function taskCost(unit: CostUnit, plan: { weight: number; steps: number }): number {
+export function shardCost(unit: CostUnit, plan: { weight: number; steps: number }): number {
   if (unit === "task") return 1;
   return unit === "weight" ? plan.weight : plan.weight * plan.steps;
 }
