@@ -18,7 +18,7 @@ import {
   workersPerDevice,
 } from "../src/workers/devices.ts";
 import { PROJECT_ROOT } from "./helpers/cli.ts";
-import { waitFor } from "./support/slurm.ts";
+import { waitFor } from "./support/wait.ts";
 
 const CSV = [
   "0, GPU-aaaa-0000, NVIDIA L4, 23034",
@@ -164,14 +164,13 @@ test("ttt solve --devices 1,3: its two worker processes run with CUDA_VISIBLE_DE
   let pids: number[] = [];
   try {
     pids = await waitFor(
-      "two worker pids in the run's lock",
       () => {
         if (!existsSync(join(dir, "run/lock"))) return undefined;
         const lock = JSON.parse(readFileSync(join(dir, "run/lock"), "utf8"));
         const w = (lock.workers as { pid: number }[]).map((x) => x.pid);
         return w.length === 2 ? w : undefined;
       },
-      60,
+      { what: "two worker pids in the run's lock", timeoutMs: 60 * 1000 },
     );
     const visible = pids.map((pid) =>
       readFileSync(`/proc/${pid}/environ`, "utf8")

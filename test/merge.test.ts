@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readJournal } from "../src/rundir/run-dir.ts";
 import { PROJECT_ROOT, runTtt } from "./helpers/cli.ts";
-import { waitFor } from "./support/slurm.ts";
+import { waitFor } from "./support/wait.ts";
 
 const FIXTURE = "fixtures/tasks_challenges.json";
 const COMMON = [
@@ -85,6 +85,7 @@ describe("ttt merge", () => {
     const r = merge(join(root, "three"), "-o", out);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("merged 3 of 3 shards finished, 7 of 7 tasks");
+    expect(r.stderr).not.toContain("warning");
     expect(r.stdout).toMatch(/score: [\d.]+% of 7 tasks/);
     expect(readFileSync(out, "utf8")).toBe(readFileSync(join(root, "single.json"), "utf8"));
     const report = readJson(join(root, "three/merged/report.json"));
@@ -114,6 +115,7 @@ describe("ttt merge", () => {
     const out = join(root, "partial.json");
     const p = merge(join(root, "two"), "-o", out, "--partial");
     expect(p.code).toBe(0);
+    expect(p.stderr).not.toContain("warning");
     expect(p.stderr).toContain(`--partial: ${shard2.length} of 7 tasks missing, written with [[0]] attempts`);
     const sub = readJson(out);
     expect(Object.keys(sub)).toEqual(Object.keys(single as object));
@@ -206,11 +208,10 @@ describe("ttt merge", () => {
     );
     try {
       const dir = join(live, "shard-000-of-001");
-      await waitFor(
-        "six finished tasks in the running shard's journal",
-        () => (readJournal(dir).entries.length === 6 ? true : undefined),
-        60,
-      );
+      await waitFor(() => (readJournal(dir).entries.length === 6 ? true : undefined), {
+        what: "six finished tasks in the running shard's journal",
+        timeoutMs: 60 * 1000,
+      });
       const r = merge(live, "-o", join(root, "live.json"), "--partial");
       expect(r.code).toBe(0);
       expect(r.stderr).toContain("shard-000-of-001");

@@ -13,7 +13,8 @@ import { loadRunInputs } from "../src/run/inputs.ts";
 import { readJournal } from "../src/rundir/run-dir.ts";
 import { PROJECT_ROOT } from "./helpers/cli.ts";
 import { FIXTURE, runSolve } from "./helpers/kill-resume.ts";
-import { SlurmCluster, slurmMissing, waitFor } from "./support/slurm.ts";
+import { SlurmCluster, slurmMissing } from "./support/slurm.ts";
+import { waitFor } from "./support/wait.ts";
 
 const missing = slurmMissing();
 if (missing) console.warn(`SKIP test/slurm.test.ts: Slurm cannot run here: ${missing}`);
@@ -112,10 +113,12 @@ describe.skipIf(missing !== undefined)("Slurm job array of shards, merged", () =
     );
     const shardDir = join(runRoot, "shard-001-of-003");
     await waitFor(
-      `${stalled}'s checkpoint at step 300`,
       () => (existsSync(join(shardDir, `checkpoints/${stalled}/v000003/manifest.json`)) ? true : undefined),
-      90,
-      () => JSON.stringify([...cluster!.states(ids.array!)]),
+      {
+        what: `${stalled}'s checkpoint at step 300`,
+        timeoutMs: 90 * 1000,
+        detail: () => JSON.stringify([...cluster!.states(ids.array!)]),
+      },
     );
     const before = readJournal(shardDir).entries.map((e) => e.id);
     expect(before).toEqual(mine.slice(0, -1));

@@ -9,7 +9,8 @@ import pkg from "../../package.json" with { type: "json" };
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { findRecordedPath } from "../report/run-data.ts";
 import { reportEntry, runTotals, type TaskRecord } from "../rundir/records.ts";
-import { fileStems, readableJson, RUN_DIR_FORMAT } from "../rundir/run-dir.ts";
+import { RUN_DIR_FORMAT } from "../rundir/formats/index.ts";
+import { fileStems, readableJson } from "../rundir/run-dir.ts";
 import type { MergePlan } from "../rundir/merge.ts";
 
 export interface MergeOutput {
@@ -60,7 +61,8 @@ export async function writeMerge(plan: MergePlan, output: string, folder: string
   for (const r of records) writeFileAtomic(join(folder, "tasks", `${stems.get(r.id)}.json`), readableJson(r));
   const header = {
     tool: "ttt",
-    command: "merge",
+    command: "solve",
+    mergedBy: "ttt merge",
     version: pkg.version,
     startedAt: new Date().toISOString(),
     source: source ? resolve(source) : info.source,
@@ -96,7 +98,7 @@ export async function writeMerge(plan: MergePlan, output: string, folder: string
       2,
     ),
   );
-  const state = missing.length === 0 ? "finished" : "partial";
+  const state = missing.length === 0 ? "finished" : "interrupted";
   const report = {
     ...header,
     state,

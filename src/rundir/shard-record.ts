@@ -3,6 +3,7 @@
 // the set with its number of test inputs and its shard. So `ttt merge` can check shards against each
 // other, and fill in a missing shard's tasks validly, from the shards' own folders alone.
 import * as v from "valibot";
+import { RUN_DIR_FORMATS_READ } from "./formats/index.ts";
 
 export interface Shard {
   /** 0-based: 0 .. count-1. */
@@ -44,7 +45,7 @@ export type ShardTask = v.InferOutput<typeof ShardTaskSchema>;
 
 /** The part of a shard's run.json that `ttt merge` reads. */
 export const ShardRunInfoSchema = v.object({
-  format: v.literal(1),
+  format: v.picklist(RUN_DIR_FORMATS_READ),
   source: v.string(),
   solutions: v.nullable(v.string()),
   settings: v.record(v.string(), v.unknown()),

@@ -10,6 +10,7 @@
 import { chownSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { waitFor } from "./wait.ts";
 
 const PROGRAMS = ["munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "scancel", "sinfo"];
 
@@ -20,25 +21,6 @@ export function slurmMissing(): string | undefined {
   if (!readFileSync("/etc/passwd", "utf8").includes("\nmunge:")) return "no munge user";
   if (process.getuid?.() !== 0) return "the test cluster runs its daemons as root";
   return undefined;
-}
-
-/** Poll `check` until it returns a value other than undefined; after `seconds`, throw naming `what`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  seconds: number,
-  detail: () => string = () => "",
-): Promise<T> {
-  const until = performance.now() + seconds * 1000;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (performance.now() > until) {
-      const more = detail();
-      throw new Error(`timed out after ${seconds} s waiting for ${what}${more ? `\n${more}` : ""}`);
-    }
-    await Bun.sleep(100);
-  }
 }
 
 function freePort(): Promise<number> {
@@ -138,12 +120,11 @@ export class SlurmCluster {
     );
     if (munged.exitCode !== 0) throw new Error(`munged did not start: ${munged.stderr.toString()}`);
     this.pids.set("munged", await this.pidFrom(join(d, "munge", "munged.pid"), "munged"));
-    await waitFor(
-      "munge's socket",
-      () => (existsSync(socket) ? true : undefined),
-      15,
-      () => this.logTails(),
-    );
+    await waitFor(() => (existsSync(socket) ? true : undefined), {
+      what: "munge's socket",
+      timeoutMs: 15 * 1000,
+      detail: () => this.logTails(),
+    });
     const [ctldPort, dPort] = [await freePort(), await freePort()];
     writeFileSync(this.conf, slurmConf(d, socket, ctldPort, dPort));
     this.daemon([sbin("slurmctld"), "-f", this.conf], "slurmctld");
@@ -151,13 +132,11 @@ export class SlurmCluster {
     this.daemon([sbin("slurmd"), "-N", "localhost", "-f", this.conf], "slurmd");
     this.pids.set("slurmd", await this.pidFrom(join(d, "slurmd.pid"), "slurmd"));
     await waitFor(
-      "the node to be idle (sinfo)",
       () =>
         this.run(["sinfo", "-h", "-o", "%T"], { allowFail: true }).stdout.trim() === "idle"
           ? true
           : undefined,
-      30,
-      () => this.logTails(),
+      { what: "the node to be idle (sinfo)", timeoutMs: 30 * 1000, detail: () => this.logTails() },
     );
   }
 
@@ -171,13 +150,11 @@ export class SlurmCluster {
 
   private pidFrom(file: string, name: string): Promise<number> {
     return waitFor(
-      `${name}'s pid file ${file}`,
       () => {
         const n = existsSync(file) ? Number(readFileSync(file, "utf8").trim()) : Number.NaN;
         return Number.isInteger(n) && n > 0 ? n : undefined;
       },
-      15,
-      () => this.logTails(),
+      { what: `${name}'s pid file ${file}`, timeoutMs: 15 * 1000, detail: () => this.logTails() },
     );
   }
 
@@ -203,7 +180,6 @@ export class SlurmCluster {
   /** Wait until no job of `jobId` is pending or running; its final states. */
   async waitDone(jobId: string, seconds: number): Promise<Map<string, string>> {
     return waitFor(
-      `job ${jobId} to end`,
       () => {
         const s = this.states(jobId);
         return s.size > 0 &&
@@ -213,8 +189,11 @@ export class SlurmCluster {
           ? s
           : undefined;
       },
-      seconds,
-      () => `states: ${JSON.stringify([...this.states(jobId)])}\n${this.logTails()}`,
+      {
+        what: `job ${jobId} to end`,
+        timeoutMs: seconds * 1000,
+        detail: () => `states: ${JSON.stringify([...this.states(jobId)])}\n${this.logTails()}`,
+      },
     );
   }
 
@@ -226,7 +205,10 @@ export class SlurmCluster {
       if (pid === undefined) continue;
       if (name === "munged" && alive(pid)) process.kill(pid, "SIGTERM");
       try {
-        await waitFor(`${name} (pid ${pid}) to exit`, () => (alive(pid) ? undefined : true), 20);
+        await waitFor(() => (alive(pid) ? undefined : true), {
+          what: `${name} (pid ${pid}) to exit`,
+          timeoutMs: 20 * 1000,
+        });
       } catch (e) {
         if (alive(pid)) process.kill(pid, "SIGKILL");
         throw e;
