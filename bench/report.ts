@@ -1,10 +1,10 @@
 #!/usr/bin/env bun
-// Build time and size of the HTML report of a large run (test/support/large-report.ts: 400 tasks, grids
+// Build time and size of the HTML report of a large run (test/support/report-data.ts: 400 tasks, grids
 // up to 30x30, a 200-point loss curve each): median, min and max over several builds after one warm-up.
 // The size limit is a test (test/report.test.ts); the time is only measured here.
 //   bun bench/report.ts [--tasks 400] [--runs 7] [--json]
 import { buildReportHtml } from "../src/report/index.ts";
-import { largeReportData } from "../test/support/large-report.ts";
+import { largeReportData } from "../test/support/report-data.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string) => {

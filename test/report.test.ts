@@ -12,10 +12,9 @@ import {
   escapeHtml,
   readReportData,
   scriptJson,
-  type ReportData,
   type ReportTask,
 } from "../src/report/index.ts";
-import { largeReportData } from "./support/large-report.ts";
+import { largeReportData, reportData as data, reportTask as task } from "./support/report-data.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ttt-report-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,60 +29,6 @@ const core = new Function(
   taskHtml: (t: ReportTask) => string;
   esc: (s: string) => string;
 };
-
-function task(id: string, score: number | null, over: Partial<ReportTask> = {}): ReportTask {
-  return {
-    id,
-    status: "ok",
-    stop: "stable",
-    message: null,
-    notes: [],
-    score,
-    seconds: 1.5,
-    steps: 100,
-    finalLoss: 0.01,
-    confidence: 0.8,
-    loss: [
-      [1, 2],
-      [50, 0.5],
-      [100, 0.01],
-    ],
-    train: [
-      [
-        ["012", "345"],
-        ["543", "210"],
-      ],
-    ],
-    test: [
-      {
-        input: ["01", "23"],
-        truth: ["01", "23"],
-        attempts: [
-          { grid: ["01", "22"], confidence: 0.8 },
-          { grid: ["1"], confidence: 0.2 },
-        ],
-        correct: score === 1,
-      },
-    ],
-    ...over,
-  };
-}
-
-function data(tasks: ReportTask[]): ReportData {
-  return {
-    title: "run <x>",
-    runDir: "/r",
-    source: "s.json",
-    solutions: null,
-    state: "finished",
-    startedAt: null,
-    updatedAt: null,
-    settings: { family: "colour-map" },
-    totals: null,
-    warnings: [],
-    tasks,
-  };
-}
 
 describe("escaping", () => {
   test("HTML text and attributes", () => {
