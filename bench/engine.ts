@@ -14,6 +14,7 @@ import { Graph, matmul, toModelBytes } from "../src/graph/index.ts";
 import { defaults } from "../src/optim/index.ts";
 import { type BatchArray, Trainer } from "../src/train/index.ts";
 import { type BenchCase, OPTIM, defaultCases } from "./engine_cases.ts";
+import { bestGemmGflops } from "./gemm-roof.ts";
 
 // ---------- command line ----------
 interface Args {
@@ -334,16 +335,7 @@ async function ortGemmRoof(a: Args, n = 1024): Promise<number> {
     graphOptimizationLevel: "all",
     extra: { session: { intra_op: { allow_spinning: a.spin ? "1" : "0" } } },
   });
-  const data = Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
-  const feeds = { x: new ort.Tensor("float32", data, [n, n]), w: new ort.Tensor("float32", data, [n, n]) };
-  let best = Infinity;
-  for (let i = 0; i < 8; i++) {
-    const t = performance.now();
-    await s.run(feeds);
-    if (i > 0) best = Math.min(best, performance.now() - t);
-  }
-  await s.release();
-  return (2 * n ** 3) / (best * 1e6);
+  return bestGemmGflops(s, (d, dims) => new ort.Tensor("float32", d, dims), ["x", "w"], n);
 }
 
 function torchGemmRoof(a: Args, n = 1024): number | null {

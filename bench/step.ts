@@ -13,6 +13,7 @@ import type { Task } from "../src/arc/index.ts";
 import { defaultChunk, taskCost } from "../src/loop/plan.ts";
 import { DEFAULT_OPTIM } from "../src/loop/trainer.ts";
 import { readModel, type GraphRead } from "../test/support/onnx-reader.ts";
+import { bestGemmGflops } from "./gemm-roof.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const DEFAULT_ARC = resolve(ROOT, "..", "shared", "arc");
@@ -204,16 +205,7 @@ async function gemmRoof(tree: Tree): Promise<number> {
   const g = new G.Graph("roof");
   g.output(G.matmul(g.input("a", "float32", [n, n]), g.input("b", "float32", [n, n])), "c");
   const s = await ort.InferenceSession.create(tree.toModelBytes(g), sessionOptions());
-  const data = Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
-  const feeds = { a: new ort.Tensor("float32", data, [n, n]), b: new ort.Tensor("float32", data, [n, n]) };
-  let best = Infinity;
-  for (let i = 0; i < 8; i++) {
-    const t = performance.now();
-    await s.run(feeds);
-    if (i > 0) best = Math.min(best, performance.now() - t);
-  }
-  await s.release();
-  return (2 * n ** 3) / (best * 1e6);
+  return bestGemmGflops(s, (d, dims) => new ort.Tensor("float32", d, dims), ["a", "b"], n);
 }
 
 /** Feeds of a K-step Loop graph: initial parameters, zero moments, the fixed batch, uniform noise. */
