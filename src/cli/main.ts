@@ -21,6 +21,7 @@ export const main = defineCommand({
     show: lazy(() => import("./show.ts")),
     checkpoints: lazy(() => import("./checkpoints.ts")),
     merge: lazy(() => import("./merge.ts")),
+    pretrain: lazy(() => import("./pretrain.ts")),
   },
 });
 

@@ -137,6 +137,18 @@ export default defineCommand({
         "GPUs to spread the workers over, as the driver numbers them (default: every GPU shown, within CUDA_VISIBLE_DEVICES); each device takes as many workers as its memory holds",
       valueHint: "0,1,...",
     },
+    prior: {
+      type: "string",
+      description: "Start every task from this prior (a ttt pretrain file) instead of seeded weights",
+      valueHint: "file",
+    },
+    "no-prior": { type: "boolean", description: "Start every task from seeded weights (no prior)" },
+    "pretrain-first": {
+      type: "string",
+      description:
+        "Spend this share of the run's time learning a prior from the run's own tasks, then solve from it (needs --time-per-task or --time-budget)",
+      valueHint: "0..1",
+    },
     json: { type: "boolean", description: "Print the final report as JSON on stdout" },
   },
   async run({ args }) {
@@ -159,7 +171,12 @@ export default defineCommand({
     process.on("SIGINT", onSigint);
     try {
       const display = process.stderr.isTTY ? new TerminalDisplay() : new PlainDisplay();
-      const result = await solve(settings, { display, signal: controller.signal, startedAt: 0 });
+      const share = pretrainShare(args as unknown as Record<string, string | boolean | undefined>);
+      const deps = { display, signal: controller.signal, startedAt: 0 };
+      const result =
+        share === undefined
+          ? await solve(settings, deps)
+          : await (await import("../run/pretrain-first.ts")).solveWithPretraining(settings, share, deps);
       if (args.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
       else for (const line of summaryLines(result.report)) process.stdout.write(`${line}\n`);
       if (result.exitCode !== 0) process.stderr.write("ttt solve: no task could be answered\n");
@@ -232,5 +249,23 @@ export function settingsFrom(a: Record<string, string | boolean | undefined>): S
   opt("explicitWorkers", str("workers") !== undefined ? true : undefined);
   const shard = str("shard");
   if (shard !== undefined) Object.assign(s, shardPaths(shard, str("run-dir"), str("output")));
+  // citty reads --no-prior as prior = false (the later of --prior and --no-prior wins)
+  const prior = str("prior");
+  if (prior !== undefined && a["no-prior"] !== true) s.prior = prior;
+  const share = pretrainShare(a);
+  if (share !== undefined && s.timePerTask === undefined && s.timeBudget === undefined)
+    throw new OptionError(
+      "--pretrain-first needs --time-per-task or --time-budget (its share is of the run's time)",
+    );
   return s;
+}
+
+/** --pretrain-first's share of the run's time, checked. */
+export function pretrainShare(a: Record<string, string | boolean | undefined>): number | undefined {
+  const v = typeof a["pretrain-first"] === "string" ? (a["pretrain-first"] as string) : undefined;
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!(x > 0 && x < 1))
+    throw new OptionError(`--pretrain-first must be a share between 0 and 1, e.g. 0.25; got "${v}"`);
+  return x;
 }

@@ -24,6 +24,8 @@ export interface Job {
   lrScale?: number;
   /** The worker's memory limit (--max-memory): above it the task stops with stop "memory". */
   maxMemoryBytes?: number;
+  /** The prior file the task starts from and the sha256 it must have (ttt solve --prior). */
+  prior?: { path: string; sha256: string };
   /** Checkpoints: the task's folder, steps between them (0: only at the end), versions kept. */
   checkpoint?: { dir: string; label: string; every: number; keep: number };
 }

@@ -3,6 +3,7 @@
 // describe the task, and decodes the model's outputs into one candidate answer per test input.
 import type { Grid } from "../arc/grid.ts";
 import type { Task } from "../arc/task.ts";
+import type { Prior, PriorWeight } from "./prior.ts";
 
 /** A fixed input tensor fed to every step (the task's grids, masks, ...). */
 export interface FixedFeed {
@@ -19,6 +20,8 @@ export interface Candidate {
 
 export interface TaskModelOptions {
   seed: number;
+  /** Start from this prior's weights (families with a priorKey only; a mismatch throws). */
+  prior?: Prior;
 }
 
 /**
@@ -37,9 +40,21 @@ export interface TaskModel<Spec = unknown> {
   memoryEstimateBytes: number;
   /** Decode forward outputs (by name, float32) into one candidate per test input. */
   decode(outputs: Record<string, Float32Array>): Candidate[];
+  /**
+   * The task-independent weights in a trainer's parameters (by spec parameter name), as a prior's
+   * named weights (families with a priorKey only).
+   */
+  sharedWeights?(params: Record<string, Float32Array | Float64Array>): Map<string, PriorWeight>;
+  /** Weights that came from the prior, when the model was built from one. */
+  fromPrior?: { weights: number; values: number };
 }
 
 export interface ModelFamily<Spec = unknown> {
   name: string;
   build(task: Task, options: TaskModelOptions): TaskModel<Spec>;
+  /**
+   * The key a prior must carry to be used by this family as configured (a hash of what decides its
+   * weights' names and shapes); absent when the family does not start from priors.
+   */
+  priorKey?(): string;
 }

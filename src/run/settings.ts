@@ -40,6 +40,8 @@ export interface SolveSettings {
   devices?: string[];
   /** --workers was given; else on GPUs the devices' memory decides the count. */
   explicitWorkers?: boolean;
+  /** --prior: every task starts from this prior file's weights (checked against the family first). */
+  prior?: string;
 }
 
 export const DEFAULT_CHECKPOINT_EVERY = 100;
@@ -65,8 +67,8 @@ export interface SolveResult {
   interrupted: boolean;
 }
 
-/** The settings as run.json and report.json record them (defaults filled in). */
-export function settingsRecord(s: SolveSettings): RunSettings {
+/** The settings as run.json and report.json record them (defaults filled in; `priorSha256`: the --prior file's). */
+export function settingsRecord(s: SolveSettings, priorSha256: string | null = null): RunSettings {
   return {
     family: s.family,
     ep: s.ep,
@@ -83,6 +85,7 @@ export function settingsRecord(s: SolveSettings): RunSettings {
     tasks: s.taskIds ?? null,
     checkpointEvery: s.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
     keepCheckpoints: s.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS,
+    prior: priorSha256,
     ...(s.shard ? { shard: `${s.shard.index}/${s.shard.count}` } : {}),
   };
 }

@@ -4,7 +4,7 @@
 // after every task, write the run directory, and sum up. One bad task never stops the others.
 import { rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { gridToRows, type Task, taskToJson } from "../arc/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { TimeBudget } from "./budget.ts";
@@ -27,6 +27,8 @@ import { settingsRecord, type SolveDeps, type SolveResult, type SolveSettings } 
 import { planDevices } from "./device-plan.ts";
 import { acquireShardLock } from "./shard-lock.ts";
 import { shardInputs } from "./shard-solve.ts";
+import { readPriorFile, type PriorFile } from "../rundir/prior-file.ts";
+import { checkPriorFits } from "../models/prior.ts";
 
 export type { SolveDeps, SolveResult, SolveSettings } from "./settings.ts";
 export { DEFAULT_CHECKPOINT_EVERY, DEFAULT_KEEP_CHECKPOINTS } from "./settings.ts";
@@ -107,7 +109,13 @@ async function solveLocked(
     ...inputs.tasks.map((t) => [t.id, t.test.length] as const),
     ...inputs.invalid.map((t) => [t.id, t.tests] as const),
   ]);
-  const settings = settingsRecord(s);
+  const prior = s.prior ? await checkedPrior(s.prior, s.family, deps.family) : undefined;
+  if (prior)
+    display.log(
+      "info",
+      `every task starts from the prior ${s.prior} (${prior.header.weights.length} weights, learned from ${prior.header.trainedOn.tasks} tasks in ${prior.header.rounds} rounds)`,
+    );
+  const settings = settingsRecord(s, prior?.fileSha256 ?? null);
   const reopened = s.resume ? reopenRun(s.runDir, ids, settings) : undefined;
   if (s.resume && !reopened) display.log("info", `nothing to resume in ${s.runDir}: a new run starts there`);
   for (const n of reopened?.notes ?? []) display.log("warn", `${s.runDir}: ${n}`);
@@ -229,6 +237,7 @@ async function solveLocked(
         );
         const task = tasksById.get(plan.id)!;
         const job = taskJob(s, settings, runDir.checkpointDir(plan.id), task, plan, allot);
+        if (prior) job.prior = { path: resolve(s.prior!), sha256: prior.fileSha256 };
         const truths = inputs.solutions.get(plan.id);
         const ctx: TaskRunContext = {
           ...context,
@@ -322,6 +331,18 @@ async function planRun(
     ...(s.patience !== undefined ? { patience: s.patience } : {}),
   };
   return planTasks(tasks, planOpts, family, familyError);
+}
+
+/** The --prior file, read, checked, and checked against the run's family and its configuration. */
+async function checkedPrior(
+  path: string,
+  familyName: string,
+  given: SolveDeps["family"],
+): Promise<PriorFile> {
+  const file = readPriorFile(path);
+  const family = given ?? (await loadFamily(familyName));
+  checkPriorFits(file.prior, family.name, family.priorKey?.(), `prior ${path}`);
+  return file;
 }
 
 function pruneFinished(dir: string, label: string, display: Display): void {

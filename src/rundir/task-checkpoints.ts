@@ -32,6 +32,8 @@ export function configHash(job: Job, model: TaskModel<unknown>): string {
       patience: p.patience,
       optim: optimOf(model, job.lrScale),
       attempt: job.try ?? 1,
+      // added after format 1: present only when the task starts from a prior
+      ...(job.prior ? { prior: job.prior.sha256 } : {}),
     }),
   );
 }

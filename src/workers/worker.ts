@@ -16,6 +16,8 @@ import type { LoopSnapshot } from "../loop/snapshot.ts";
 import { snapshotOutcome, trainTask, type LoopOutcome } from "../loop/task-loop.ts";
 import { TaskCheckpoints, type Loaded } from "../rundir/task-checkpoints.ts";
 import { formatSize } from "../util/units.ts";
+import { readPriorFile } from "../rundir/prior-file.ts";
+import type { Prior } from "../models/prior.ts";
 
 export interface WorkerDeps {
   family?: (name: string) => Promise<ModelFamily<ModelSpec>>;
@@ -133,7 +135,8 @@ class JobSession {
       train: job.task.train,
       test: job.task.test.map((t) => ({ input: t.input })),
     });
-    const model = family.build(task, { seed: job.plan.seed });
+    const prior = job.prior ? cachedPrior(job.prior) : undefined;
+    const model = family.build(task, { seed: job.plan.seed, ...(prior ? { prior } : {}) });
     this.outcome.memoryEstimateBytes = model.memoryEstimateBytes;
     const checkpoints = job.checkpoint
       ? new TaskCheckpoints({ ...job, checkpoint: job.checkpoint }, model, (m) => this.note("warn", m))
@@ -241,6 +244,25 @@ function memoryOver(baseline: number, max: number): string | undefined {
   const peak = peakMemoryBytes();
   if (peak === undefined || peak - baseline <= max) return undefined;
   return `the task took ${formatSize(peak - baseline)} of memory (peak ${formatSize(peak)}), over --max-memory ${formatSize(max)}`;
+}
+
+const priors = new Map<string, Prior>();
+
+/** The job's prior, read once per process and checked against the sha256 the run recorded. */
+function cachedPrior(ref: NonNullable<Job["prior"]>): Prior {
+  const key = `${ref.sha256}:${ref.path}`;
+  let p = priors.get(key);
+  if (!p) {
+    const file = readPriorFile(ref.path);
+    if (file.fileSha256 !== ref.sha256)
+      throw new Error(
+        `prior ${ref.path}: its sha256 is ${file.fileSha256.slice(0, 12)}..., the run started with ${ref.sha256.slice(0, 12)}... (the file was replaced)`,
+      );
+    p = file.prior;
+    priors.clear(); // one prior at a time (pretraining writes a new one every round)
+    priors.set(key, p);
+  }
+  return p;
 }
 
 function cachedFamily(name: string): Promise<ModelFamily<ModelSpec>> {

@@ -56,6 +56,7 @@ export {
   MODEL_VERSION,
   multitensorFamily,
   multitensorFamily as family,
+  priorKeyOf,
   OUTPUT,
   WEIGHTS,
   type MultitensorModel,

@@ -23,6 +23,7 @@ import {
   packLayout,
 } from "./params.ts";
 import * as G from "../../graph/index.ts";
+import { applyPrior, checkPriorFits, type Prior, type PriorWeight, sortedWeights } from "../prior.ts";
 
 /** Bump when the graph this code builds changes (the graph cache keys on it). */
 export const MODEL_VERSION = 5;
@@ -89,6 +90,7 @@ function batchSpecs(lay: TaskLayout, dtype: "float32" | "float64"): BatchSpec[] 
 export function buildMultitensor(original: Task, opts: MultitensorOptions): MultitensorModel {
   const dtype = opts.dtype ?? "float32";
   const config = resolveConfig(opts.config);
+  if (opts.prior) checkPriorFits(opts.prior, FAMILY, priorKeyOf(config));
   const frame = opts.frame ?? chooseOutputFrame(original);
   const task = toFrame(original, frame);
   const layout = layoutTask(task);
@@ -108,7 +110,7 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
       batch: b as unknown as ForwardBatch,
       noise: n,
     });
-  const declared = declareParameters(forwardOn, batch, noise, dtype, opts.seed);
+  const declared = declareParameters(forwardOn, batch, noise, dtype, opts.seed, opts.prior);
   const { entries, params } = declared;
 
   const spec: ModelSpec = {
@@ -141,7 +143,32 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
     forwardElements: declared.forwardElements,
     decode: (outputs) =>
       decodeCandidates(layout, outputs).map((c) => ({ ...c, grid: fromFrame(frame, c.grid) })),
+    sharedWeights: (p) => sharedWeightsOf(entries, p[WEIGHTS]),
+    ...(declared.fromPrior ? { fromPrior: declared.fromPrior } : {}),
   };
+}
+
+/**
+ * The key a prior must carry: the model version and the config decide every packed weight's name and
+ * shape (the latents, sized by the task, are never in a prior).
+ */
+export function priorKeyOf(config: MultitensorConfig): string {
+  return sha256(canonicalJson({ v: MODEL_VERSION, config })).slice(0, 24);
+}
+
+/** Every packed weight (the task-independent ones), by name, as float32 copies. */
+function sharedWeightsOf(
+  entries: readonly PackedEntry[],
+  flat: Float32Array | Float64Array | undefined,
+): Map<string, PriorWeight> {
+  if (!flat) throw new Error(`multitensor: no "${WEIGHTS}" parameter to take the shared weights from`);
+  const out = new Map<string, PriorWeight>();
+  for (const e of entries)
+    out.set(e.name, {
+      shape: [...e.shape],
+      values: Float32Array.from(flat.subarray(e.offset, e.offset + e.size)),
+    });
+  return sortedWeights(out);
 }
 
 type ForwardOn = (
@@ -174,6 +201,7 @@ function declareParameters(
   noise: readonly NoiseSpec[],
   dtype: "float32" | "float64",
   seed: number,
+  prior?: Prior,
 ) {
   const dry = new Graph("declare");
   const declaring = new DeclaringSource(dry, dtype);
@@ -190,6 +218,17 @@ function declareParameters(
   const flatInit = dtype === "float64" ? new Float64Array(packedElements) : new Float32Array(packedElements);
   const offsetOf = new Map(entries.map((e) => [e.name, e.offset]));
   for (const p of materialise(packedDecl, seed, dtype)) flatInit.set(p.init, offsetOf.get(p.name)!);
+  // A prior replaces the seeded values of the weights it has (the latents stay seeded: task-sized).
+  const fromPrior = prior
+    ? applyPrior(
+        prior,
+        entries.map((e) => ({
+          name: e.name,
+          shape: e.shape,
+          target: flatInit.subarray(e.offset, e.offset + e.size),
+        })),
+      )
+    : undefined;
   const params = [
     { name: WEIGHTS, shape: [packedElements], init: flatInit },
     ...materialise(
@@ -205,7 +244,15 @@ function declareParameters(
     paramEntries.push({ name: p.name, shape: p.shape, offset: at, size: p.init.length });
     at += p.init.length;
   }
-  return { params, entries, paramEntries, paramElements, forwardElements, forwardNodes: dry.nodes.length };
+  return {
+    params,
+    entries,
+    paramEntries,
+    paramElements,
+    forwardElements,
+    forwardNodes: dry.nodes.length,
+    fromPrior,
+  };
 }
 
 /** The graph cache's key: everything the graphs depend on besides the weights' values. */
@@ -302,4 +349,5 @@ function memoryEstimate(
 export const multitensorFamily: ModelFamily<ModelSpec> = {
   name: FAMILY,
   build: (task, options) => buildMultitensor(task, options),
+  priorKey: () => priorKeyOf(resolveConfig()),
 };

@@ -4,11 +4,19 @@ import * as v from "valibot";
 import type { GridRows } from "../../arc/index.ts";
 import { describeValue } from "../../arc/index.ts";
 import { checkFormat, fail, parseFileJson } from "./errors.ts";
-import { CHECKPOINT_FORMATS_READ, RUN_DIR_FORMATS_READ } from "./names.ts";
+import {
+  CHECKPOINT_FORMATS_READ,
+  PRETRAIN_FORMATS_READ,
+  PRIOR_FORMATS_READ,
+  RUN_DIR_FORMATS_READ,
+} from "./names.ts";
 import type {
   CheckpointManifest,
   JournalEntry,
   LockInfo,
+  PretrainInfo,
+  PriorHeader,
+  RoundEntry,
   RunReport,
   StoredRunInfo,
   TaskRecord,
@@ -53,6 +61,7 @@ const SettingsSchema = obj({
   tasks: v.nullable(v.array(str)),
   checkpointEvery: num,
   keepCheckpoints: num,
+  prior: v.optional(v.nullable(str)),
 });
 
 const HeaderSchema = obj({
@@ -295,4 +304,73 @@ export function parseLock(text: string, file: string): LockInfo {
 export function checkManifest(value: unknown, file: string): CheckpointManifest {
   checkFormatField(value, file, CHECKPOINT_FORMATS_READ, "the checkpoint formats");
   return checkFormat<CheckpointManifest>(ManifestSchema, upgradeManifest(value), file);
+}
+
+const PretrainSettingsSchema = obj({
+  family: str,
+  seed: num,
+  innerSteps: int,
+  innerSeconds: num,
+  batch: int,
+  rate: num,
+  rounds: v.nullable(int),
+  timeBudget: nullableNum,
+  workers: int,
+});
+
+const PriorHeaderSchema = obj({
+  format: formatOf(PRIOR_FORMATS_READ),
+  tool: v.literal("ttt"),
+  version: str,
+  family: str,
+  configKey: str,
+  createdAt: str,
+  sha256: str,
+  weights: v.array(obj({ name: str, shape: v.array(int), offset: int, size: int })),
+  trainedOn: obj({ source: str, tasks: int, taskSet: str }),
+  rounds: int,
+  settings: PretrainSettingsSchema,
+});
+
+/** A prior file's header, checked (its format first). */
+export function checkPriorHeader(value: unknown, file: string): PriorHeader {
+  checkFormatField(value, file, PRIOR_FORMATS_READ, "the prior formats");
+  return checkFormat<PriorHeader>(PriorHeaderSchema, value, file);
+}
+
+const PretrainInfoSchema = obj({
+  format: formatOf(PRETRAIN_FORMATS_READ),
+  tool: v.literal("ttt"),
+  command: v.literal("pretrain"),
+  version: str,
+  startedAt: str,
+  source: str,
+  output: str,
+  settings: PretrainSettingsSchema,
+  order: v.array(str),
+  rounds: int,
+  seconds: num,
+  state: v.picklist(["running", "finished", "interrupted"]),
+  priorSha256: v.nullable(str),
+});
+
+/** pretrain.json, checked. */
+export function checkPretrainInfo(value: unknown, file: string): PretrainInfo {
+  checkFormatField(value, file, PRETRAIN_FORMATS_READ, "the pretraining formats");
+  return checkFormat<PretrainInfo>(PretrainInfoSchema, value, file);
+}
+
+export const RoundEntrySchema = obj({
+  round: int,
+  tasks: v.array(str),
+  used: int,
+  firstLoss: nullableNum,
+  finalLoss: nullableNum,
+  moved: num,
+  seconds: num,
+});
+
+/** One line of rounds.jsonl, checked. */
+export function checkRoundEntry(value: unknown, file: string): RoundEntry {
+  return checkFormat<RoundEntry>(RoundEntrySchema, value, file);
 }

@@ -20,6 +20,8 @@ export interface RunSettings {
   tasks: string[] | null;
   checkpointEvery: number;
   keepCheckpoints: number;
+  /** sha256 of the prior every task starts from (--prior), null for none. */
+  prior?: string | null;
 }
 
 /** The fixed part of the report, also the head of run.json. */
@@ -195,4 +197,75 @@ export interface CheckpointManifest extends CheckpointMeta {
   createdAt: string;
   files: ManifestFile[];
   checksum: string;
+}
+
+/** A prior file's header (the weights follow it as float32, each at `offset` values from the start). */
+export interface PriorHeader {
+  format: number;
+  tool: "ttt";
+  version: string;
+  family: string;
+  /** The family's config key the weights were learned for. */
+  configKey: string;
+  createdAt: string;
+  /** sha256 of the weight bytes. */
+  sha256: string;
+  weights: { name: string; shape: number[]; offset: number; size: number }[];
+  /** The tasks it was learned from: where, how many, and a sha256 of their sorted ids. */
+  trainedOn: { source: string; tasks: number; taskSet: string };
+  /** Meta-learning rounds done, and the settings they ran with. */
+  rounds: number;
+  settings: PretrainSettingsRecord;
+}
+
+/** `ttt pretrain`'s settings as its files record them (a resume must ask the same). */
+export interface PretrainSettingsRecord {
+  family: string;
+  seed: number;
+  /** Optimizer steps per task and round. */
+  innerSteps: number;
+  /** Most seconds per task and round (large tasks stop there). */
+  innerSeconds: number;
+  /** Tasks per round (their weights are averaged). */
+  batch: number;
+  /** Reptile's outer step: theta += rate * (mean task weights - theta). */
+  rate: number;
+  /** Rounds to run (null: until the time budget is spent). */
+  rounds: number | null;
+  timeBudget: number | null;
+  workers: number;
+}
+
+/** pretrain.json: what a pretraining run was asked and how far it got. */
+export interface PretrainInfo {
+  format: number;
+  tool: "ttt";
+  command: "pretrain";
+  version: string;
+  startedAt: string;
+  source: string;
+  output: string;
+  settings: PretrainSettingsRecord;
+  /** The tasks, in the (seeded) order rounds take them. */
+  order: string[];
+  /** Rounds finished (the prior so far is theirs). */
+  rounds: number;
+  /** Seconds used by all sessions so far. */
+  seconds: number;
+  state: "running" | "finished" | "interrupted";
+  /** sha256 of prior.ttt after the last finished round. */
+  priorSha256: string | null;
+}
+
+/** One finished round: its tasks, the mean first and last loss of their short runs, how far theta moved. */
+export interface RoundEntry {
+  round: number;
+  tasks: string[];
+  /** Tasks whose run gave weights (the others failed and were left out of the average). */
+  used: number;
+  firstLoss: number | null;
+  finalLoss: number | null;
+  /** Root-mean-square change of the prior's weights in this round. */
+  moved: number;
+  seconds: number;
 }
