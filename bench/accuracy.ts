@@ -3,6 +3,7 @@
 //
 //   bun bench/accuracy.ts [--sample train-50|eval-50|training|evaluation] [--time-per-task 60]
 //                         [--workers N] [--seed 0] [--data ../shared/arc] [--run-dir dir] [--json]
+//                         [--prior FILE | --pretrain-first SHARE]  (passed to ttt solve)
 //   bun bench/accuracy.ts --summarise <bench run-dir>   (the figures of a finished run again)
 //
 // The solver sees only the challenges; solutions are used for scoring alone.
@@ -21,6 +22,8 @@ const { values: a } = parseArgs({
     "run-dir": { type: "string" },
     json: { type: "boolean", default: false },
     summarise: { type: "string" },
+    prior: { type: "string" },
+    "pretrain-first": { type: "string" },
   },
 });
 
@@ -74,6 +77,8 @@ if (a.summarise) {
     a.seed!,
   ];
   if (a.workers) args.push("--workers", a.workers);
+  if (a.prior) args.push("--prior", resolve(a.prior));
+  if (a["pretrain-first"]) args.push("--pretrain-first", a["pretrain-first"]);
   const started = performance.now();
   const proc = Bun.spawn(["bun", ...args], {
     cwd: resolve(import.meta.dir, ".."),

@@ -199,6 +199,9 @@ describe("ttt pretrain and ttt solve --prior (real training)", () => {
     "2",
     "--inner-steps",
     "10",
+    // steps, never time, end the inner runs (a loaded machine must not change the prior)
+    "--inner-seconds",
+    "10m",
     "--workers",
     "2",
     "--seed",
