@@ -328,6 +328,36 @@ describe("ttt pretrain and ttt solve --prior (real training)", () => {
     );
   });
 
+  test("solve --pretrain-first learns a prior from the run's own tasks, then solves from it", async () => {
+    const runDir = join(dir, "transductive");
+    const r = await ttt(
+      "solve",
+      FIXTURES,
+      "--tasks",
+      "transpose,flip-horizontal",
+      "--time-per-task",
+      "30s",
+      "--workers",
+      "2",
+      "--pretrain-first",
+      "0.4",
+      "--run-dir",
+      runDir,
+      "-o",
+      join(dir, "t.json"),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("learning a prior from the run's 2 tasks first (40% of the time: 12s)");
+    const prior = readPriorFile(join(runDir, "pretrain", "prior-final.ttt"));
+    expect(prior.header.trainedOn.tasks).toBe(2);
+    expect(prior.header.rounds).toBeGreaterThanOrEqual(1);
+    const run = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8"));
+    expect(run.settings.prior).toBe(prior.fileSha256);
+    expect(run.settings.timePerTask).toBeCloseTo(18, 6);
+    const report = JSON.parse(readFileSync(join(runDir, "report.json"), "utf8"));
+    expect(report.tasks.map((t: { status: string }) => t.status)).toEqual(["ok", "ok"]);
+  });
+
   test("usage errors exit 2", async () => {
     const bad = await ttt(
       "solve",
