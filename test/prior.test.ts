@@ -18,7 +18,7 @@ import { colourMapFamily } from "../src/models/colour-map.ts";
 import { type Prior, type PriorWeight, reptileStep } from "../src/models/prior.ts";
 import { decodePrior, encodePrior, readPriorFile, type PriorMeta } from "../src/rundir/prior-file.ts";
 import { readRounds } from "../src/rundir/pretrain-files.ts";
-import { PROJECT_ROOT } from "./helpers/cli.ts";
+import { PROJECT_ROOT, spawnTtt } from "./helpers/cli.ts";
 import { waitForLine } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ttt-prior-"));
@@ -27,20 +27,7 @@ const env = { ...process.env, TTT_CACHE_DIR: join(dir, "cache"), NO_COLOR: "1" }
 const FIXTURES = join(PROJECT_ROOT, "fixtures", "tasks_challenges.json");
 const TASKS = "flip-horizontal,transpose,swap-colours";
 
-async function ttt(...args: string[]) {
-  const p = Bun.spawn([process.execPath, "src/cli/main.ts", ...args], {
-    cwd: PROJECT_ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-    env,
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+const ttt = (...args: string[]) => spawnTtt(args, env);
 
 const w = (values: number[], shape = [values.length]): PriorWeight => ({
   shape,

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnTtt } from "./helpers/cli.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
@@ -15,19 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), "ttt-report-browser-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const env = { ...process.env, TTT_CACHE_DIR: join(dir, "cache"), NO_COLOR: "1" };
 
-async function ttt(...args: string[]) {
-  const p = Bun.spawn([process.execPath, "src/cli/main.ts", ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env,
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+const ttt = (...args: string[]) => spawnTtt(args, env);
 
 describe.skipIf(!haveChromium)("the report in headless Chromium", () => {
   test("a fixture run's report", async () => {

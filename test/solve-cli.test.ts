@@ -7,25 +7,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkSubmissionCovers, loadSolutions, readSubmission } from "../src/arc/index.ts";
+import { spawnTtt } from "./helpers/cli.ts";
 import { StreamText, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ttt-solve-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const env = { ...process.env, TTT_CACHE_DIR: join(dir, "cache"), NO_COLOR: "1" };
 
-async function ttt(...args: string[]) {
-  const p = Bun.spawn([process.execPath, "src/cli/main.ts", "solve", ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env,
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+const ttt = (...args: string[]) => spawnTtt(["solve", ...args], env);
 
 describe("usage errors exit 2 with a clear message", () => {
   test.each([

@@ -9,8 +9,9 @@ import { defaultWorkers } from "../workers/pool.ts";
 import { PlainDisplay } from "../run/progress.ts";
 import { defaultRunDir } from "../rundir/run-dir.ts";
 import { pretrain, type PretrainSettings } from "../run/pretrain.ts";
-import { OptionError, formatDuration, formatSize, parseDuration } from "../util/units.ts";
+import { OptionError, formatDuration, formatSize } from "../util/units.ts";
 import { UsageError } from "./usage-error.ts";
+import { optionReaders } from "./option-readers.ts";
 
 export const PRETRAIN_DEFAULTS = { innerSteps: 100, innerSeconds: 20, batch: 8, rate: 0.5 } as const;
 
@@ -142,22 +143,7 @@ export default defineCommand({
 });
 
 export function pretrainSettingsFrom(a: Record<string, string | boolean | undefined>): PretrainSettings {
-  const str = (k: string) => (typeof a[k] === "string" ? (a[k] as string) : undefined);
-  const int = (k: string, min: number) => {
-    const v = str(k);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min)
-      throw new OptionError(`--${k} must be an integer >= ${min}, got "${v}"`);
-    return n;
-  };
-  const duration = (k: string) => {
-    const v = str(k);
-    if (v === undefined) return undefined;
-    const sec = parseDuration(v, `--${k}`);
-    if (!(sec > 0)) throw new OptionError(`--${k} must be more than zero, got "${v}"`);
-    return sec;
-  };
+  const { str, int, duration } = optionReaders(a);
   const rateText = str("rate");
   const rate = rateText === undefined ? PRETRAIN_DEFAULTS.rate : Number(rateText);
   if (!(rate > 0 && rate <= 1)) throw new OptionError(`--rate must be in (0, 1], got "${rateText}"`);
@@ -183,7 +169,7 @@ export function pretrainSettingsFrom(a: Record<string, string | boolean | undefi
   const s: PretrainSettings = {
     source: str("TASKS")!,
     output: str("output") ?? "prior.ttt",
-    runDir: str("run-dir") ?? defaultRunDir(new Date(), "runs").replace(/runs\//, "runs/pretrain-"),
+    runDir: str("run-dir") ?? defaultRunDir(new Date(), "runs", "pretrain-"),
     family: str("family") ?? DEFAULT_FAMILY,
     seed: int("seed", 0) ?? 0,
     innerSteps: int("inner-steps", 1) ?? PRETRAIN_DEFAULTS.innerSteps,

@@ -13,10 +13,11 @@ import {
   solve,
   type SolveSettings,
 } from "../run/solve.ts";
-import { OptionError, parseDuration, parseSize } from "../util/units.ts";
+import { OptionError, parseSize } from "../util/units.ts";
 import { shardPaths } from "../run/shard-solve.ts";
 import { parseDeviceList } from "../workers/devices.ts";
 import { UsageError } from "./usage-error.ts";
+import { optionReaders } from "./option-readers.ts";
 
 const EPS = ["auto", "cuda", "cpu"] as const;
 
@@ -192,22 +193,7 @@ export default defineCommand({
 
 /** Settings from the parsed arguments; OptionError for a value that cannot be used. */
 export function settingsFrom(a: Record<string, string | boolean | undefined>): SolveSettings {
-  const str = (k: string) => (typeof a[k] === "string" ? (a[k] as string) : undefined);
-  const int = (k: string, min: number) => {
-    const v = str(k);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min)
-      throw new OptionError(`--${k} must be an integer >= ${min}, got "${v}"`);
-    return n;
-  };
-  const duration = (k: string) => {
-    const v = str(k);
-    if (v === undefined) return undefined;
-    const sec = parseDuration(v, `--${k}`);
-    if (!(sec > 0)) throw new OptionError(`--${k} must be more than zero, got "${v}"`);
-    return sec;
-  };
+  const { str, int, duration } = optionReaders(a);
   const ep = str("ep") ?? "auto";
   if (!(EPS as readonly string[]).includes(ep))
     throw new OptionError(`--ep must be auto, cuda or cpu, got "${ep}"`);

@@ -40,11 +40,13 @@ export function fileStems(ids: readonly string[]): Map<string, string> {
 }
 
 /** Default run directory: runs/<UTC timestamp>, e.g. runs/2026-11-24T18-40-12Z (a suffix if taken). */
-export function defaultRunDir(date = new Date(), root = "runs"): string {
-  const stamp = date
-    .toISOString()
-    .replace(/\.\d+Z$/, "Z")
-    .replace(/:/g, "-");
+export function defaultRunDir(date = new Date(), root = "runs", prefix = ""): string {
+  const stamp =
+    prefix +
+    date
+      .toISOString()
+      .replace(/\.\d+Z$/, "Z")
+      .replace(/:/g, "-");
   let dir = join(root, stamp);
   for (let i = 2; existsSync(dir); i++) dir = join(root, `${stamp}-${i}`);
   return dir;

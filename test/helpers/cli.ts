@@ -18,3 +18,19 @@ export function runTtt(args: string[], stdin?: string): CliRun {
   });
   return { code: proc.exitCode ?? -1, stdout: proc.stdout.toString(), stderr: proc.stderr.toString() };
 }
+
+/** `bun src/cli/main.ts ...args` from the project root, without blocking (other work goes on meanwhile). */
+export async function spawnTtt(args: string[], env: Record<string, string | undefined>): Promise<CliRun> {
+  const p = Bun.spawn([process.execPath, "src/cli/main.ts", ...args], {
+    cwd: PROJECT_ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+    env,
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  return { stdout, stderr, code };
+}
