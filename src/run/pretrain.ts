@@ -6,12 +6,12 @@
 // the workers (jobs never carry test outputs). The run directory keeps pretrain.json (settings and
 // progress), rounds.jsonl (one line per round: the tasks' first and last losses, how far theta moved)
 // and prior.ttt (the prior after the last finished round), so --resume goes on from the next round.
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { Rng, type Task } from "../arc/index.ts";
 import { loadFamily } from "../models/registry.ts";
-import type { ModelFamily } from "../models/task-model.ts";
+import type { ModelFamily, TaskModel } from "../models/task-model.ts";
 import { type Prior, type PriorWeight, reptileStep, rmsDifference, sortedWeights } from "../models/prior.ts";
 import type { ModelSpec } from "../train/spec.ts";
 import type { EpChoice } from "../runtime/providers.ts";
@@ -36,7 +36,8 @@ import { loadRunInputs } from "./inputs.ts";
 import { PlainDisplay, type Display } from "./progress.ts";
 import { solve } from "./solve.ts";
 
-export interface PretrainSettings {
+/** What `ttt pretrain` is asked: the recorded settings (formats/types.ts), where, and on what. */
+export interface PretrainSettings extends Omit<PretrainSettingsRecord, "rounds" | "timeBudget"> {
   source: string;
   /** The prior file written at the end (and after every round, in the run directory). */
   output: string;
@@ -44,21 +45,16 @@ export interface PretrainSettings {
   taskIds?: string[];
   /** Task ids left out (a held-out sample). */
   exclude?: string[];
-  family: string;
-  seed: number;
-  innerSteps: number;
-  innerSeconds: number;
-  batch: number;
-  rate: number;
   rounds?: number;
   timeBudget?: number;
-  workers: number;
   ep: EpChoice;
   threads: number;
   resume?: boolean;
   /** Start from this prior instead of the family's seeded weights. */
   from?: string;
 }
+
+type SharedWeightsOf = NonNullable<TaskModel["sharedWeights"]>;
 
 export interface PretrainDeps {
   display?: Display;
@@ -205,6 +201,16 @@ async function pretrainLocked(
   const asPrior = (w: Map<string, PriorWeight>): Prior => ({ family: family.name, configKey, weights: w });
   if (info.rounds === 0) info.priorSha256 = writePriorFile(priorPath, asPrior(theta), meta());
 
+  // Each task's map from trainer parameters to named weights, built once (a dry model build) for all rounds.
+  const extractors = new Map<string, SharedWeightsOf>();
+  const sharedOf = (id: string): SharedWeightsOf => {
+    let f = extractors.get(id);
+    if (!f) {
+      f = family.build(byId.get(id)!, { seed: 0 }).sharedWeights!;
+      extractors.set(id, f);
+    }
+    return f;
+  };
   const executor = deps.executor ?? new ProcessPool();
   const shared = keptOpen(executor);
   const controller = new AbortController();
@@ -226,9 +232,9 @@ async function pretrainLocked(
         s,
         r,
         info.order,
-        byId,
         priorPath,
         family,
+        sharedOf,
         shared,
         controller.signal,
         display,
@@ -255,7 +261,6 @@ async function pretrainLocked(
   info.seconds = elapsed();
   info.state = interrupted ? "interrupted" : "finished";
   writePretrainInfo(infoPath, info);
-  const bytes = readFileSync(priorPath);
   if (!interrupted) writePriorFile(s.output, asPrior(theta), meta());
   return {
     output: s.output,
@@ -263,7 +268,7 @@ async function pretrainLocked(
     seconds: info.seconds,
     tasks: info.order.length,
     interrupted,
-    priorBytes: bytes.length,
+    priorBytes: statSync(priorPath).size,
   };
 }
 
@@ -294,9 +299,9 @@ async function runRound(
   s: PretrainSettings,
   round: number,
   order: readonly string[],
-  byId: Map<string, Task>,
   priorPath: string,
   family: ModelFamily<ModelSpec>,
+  sharedOf: (id: string) => SharedWeightsOf,
   executor: Executor,
   signal: AbortSignal,
   display: Display,
@@ -343,8 +348,7 @@ async function runRound(
       );
       continue;
     }
-    const model = family.build(byId.get(rec.id)!, { seed: 0 });
-    weights.push(model.sharedWeights!(found.value.trainer.params));
+    weights.push(sharedOf(rec.id)(found.value.trainer.params));
     const losses = found.value.losses.filter(Number.isFinite);
     if (losses.length) {
       first.push(losses[0]!);
