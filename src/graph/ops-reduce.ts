@@ -1,7 +1,10 @@
 // Reductions and normalising maps: ReduceSum/Mean/Max, LogSumExp, Softmax, LogSoftmax, ArgMax.
 // Opset 17: ReduceSum takes its axes as an input; the others take an `axes` attribute.
 import { type Tensor, attr } from "./graph.ts";
+import { matmul } from "./ops-linalg.ts";
+import { reshape } from "./ops-shape.ts";
 import { normAxes, normAxis } from "./shape.ts";
+import { planSum, stackedIdentity } from "./sum-plan.ts";
 
 function reducedShape(shape: readonly number[], axes: number[], keepdims: boolean): number[] {
   const out: number[] = [];
@@ -17,13 +20,39 @@ function allAxes(x: Tensor): number[] {
   return x.shape.map((_, i) => i);
 }
 
-export function reduceSum(x: Tensor, axes?: number[], keepdims = false): Tensor {
-  const ax = normAxes("ReduceSum", axes ?? allAxes(x), x.rank);
-  if (ax.length === 0) return x;
+/** One ReduceSum node (opset 17: axes as an input). */
+function reduceSumNode(x: Tensor, ax: number[], keepdims: boolean): Tensor {
   const shape = reducedShape(x.shape, ax, keepdims);
   return x.graph.node("ReduceSum", [x, x.graph.int64s(ax)], [{ dtype: x.dtype, shape }], {
     keepdims: attr.int(keepdims ? 1 : 0),
   })[0]!;
+}
+
+/** One ReduceMean node (opset 17: axes as an attribute). */
+function reduceMeanNode(x: Tensor, ax: number[], keepdims: boolean): Tensor {
+  return reduceAttr("ReduceMean", x, ax, keepdims);
+}
+
+/** A sum (or mean) emitted the way sum-plan.ts finds cheapest for ORT's CPU kernels. */
+function planned(x: Tensor, ax: number[], keepdims: boolean, mean: boolean): Tensor {
+  const node = mean ? reduceMeanNode : reduceSumNode;
+  const plan = planSum(x.shape, ax);
+  if (plan.kind === "direct") return node(x, ax, keepdims);
+  const out = reducedShape(x.shape, ax, keepdims);
+  if (plan.kind === "reshaped") return reshape(node(reshape(x, plan.shape), plan.axes, true), out);
+  const { outer, reduced, inner } = plan;
+  const stack = x.graph.constant(
+    x.dtype,
+    [reduced * inner, inner],
+    stackedIdentity(reduced, inner, mean ? 1 / reduced : 1),
+  );
+  return reshape(matmul(reshape(x, [outer, reduced * inner]), stack), out);
+}
+
+export function reduceSum(x: Tensor, axes?: number[], keepdims = false): Tensor {
+  const ax = normAxes("ReduceSum", axes ?? allAxes(x), x.rank);
+  if (ax.length === 0) return x;
+  return planned(x, ax, keepdims, false);
 }
 
 function reduceAttr(op: string, x: Tensor, axes: number[] | undefined, keepdims: boolean): Tensor {
@@ -36,8 +65,11 @@ function reduceAttr(op: string, x: Tensor, axes: number[] | undefined, keepdims:
   })[0]!;
 }
 
-export const reduceMean = (x: Tensor, axes?: number[], keepdims = false) =>
-  reduceAttr("ReduceMean", x, axes, keepdims);
+export function reduceMean(x: Tensor, axes?: number[], keepdims = false): Tensor {
+  const ax = normAxes("ReduceMean", axes ?? allAxes(x), x.rank);
+  if (ax.length === 0) return x;
+  return planned(x, ax, keepdims, true);
+}
 export const reduceMax = (x: Tensor, axes?: number[], keepdims = false) =>
   reduceAttr("ReduceMax", x, axes, keepdims);
 export const reduceMin = (x: Tensor, axes?: number[], keepdims = false) =>

@@ -2,6 +2,7 @@
 import { ONNX_DTYPE } from "./dtype.ts";
 import type { AttrValue, ConstantData, Graph, Node, Tensor } from "./graph.ts";
 import { ProtoWriter } from "./protobuf.ts";
+import { liveNodes } from "./prune.ts";
 
 export interface ModelOptions {
   irVersion?: number;
@@ -76,7 +77,8 @@ function nodeProto(w: ProtoWriter, n: Node): void {
 }
 
 export function graphProto(w: ProtoWriter, g: Graph): void {
-  for (const n of g.nodes) w.message(1, (nw) => nodeProto(nw, n));
+  const nodes = liveNodes(g);
+  for (const n of nodes) w.message(1, (nw) => nodeProto(nw, n));
   w.string(2, g.name);
   for (const c of g.initializers) w.message(5, (t) => tensorProto(t, c));
   for (const t of g.inputs) w.message(11, (v) => valueInfo(v, t));
@@ -84,8 +86,9 @@ export function graphProto(w: ProtoWriter, g: Graph): void {
   // value_info for intermediates, so tools (and readers in Netron) see every static shape
   const io = new Set([...g.inputs, ...g.outputs].map((t) => t.name));
   const inits = new Set(g.initializers.map((c) => c.name));
+  const produced = new Set(nodes.flatMap((n) => n.outputs));
   for (const [name, t] of g.values)
-    if (!io.has(name) && !inits.has(name)) w.message(13, (v) => valueInfo(v, t));
+    if (!io.has(name) && !inits.has(name) && produced.has(name)) w.message(13, (v) => valueInfo(v, t));
 }
 
 /** Serialise a graph as ONNX ModelProto bytes. */

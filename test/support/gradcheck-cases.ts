@@ -312,6 +312,24 @@ const reduceCases: GradCase[] = REDUCE.flatMap(({ op, f, init }) =>
     build: ([x]: Tensor[]) => f(x!, axes, keep),
   })),
 );
+// Sums that sum-plan.ts emits another way: KRK with many outer blocks as a MatMul, size-1 axes dropped
+const plannedSumCases: GradCase[] = [G.reduceSum, G.reduceMean].flatMap((f, i) => {
+  const name = i === 0 ? "ReduceSum" : "ReduceMean";
+  return [
+    {
+      name: `${name} [16,3,2] axes [1] as a MatMul (planned)`,
+      op: "MatMul",
+      inputs: [[16, 3, 2]],
+      build: ([x]: Tensor[]) => f(x!, [1], true),
+    },
+    {
+      name: `${name} [4,4,3,1] axes [2] keepdims 0, size-1 axis dropped (planned)`,
+      op: i === 0 ? "ReduceSum" : "ReduceMean",
+      inputs: [[4, 4, 3, 1]],
+      build: ([x]: Tensor[]) => f(x!, [2], false),
+    },
+  ];
+});
 const softmaxCases: GradCase[] = [0, 1, -1].flatMap((axis) => [
   {
     name: `Softmax [2,3,4] axis ${axis}`,
@@ -592,6 +610,7 @@ const shapeCases: GradCase[] = [
 ];
 
 export const CASES: GradCase[] = [
+  ...plannedSumCases,
   ...binaryCases,
   ...constantOperandCases,
   ...unaryCases,
