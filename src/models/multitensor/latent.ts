@@ -10,7 +10,7 @@
 import type { Tensor } from "../../graph/graph.ts";
 import * as G from "../../graph/index.ts";
 import { type Member, cellsOf, weightOwner } from "./members.ts";
-import { type Ctx, linear, widthOf } from "./ops.ts";
+import { type Ctx, linear, unitScale, widthOf } from "./ops.ts";
 
 /**
  * The noise input: uniform [0, 1) values, [2, latent, cells], turned into N(0, 1) in the graph by
@@ -66,11 +66,10 @@ export function decodeLatents(ctx: Ctx, uniform: Tensor): { xs: Map<string, Tens
     const mean = ctx.p.get("latent_mean", [dz, cells], { kind: "normal", std: 0.01 });
     const adjust = ctx.p.get("latent_capacity", [dz, cells], { kind: "zeros" });
     const level = ctx.p.get("latent_level", [dz, owners.length], { kind: "zeros" });
-    const one = g.constant(ctx.dtype, [1], [1]);
 
     // per member and channel: the mean normalised, the adjustments centred
     const mu = G.concat(
-      G.split(mean, sizes, 1).map((m) => G.layerNorm(m, one, null, 1, 1e-6)),
+      G.split(mean, sizes, 1).map((m) => G.layerNorm(m, unitScale(ctx, m.shape[1]!), null, 1, 1e-6)),
       1,
     );
     const centred = G.concat(
