@@ -85,7 +85,7 @@ defineGrad("LayerNormalization", {
     const eps = Math.fround(c.floatAttr("epsilon", 1e-5)); // a float32 attribute: the value the forward used
     const a = axis < 0 ? axis + x.rank : axis;
     const axes = x.shape.map((_, i) => i).filter((i) => i >= a);
-    const plain = !b && !c.needs(1) && constantOnes(c, 1) && s.size === 1;
+    const plain = !b && !c.needs(1) && constantOnes(c, 1);
     // the forward's Mean and InvStdDev outputs when declared (graph/ops-linalg.ts), else recomputed
     const stats = c.outputs.length === 3;
     const recomputed = () => {
