@@ -297,7 +297,9 @@ async function prepare(
   const task = tree.withoutTestOutputs(tree.taskFromJson(id, rawTask));
   const model = tree.buildMultitensor(task, { seed: 0 });
   const step = tree.buildGraph({ spec: model.spec, kind: "train", optim: OPTIM });
-  const emittedOps = countOps(step.nodes);
+  // the nodes as written to ONNX (a tree may leave dead nodes and Reshape chains out when writing)
+  const written = readModel(tree.toModelBytes(step)).graph.nodes;
+  const emittedOps = countOps(written);
   const inspected = await inspectLoop(tree, model, K, profile);
   const trainer = await tree.Trainer.create(model.spec, {
     optim: OPTIM,
@@ -309,7 +311,7 @@ async function prepare(
   await trainer.prepare([{ kind: "loop", steps: K }]);
   return {
     label: tree.label,
-    emitted: step.nodes.length,
+    emitted: written.length,
     identity: emittedOps.get("Identity") ?? 0,
     emittedOps,
     ...inspected,

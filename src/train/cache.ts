@@ -15,7 +15,7 @@ import { type GraphRequest, buildGraph } from "./build.ts";
 import { specDType } from "./spec.ts";
 
 /** Bump when the way graphs are built changes without a version change (optimizer, autodiff, naming). */
-export const GRAPH_FORMAT = 2;
+export const GRAPH_FORMAT = 3; // 3: sums planned (graph/sum-plan.ts), written graphs pruned (graph/prune.ts)
 
 /** Counters for this process: real builds and cache hits (tests use them as timing-free evidence). */
 export const graphCacheStats = { builds: 0, hits: 0, writes: 0, damaged: 0 };
