@@ -42,10 +42,12 @@ export function planSum(shape: readonly number[], axes: readonly number[]): SumP
   if (!slow(runsOf(shape, axes, false))) return { kind: "direct" };
   const runs = runsOf(shape, axes, true);
   if (runs.length === 3 && runs[1]!.reduced) {
+    // still kept-reduced-kept without the size-1 axes: a MatMul when its identity stack is small
     const [outer, reduced, inner] = runs.map((r) => r.size) as [number, number, number];
-    if (reduced * inner * inner <= MATMUL_SUM_LIMIT) return { kind: "matmul", outer, reduced, inner };
+    return reduced * inner * inner <= MATMUL_SUM_LIMIT
+      ? { kind: "matmul", outer, reduced, inner }
+      : { kind: "direct" };
   }
-  if (runs.length === 3 && runs[1]!.reduced) return { kind: "direct" };
   return {
     kind: "reshaped",
     shape: runs.map((r) => r.size),
