@@ -3,7 +3,7 @@
 //
 //   bun bench/accuracy.ts [--sample train-50|eval-50|training|evaluation] [--time-per-task 60]
 //                         [--workers N] [--seed 0] [--data ../shared/arc] [--run-dir dir] [--json]
-//                         [--prior FILE | --pretrain-first SHARE]  (passed to ttt solve)
+//                         [--prior FILE | --pretrain-first SHARE] [--family NAME|MODULE]  (passed to ttt solve)
 //   bun bench/accuracy.ts --summarise <bench run-dir>   (the figures of a finished run again)
 //
 // The solver sees only the challenges; solutions are used for scoring alone.
@@ -24,6 +24,7 @@ const { values: a } = parseArgs({
     summarise: { type: "string" },
     prior: { type: "string" },
     "pretrain-first": { type: "string" },
+    family: { type: "string" },
   },
 });
 
@@ -79,6 +80,8 @@ if (a.summarise) {
   if (a.workers) args.push("--workers", a.workers);
   if (a.prior) args.push("--prior", resolve(a.prior));
   if (a["pretrain-first"]) args.push("--pretrain-first", a["pretrain-first"]);
+  // a family name, or a module path (resolved here: ttt solve runs from the checkout's root)
+  if (a.family) args.push("--family", /[/.]/.test(a.family) ? resolve(a.family) : a.family);
   const started = performance.now();
   const proc = Bun.spawn(["bun", ...args], {
     cwd: resolve(import.meta.dir, ".."),
