@@ -93,7 +93,13 @@ async function chainCost(shape: number[], n: number, reps: number): Promise<numb
 }
 
 async function main() {
-  const a = parseArgs(process.argv.slice(2));
+  let a: Args;
+  try {
+    a = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`bench/node-cost: ${(e as Error).message}`);
+    process.exit(2);
+  }
   const rows: { shape: string; nodes: number; usPerNode: number }[] = [];
   for (const shape of a.shapes)
     for (const n of a.nodes)
