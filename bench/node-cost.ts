@@ -3,7 +3,9 @@
 // off (so that ORT keeps every node); ms per run / N = the per-node floor. A training step of M nodes
 // on tiny tensors cannot run faster than M times this floor, whatever its kernels cost (bench/README.md).
 import * as ort from "onnxruntime-node";
+import { parseArgs } from "node:util";
 import * as G from "../src/graph/index.ts";
+import { median } from "../src/rundir/records.ts";
 
 const USAGE = `bun bench/node-cost.ts [--nodes 250,1000,3000,6000] [--shapes 1x4,16x36,8x432] [--reps 7] [--step-nodes 5472] [--json]
   --step-nodes M  also print the floor of a graph of M nodes (default: the default family's 3x3 step after ORT's optimisation)`;
@@ -16,36 +18,30 @@ interface Args {
   json: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = {
-    nodes: [250, 1000, 3000, 6000],
-    shapes: [
-      [1, 4],
-      [16, 36],
-      [8, 432],
-    ],
-    reps: 7,
-    stepNodes: 5472,
-    json: false,
-  };
-  const list = (v: string) => v.split(",").filter(Boolean);
-  for (let i = 0; i < argv.length; i++) {
-    const v = argv[i]!;
-    const next = () => {
-      const n = argv[++i];
-      if (n === undefined) throw new Error(`${v} needs a value\n${USAGE}`);
-      return n;
-    };
-    if (v === "--nodes") a.nodes = list(next()).map(Number);
-    else if (v === "--shapes") a.shapes = list(next()).map((s) => s.split("x").map(Number));
-    else if (v === "--reps") a.reps = Math.max(1, Number(next()));
-    else if (v === "--step-nodes") a.stepNodes = Number(next());
-    else if (v === "--json") a.json = true;
-    else if (v === "--help" || v === "-h") {
-      console.log(USAGE);
-      process.exit(0);
-    } else throw new Error(`unknown option ${v}\n${USAGE}`);
+function readArgs(argv: string[]): Args {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      nodes: { type: "string", default: "250,1000,3000,6000" },
+      shapes: { type: "string", default: "1x4,16x36,8x432" },
+      reps: { type: "string", default: "7" },
+      "step-nodes": { type: "string", default: "5472" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (v.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
+  const list = (s: string) => s.split(",").filter(Boolean);
+  const a: Args = {
+    nodes: list(v.nodes!).map(Number),
+    shapes: list(v.shapes!).map((s) => s.split("x").map(Number)),
+    reps: Math.max(1, Number(v.reps)),
+    stepNodes: Number(v["step-nodes"]),
+    json: v.json!,
+  };
   const bad = [...a.nodes, ...a.shapes.flat(), a.stepNodes].find((n) => !(Number.isInteger(n) && n > 0));
   if (bad !== undefined) throw new Error(`not a positive integer: ${bad}\n${USAGE}`);
   return a;
@@ -58,12 +54,6 @@ const options: ort.InferenceSession.SessionOptions = {
   graphOptimizationLevel: "disabled",
   logSeverityLevel: 3,
   extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
-};
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 };
 
 /** µs per node of a chain of `n` nodes on `shape`: median over reps of (10 runs' mean time / n). */
@@ -95,7 +85,7 @@ async function chainCost(shape: number[], n: number, reps: number): Promise<numb
 async function main() {
   let a: Args;
   try {
-    a = parseArgs(process.argv.slice(2));
+    a = readArgs(process.argv.slice(2));
   } catch (e) {
     console.error(`bench/node-cost: ${(e as Error).message}`);
     process.exit(2);
@@ -116,10 +106,10 @@ async function main() {
     const cells = a.nodes.map((n) => rows.find((r) => r.shape === k && r.nodes === n)!.usPerNode.toFixed(2));
     console.log(`| ${k} | ${cells.map((c) => `${c} µs`).join(" | ")} |`);
   }
-  const largest = a.nodes[a.nodes.length - 1]!;
+  const largest = Math.max(...a.nodes);
   const floor = Math.min(...rows.filter((r) => r.nodes === largest).map((r) => r.usPerNode));
   console.log(
-    `\nA graph of ${a.stepNodes} nodes: at least ${((a.stepNodes * floor) / 1000).toFixed(2)} ms per run at ${floor.toFixed(2)} µs/node (the cheapest row at ${largest} nodes).`,
+    `\nA graph of ${a.stepNodes} nodes: at least ${((a.stepNodes * floor) / 1000).toFixed(2)} ms per run at ${floor.toFixed(2)} µs/node (the cheapest tensor at ${largest} nodes).`,
   );
 }
 
