@@ -20,6 +20,8 @@ export interface Candidate {
 
 export interface TaskModelOptions {
   seed: number;
+  /** Independent copies trained in one graph (families that support them; default 1). */
+  copies?: number;
   /** Start from this prior's weights (families with a priorKey only; a mismatch throws). */
   prior?: Prior;
 }
@@ -38,8 +40,21 @@ export interface TaskModel<Spec = unknown> {
   outputNames: string[];
   /** Peak memory the training session is expected to need, in bytes (planning, --max-memory). */
   memoryEstimateBytes: number;
-  /** Decode forward outputs (by name, float32) into one candidate per test input. */
+  /**
+   * Independent copies of the model trained side by side in one graph (default 1). decode() then gives
+   * every copy's candidates, copy after copy: candidate r * testInputs + i is copy r's for test input i.
+   */
+  copies?: number;
+  /** Decode forward outputs (by name, float32) into one candidate per test input (and copy). */
   decode(outputs: Record<string, Float32Array>): Candidate[];
+  /**
+   * Fresh copies for a restart: the spec parameters' initial values for copies first..first+copies-1
+   * (copy j seeded copySeed(task seed, j)), and those seeds (the noise of the copies).
+   */
+  initialParams?(first: number): {
+    seeds: number[];
+    params: { name: string; init: Float32Array | Float64Array }[];
+  };
   /**
    * The task-independent weights in a trainer's parameters (by spec parameter name), as a prior's
    * named weights (families with a priorKey only).

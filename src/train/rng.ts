@@ -1,6 +1,7 @@
 // A counter-based random generator: every value is a pure function of (seed, step, stream, index), so
 // a one-step run and a K-step Loop run (which takes the same noise stacked per step) see the same
 // numbers, and a resumed run regenerates exactly what it would have seen.
+import { hashString } from "../arc/random.ts";
 
 /** 32-bit avalanche mix (xor-shift / multiply rounds). */
 function mix(x: number): number {
@@ -71,4 +72,13 @@ export class StreamCursor {
   int(n: number): number {
     return Math.floor(this.uniform() * n);
   }
+}
+
+/**
+ * The seed of copy j of a model trained as several independent copies (initial weights and noise):
+ * copy 0 keeps the task's seed, so a one-copy model is the model of that seed; later copies (and the
+ * fresh copies of restarts, numbered on) get seeds hashed from it.
+ */
+export function copySeed(seed: number, j: number): number {
+  return j === 0 ? seed >>> 0 : hashString(`${seed >>> 0}/copy/${j}`);
 }

@@ -32,6 +32,11 @@ export interface NoiseSpec {
   shape: number[];
   /** Distribution; "normal" (default) is N(0, 1), "uniform" is U[0, 1). */
   dist?: "normal" | "uniform";
+  /**
+   * The leading axis of `shape` holds this many independent copies of the model: block r is drawn
+   * from copy r's seed (the trainer's copy seeds), as a one-copy model of that seed would draw it.
+   */
+  copies?: number;
 }
 
 export type ForwardMode = "train" | "infer";

@@ -6,7 +6,7 @@ import type { OptimConfig } from "../optim/config.ts";
 import { type Session, type SessionConfig, createSession, tensor } from "../runtime/session.ts";
 import { type GraphKind, type GraphRequest, io } from "./build.ts";
 import { type CacheOptions, getGraph, optimizedPath, readIfPresent } from "./cache.ts";
-import { fillNoise } from "./rng.ts";
+import { copySeed, fillNoise } from "./rng.ts";
 import { type BatchSpec, type ModelSpec, specDType } from "./spec.ts";
 
 export type FloatArray = Float32Array | Float64Array;
@@ -22,7 +22,7 @@ export interface TrainerState {
 
 export interface TrainerOptions extends CacheOptions {
   optim: OptimConfig;
-  /** Seed of the per-step noise (default 0). */
+  /** Seed of the per-step noise (default 0); copy r of a noise input with copies draws from copySeed(seed, r). */
   seed?: number;
   session?: SessionConfig;
   /**
@@ -41,6 +41,7 @@ const elems = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 export class Trainer {
   private state: TrainerState;
+  private copySeeds: number[] | undefined;
   private readonly sessions = new Map<string, Promise<Session>>();
   private readonly batchData = new Map<string, BatchArray>();
   /** Counters of runs and steps (for reports). */
@@ -68,6 +69,15 @@ export class Trainer {
       s.v[p.name] = zeros(p.init.length);
     }
     return s;
+  }
+
+  /** The seeds of the copies' noise (a restart with fresh copies sets new ones). */
+  setCopySeeds(seeds: readonly number[]): void {
+    this.copySeeds = [...seeds];
+  }
+
+  private seedOfCopy(r: number): number {
+    return this.copySeeds?.[r] ?? copySeed(this.options.seed ?? 0, r);
   }
 
   get steps(): number {
@@ -174,16 +184,19 @@ export class Trainer {
     const dtype = specDType(this.spec);
     (this.spec.noise ?? []).forEach((nz, stream) => {
       const n = elems(nz.shape);
+      const copies = nz.copies ?? 1;
+      const block = n / copies;
       const data = dtype === "float64" ? new Float64Array(n * K) : new Float32Array(n * K);
       if (!zeros) {
         for (let k = 0; k < K; k++)
-          fillNoise(
-            data.subarray(k * n, (k + 1) * n),
-            this.options.seed ?? 0,
-            from + k,
-            stream,
-            nz.dist ?? "normal",
-          );
+          for (let r = 0; r < copies; r++)
+            fillNoise(
+              data.subarray(k * n + r * block, k * n + (r + 1) * block),
+              nz.copies === undefined ? (this.options.seed ?? 0) : this.seedOfCopy(r),
+              from + k,
+              stream,
+              nz.dist ?? "normal",
+            );
       }
       feeds[nz.name] = tensor(dtype, data, stacked ? [K, ...nz.shape] : nz.shape);
     });

@@ -89,8 +89,9 @@ export function windowNll(nll: Tensor, onehot: Tensor, c: CropExample): Tensor {
 }
 
 /**
- * Sum over the crop examples of -log sum over windows of P(window) P(colours | window).
- * logits [2, E, K, X, Y]; cropTarget [nTrain, K, X, Y] one-hot at the top-left; rows [E, X], cols [E, Y].
+ * Sum over the copies and the crop examples of -log sum over windows of P(window) P(colours | window).
+ * logits [copies, 2, E, K, X, Y]; cropTarget [nTrain, K, X, Y] one-hot at the top-left; rows
+ * [copies, E, X], cols [copies, E, Y]. Each copy's term is built apart (its windows are small graphs).
  */
 export function cropReconstruction(
   ctx: Ctx,
@@ -101,40 +102,42 @@ export function cropReconstruction(
   cols: Tensor,
 ): Tensor {
   return ctx.g.scope("crop", () => {
-    const K = logits.shape[2]!;
-    const learned = lay.rule === "learned";
-    const terms: Tensor[] = [];
-    for (const c of cropExamples(lay)) {
-      const out = G.reshape(G.slice(logits, [1, c.e, 0, 0], [2, c.e + 1, c.H, c.W], [0, 1, 3, 4]), [
-        K,
-        c.H,
-        c.W,
-      ]);
-      const nll = G.neg(G.logSoftmax(out, 0));
-      const onehot = G.reshape(G.slice(cropTarget, [c.e, 0, 0], [c.e + 1, c.h, c.w], [0, 2, 3]), [
-        K,
-        c.h,
-        c.w,
-      ]);
-      const lpx = windowLogProbs(
-        ctx,
-        G.reshape(G.slice(rows, [c.e], [c.e + 1], [0]), [-1]),
-        c.H,
-        c.h,
-        learned,
-      );
-      const lpy = windowLogProbs(
-        ctx,
-        G.reshape(G.slice(cols, [c.e], [c.e + 1], [0]), [-1]),
-        c.W,
-        c.w,
-        learned,
-      );
-      const joint = G.sub(G.add(G.unsqueeze(lpx, [1]), G.unsqueeze(lpy, [0])), windowNll(nll, onehot, c));
-      terms.push(G.neg(G.logSumExp(joint, undefined, false)));
-    }
+    const R = logits.shape[0]!;
+    const pick = (t: Tensor, r: number) =>
+      G.reshape(R === 1 ? t : G.slice(t, [r], [r + 1], [0]), t.shape.slice(1));
+    const terms = Array.from({ length: R }, (_, r) =>
+      copyTerm(ctx, lay, pick(logits, r), cropTarget, pick(rows, r), pick(cols, r)),
+    );
     return terms.reduce((a, b) => G.add(a, b));
   });
+}
+
+/** One copy's crop term: logits [2, E, K, X, Y], rows [E, X], cols [E, Y]. */
+function copyTerm(
+  ctx: Ctx,
+  lay: TaskLayout,
+  logits: Tensor,
+  cropTarget: Tensor,
+  rows: Tensor,
+  cols: Tensor,
+): Tensor {
+  const K = logits.shape[2]!;
+  const learned = lay.rule === "learned";
+  const terms: Tensor[] = [];
+  for (const c of cropExamples(lay)) {
+    const out = G.reshape(G.slice(logits, [1, c.e, 0, 0], [2, c.e + 1, c.H, c.W], [0, 1, 3, 4]), [
+      K,
+      c.H,
+      c.W,
+    ]);
+    const nll = G.neg(G.logSoftmax(out, 0));
+    const onehot = G.reshape(G.slice(cropTarget, [c.e, 0, 0], [c.e + 1, c.h, c.w], [0, 2, 3]), [K, c.h, c.w]);
+    const lpx = windowLogProbs(ctx, G.reshape(G.slice(rows, [c.e], [c.e + 1], [0]), [-1]), c.H, c.h, learned);
+    const lpy = windowLogProbs(ctx, G.reshape(G.slice(cols, [c.e], [c.e + 1], [0]), [-1]), c.W, c.w, learned);
+    const joint = G.sub(G.add(G.unsqueeze(lpx, [1]), G.unsqueeze(lpy, [0])), windowNll(nll, onehot, c));
+    terms.push(G.neg(G.logSumExp(joint, undefined, false)));
+  }
+  return terms.reduce((a, b) => G.add(a, b));
 }
 
 /** The best window [offset, length] along one axis of a test region, and its log-probability (decode). */

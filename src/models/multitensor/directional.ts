@@ -120,7 +120,7 @@ export function directional(ctx: Ctx, x: Tensor, m: Member, blk: number): Tensor
     const offGrid = memo(ctx, `offgrid/${cm}/${sh}`, () => {
       const which = ctx.g.constant(
         ctx.dtype,
-        [cm + sh, 1, 1, 1, 1, 1],
+        [1, cm + sh, 1, 1, 1, 1, 1],
         [...new Array(cm).fill(1), ...new Array(sh).fill(0)],
       );
       return G.mul(negBig(ctx), which);

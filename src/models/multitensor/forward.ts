@@ -31,12 +31,12 @@ export interface ForwardParts {
   loss: Tensor;
   kl: Tensor;
   reconstruction: Tensor;
-  /** [2, E, K, X, Y] colour logits (black at index 0). */
+  /** [copies, 2, E, K, X, Y] colour logits (black at index 0). */
   logits: Tensor;
-  /** [E, X] and [E, Y] log-probabilities of each height / width ("learned" rule only). */
+  /** [copies, E, X] and [copies, E, Y] log-probabilities of each height / width ("learned" rule only). */
   heightLogp?: Tensor;
   widthLogp?: Tensor;
-  /** [E, X] and [E, Y] raw row / column values of the crop windows (crop offsets only, crop.ts). */
+  /** [copies, E, X] and [copies, E, Y] raw row / column values of the crop windows (crop offsets only, crop.ts). */
   rows?: Tensor;
   cols?: Tensor;
 }
@@ -47,6 +47,8 @@ export interface ForwardArgs {
   cfg: MultitensorConfig;
   layout: TaskLayout;
   members: Member[];
+  /** Independent copies of the model (the leading axis of every tensor); their losses are summed. */
+  copies: number;
   p: ParamSource;
   batch: ForwardBatch;
   noise: Record<string, Tensor>;
@@ -61,6 +63,7 @@ export function buildForward(a: ForwardArgs): ForwardParts {
     sizes: layout.sizes,
     members,
     p: a.p,
+    copies: a.copies,
     mask: a.batch.mask,
     memo: new Map(),
   };

@@ -5,15 +5,16 @@
 // by x/y partners) and per-element adjustments a (centred per member and channel); s = sqrt(1 - v)
 // keeps the variance at one. The sample is scaled by 1 - exp(-2 budget / n) (a channel with a tiny
 // budget falls silent) and projected to the member's channels; the KL to N(0, 1) enters the loss.
-// All members' latents live side by side in [latent, cells] tensors (members in order, each member's
-// cells in [D, E, C, X, Y] order), so the element-wise work is a handful of nodes for all of them.
+// All members' latents live side by side in [copies, latent, cells] tensors (members in order, each
+// member's cells in [D, E, C, X, Y] order), so the element-wise work is a handful of nodes for all of
+// them and every copy.
 import type { Tensor } from "../../graph/graph.ts";
 import * as G from "../../graph/index.ts";
 import { type Member, cellsOf, weightOwner } from "./members.ts";
 import { type Ctx, linear, unitScale, widthOf } from "./ops.ts";
 
 /**
- * The noise input: uniform [0, 1) values, [2, latent, cells], turned into N(0, 1) in the graph by
+ * The noise input: uniform [0, 1) values, [copies, 2, latent, cells], turned into N(0, 1) in the graph by
  * Box-Muller (sqrt(-2 ln(1 - u0)) cos(2 pi u1), element by element). Two uniforms cost the trainer's
  * generator less than half of one normal, and element i of the noise depends on element i of the input
  * alone (so permuting cells permutes the noise).
@@ -21,9 +22,9 @@ import { type Ctx, linear, unitScale, widthOf } from "./ops.ts";
 export const NOISE = "noise";
 
 export function gaussianNoise(u: Tensor): Tensor {
-  const [, dz, cells] = u.shape as [number, number, number];
-  const u0 = G.reshape(G.slice(u, [0], [1], [0]), [dz, cells]);
-  const u1 = G.reshape(G.slice(u, [1], [2], [0]), [dz, cells]);
+  const [copies, , dz, cells] = u.shape as [number, number, number, number];
+  const u0 = G.reshape(G.slice(u, [0], [1], [1]), [copies, dz, cells]);
+  const u1 = G.reshape(G.slice(u, [1], [2], [1]), [copies, dz, cells]);
   const angle = G.mul(u1, 2 * Math.PI);
   // TODO(graph owners): G.cos belongs in src/graph; no gradient is needed here (noise is an input)
   const cos = G.cos(angle);
@@ -69,12 +70,12 @@ export function decodeLatents(ctx: Ctx, uniform: Tensor): { xs: Map<string, Tens
 
     // per member and channel: the mean normalised, the adjustments centred
     const mu = G.concat(
-      G.split(mean, sizes, 1).map((m) => G.layerNorm(m, unitScale(ctx, m.shape[1]!), null, 1, 1e-6)),
-      1,
+      G.split(mean, sizes, 2).map((m) => G.layerNorm(m, unitScale(ctx, m.shape[2]!), null, 2, 1e-6)),
+      2,
     );
     const centred = G.concat(
-      G.split(adjust, sizes, 1).map((a) => G.sub(a, G.reduceMean(a, [1], true))),
-      1,
+      G.split(adjust, sizes, 2).map((a) => G.sub(a, G.reduceMean(a, [2], true))),
+      2,
     );
     // per cell: its member's owner, 1 / n
     const ownerOfCell = segments.flatMap((s, i) =>
@@ -82,11 +83,11 @@ export function decodeLatents(ctx: Ctx, uniform: Tensor): { xs: Map<string, Tens
     );
     const invN = g.constant(
       ctx.dtype,
-      [1, cells],
+      [1, 1, cells],
       segments.flatMap((s) => new Array<number>(s.cells).fill(1 / (dz * s.cells))),
     );
     const rate = G.mul(level, cfg.capacityRate);
-    const rateOfCell = G.gather(rate, g.constant("int64", [cells], ownerOfCell), 1);
+    const rateOfCell = G.gather(rate, g.constant("int64", [cells], ownerOfCell), 2);
     const kappa = G.mul(
       G.add(G.mul(G.exp(G.add(centred, rateOfCell)), cfg.capacityInitial), cfg.capacityMinimum),
       invN,
@@ -103,7 +104,7 @@ export function decodeLatents(ctx: Ctx, uniform: Tensor): { xs: Map<string, Tens
     const kl = G.reduceSum(perElement, undefined, false);
 
     const xs = new Map<string, Tensor>();
-    G.split(z, sizes, 1).forEach((zm, i) => {
+    G.split(z, sizes, 2).forEach((zm, i) => {
       const m = members[i]!;
       const owner = weightOwner(m);
       const width = widthOf(ctx, m);

@@ -1,11 +1,13 @@
 // The members of a multitensor: one tensor per chosen subset of the axes (example E, colour C,
-// direction D, x = row, y = column). Every member is stored in one rank-6 layout
-//   [channel, D, E, C, X, Y]
+// direction D, x = row, y = column). Every member is stored in one rank-7 layout
+//   [copy, channel, D, E, C, X, Y]
 // with size 1 on the axes it lacks, so sharing between members is plain broadcasting and reduction.
+// The copy axis carries R independent models (their own weights, latents and noise) through the same
+// nodes: no layer mixes copies, so each trains exactly as it would alone.
 import type { MemberPreset } from "./config.ts";
 
 /** Axis positions in the common layout. */
-export const AX = { ch: 0, d: 1, e: 2, c: 3, x: 4, y: 5 } as const;
+export const AX = { r: 0, ch: 1, d: 2, e: 3, c: 4, x: 5, y: 6 } as const;
 export const DIRECTIONS = 8;
 
 export interface Member {
@@ -77,7 +79,7 @@ export function resolveMembers(spec: MemberPreset | string[]): Member[] {
   return list.sort((a, b) => a.name.length - b.name.length || a.name.localeCompare(b.name));
 }
 
-/** Its shape in the common layout with `ch` channels. */
+/** Its shape in the common layout with `ch` channels, for one copy (without the copy axis). */
 export function shapeOf(m: Member, s: Sizes, ch: number): number[] {
   return [ch, m.d ? DIRECTIONS : 1, m.e ? s.E : 1, m.c ? s.C : 1, m.x ? s.X : 1, m.y ? s.Y : 1];
 }

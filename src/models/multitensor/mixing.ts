@@ -2,7 +2,7 @@
 // of every (normalised) slice, out_o += sum_i strength(o, i) W[class(o, i)] z_i. The classes tie the
 // weights of pairs that a symmetry maps onto each other (directions.ts), so the branch commutes with
 // those symmetries. In the layout [ch, D, ...] channel and direction are adjacent, so the whole branch
-// is one [8 ch, 8 ch] matrix built from the class table, applied by one MatMul.
+// is one [8 ch, 8 ch] matrix per copy built from the class table, applied by one batched MatMul.
 import type { Tensor } from "../../graph/graph.ts";
 import * as G from "../../graph/index.ts";
 import { DIRECTIONS, type Member } from "./members.ts";
@@ -25,9 +25,10 @@ export function mixDirections(ctx: Ctx, x: Tensor, m: Member, blk: number): Tens
       [DIRECTIONS, DIRECTIONS, 1, 1],
       index.flatMap((row, o) => row.map((_, i) => mixingStrength(o, i))),
     );
-    const blocks = G.mul(G.gather(table, idx, 0), strength); // [o dir, i dir, o ch, i ch]
-    const w = G.reshape(G.transpose(blocks, [2, 0, 3, 1]), [ch * DIRECTIONS, ch * DIRECTIONS]);
-    const z = G.reshape(normalise(ctx, x), [ch * DIRECTIONS, -1]); // [ch, D * rest] -> [ch * D, rest]
+    const R = ctx.copies;
+    const blocks = G.mul(G.gather(table, idx, 1), strength); // [copy, o dir, i dir, o ch, i ch]
+    const w = G.reshape(G.transpose(blocks, [0, 3, 1, 4, 2]), [R, ch * DIRECTIONS, ch * DIRECTIONS]);
+    const z = G.reshape(normalise(ctx, x), [R, ch * DIRECTIONS, -1]); // [R, ch, D * rest] -> [R, ch * D, rest]
     return G.add(x, G.reshape(G.matmul(w, z), [...x.shape]));
   });
 }

@@ -15,13 +15,16 @@ import { type LatentSegment, NOISE, latentLayout } from "./latent.ts";
 import { type TaskLayout, layoutArrays, layoutTask } from "./layout.ts";
 import { type Member, resolveMembers } from "./members.ts";
 import {
+  type Declared,
   DeclaringSource,
   PackedSource,
   type PackedEntry,
   type ParamSource,
+  initialValues,
   materialise,
   packLayout,
 } from "./params.ts";
+import { copySeed } from "../../train/rng.ts";
 import * as G from "../../graph/index.ts";
 import { applyPrior, checkPriorFits, type Prior, type PriorWeight, sortedWeights } from "../prior.ts";
 
@@ -39,6 +42,11 @@ export interface MultitensorOptions extends TaskModelOptions {
   dtype?: "float32" | "float64";
   /** Output frame (see frame.ts); default: chosen from the train pairs. */
   frame?: DihedralName;
+  /**
+   * Independent copies of the model trained in one graph (default 1): copy r starts from
+   * copySeed(seed, r) and draws its own noise; the loss is the sum of the copies' losses.
+   */
+  copies?: number;
 }
 
 export interface MultitensorModel extends TaskModel<ModelSpec> {
@@ -58,6 +66,7 @@ export interface MultitensorModel extends TaskModel<ModelSpec> {
   forwardNodes: number;
   /** Elements of all forward intermediates (one float each). */
   forwardElements: number;
+  copies: number;
 }
 
 export const OUTPUT = {
@@ -74,7 +83,7 @@ function batchSpecs(lay: TaskLayout, dtype: "float32" | "float64"): BatchSpec[] 
   const { E, X, Y } = lay.sizes;
   const K = lay.colours.length;
   const specs: BatchSpec[] = [
-    { name: "mask", dtype, shape: [1, 1, E, 1, X, Y], fixed: true },
+    { name: "mask", dtype, shape: [1, 1, 1, E, 1, X, Y], fixed: true },
     { name: "target", dtype, shape: [2, E, K, X, Y], fixed: true },
     { name: "cells", dtype, shape: [2, E, 1, X, Y], fixed: true },
   ];
@@ -89,6 +98,9 @@ function batchSpecs(lay: TaskLayout, dtype: "float32" | "float64"): BatchSpec[] 
 
 export function buildMultitensor(original: Task, opts: MultitensorOptions): MultitensorModel {
   const dtype = opts.dtype ?? "float32";
+  const copies = opts.copies ?? 1;
+  if (!Number.isInteger(copies) || copies < 1)
+    throw new RangeError(`multitensor: copies must be a positive integer, got ${copies}`);
   const config = resolveConfig(opts.config);
   if (opts.prior) checkPriorFits(opts.prior, FAMILY, priorKeyOf(config));
   const frame = opts.frame ?? chooseOutputFrame(original);
@@ -98,7 +110,9 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
   checkMembersFit(task, layout, members);
   const batch = batchSpecs(layout, dtype);
   const latent = latentLayout({ members, sizes: layout.sizes });
-  const noise: NoiseSpec[] = [{ name: NOISE, shape: [2, config.latent, latent.cells], dist: "uniform" }];
+  const noise: NoiseSpec[] = [
+    { name: NOISE, shape: [copies, 2, config.latent, latent.cells], dist: "uniform", copies },
+  ];
   const forwardOn: ForwardOn = (g, p, b, n) =>
     buildForward({
       g,
@@ -106,22 +120,25 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
       cfg: config,
       layout,
       members,
+      copies,
       p,
       batch: b as unknown as ForwardBatch,
       noise: n,
     });
-  const declared = declareParameters(forwardOn, batch, noise, dtype, opts.seed, opts.prior);
+  const seedsFrom = (first: number) =>
+    Array.from({ length: copies }, (_, r) => copySeed(opts.seed, first + r));
+  const declared = declareParameters(forwardOn, batch, noise, dtype, seedsFrom(0), opts.prior);
   const { entries, params } = declared;
 
   const spec: ModelSpec = {
-    key: modelKey(config, dtype, layout, members),
+    key: modelKey(config, dtype, layout, members, copies),
     dtype,
     params,
     batch,
     noise,
     forward(g, p, b, n, mode: ForwardMode) {
       const direct = Object.fromEntries(DIRECT.map((d) => [d, p[d]!]));
-      const parts = forwardOn(g, new PackedSource(p[WEIGHTS]!, entries, direct), b, n);
+      const parts = forwardOn(g, new PackedSource(p[WEIGHTS]!, entries, copies, direct), b, n);
       return mode === "train" ? { loss: parts.loss } : { outputs: inferenceOutputs(parts, layout) };
     },
   };
@@ -141,8 +158,15 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
     latentSegments: latent.segments,
     forwardNodes: declared.forwardNodes,
     forwardElements: declared.forwardElements,
+    copies,
     decode: (outputs) =>
-      decodeCandidates(layout, outputs).map((c) => ({ ...c, grid: fromFrame(frame, c.grid) })),
+      Array.from({ length: copies }, (_, r) => decodeCandidates(layout, copyOutputs(outputs, copies, r)))
+        .flat()
+        .map((c) => ({ ...c, grid: fromFrame(frame, c.grid) })),
+    initialParams: (first) => {
+      const seeds = seedsFrom(first);
+      return { seeds, params: initialParamsOf(declared, seeds, dtype) };
+    },
     sharedWeights: (p) => sharedWeightsOf(entries, p[WEIGHTS]),
     ...(declared.fromPrior ? { fromPrior: declared.fromPrior } : {}),
   };
@@ -156,7 +180,7 @@ export function priorKeyOf(config: MultitensorConfig): string {
   return sha256(canonicalJson({ v: MODEL_VERSION, config })).slice(0, 24);
 }
 
-/** Every packed weight (the task-independent ones), by name, as float32 copies. */
+/** Every packed weight (the task-independent ones) of copy 0, by name, as float32 copies. */
 function sharedWeightsOf(
   entries: readonly PackedEntry[],
   flat: Float32Array | Float64Array | undefined,
@@ -193,18 +217,20 @@ function checkMembersFit(task: Task, layout: TaskLayout, members: readonly Membe
 /**
  * The parameters, from a dry build of the forward graph that declares them and measures the graph:
  * every weight packed in one flat vector (packLayout), the latent tensors (sized by the task) apart;
- * seeded initial values; the entries of every named weight over the spec's parameters in spec order.
+ * seeded initial values (copy r from seeds[r]); the entries of every named weight over the spec's
+ * parameters in spec order.
  */
 function declareParameters(
   forwardOn: ForwardOn,
   batch: readonly BatchSpec[],
   noise: readonly NoiseSpec[],
   dtype: "float32" | "float64",
-  seed: number,
+  seeds: readonly number[],
   prior?: Prior,
 ) {
+  const copies = seeds.length;
   const dry = new Graph("declare");
-  const declaring = new DeclaringSource(dry, dtype);
+  const declaring = new DeclaringSource(dry, dtype, copies);
   const dryBatch = Object.fromEntries(batch.map((s) => [s.name, dry.input(s.name, s.dtype, s.shape)]));
   const dryNoise = Object.fromEntries(noise.map((s) => [s.name, dry.input(s.name, dtype, s.shape)]));
   forwardOn(dry, declaring, dryBatch, dryNoise);
@@ -214,39 +240,22 @@ function declareParameters(
   );
   const isDirect = (name: string) => DIRECT.includes(name);
   const packedDecl = declaring.declared.filter((d) => !isDirect(d.name));
-  const { entries, total: packedElements } = packLayout(packedDecl);
-  const flatInit = dtype === "float64" ? new Float64Array(packedElements) : new Float32Array(packedElements);
-  const offsetOf = new Map(entries.map((e) => [e.name, e.offset]));
-  for (const p of materialise(packedDecl, seed, dtype)) flatInit.set(p.init, offsetOf.get(p.name)!);
-  // A prior replaces the seeded values of the weights it has (the latents stay seeded: task-sized).
-  const fromPrior = prior
-    ? applyPrior(
-        prior,
-        entries.map((e) => ({
-          name: e.name,
-          shape: e.shape,
-          target: flatInit.subarray(e.offset, e.offset + e.size),
-        })),
-      )
-    : undefined;
-  const params = [
-    { name: WEIGHTS, shape: [packedElements], init: flatInit },
-    ...materialise(
-      declaring.declared.filter((d) => isDirect(d.name)),
-      seed,
-      dtype,
-    ),
-  ];
+  const directDecl = declaring.declared.filter((d) => isDirect(d.name));
+  const { entries, total: packedElements } = packLayout(packedDecl, copies);
+  const layout = { packedDecl, directDecl, entries, packedElements, prior };
+  const params = initialParamsOf(layout, seeds, dtype);
+  const fromPrior = prior ? applyPriorToCopies(prior, entries, params[0]!.init, copies) : undefined;
   const paramElements = params.reduce((s, p) => s + p.init.length, 0);
   const paramEntries: PackedEntry[] = [...entries];
   let at = packedElements;
   for (const p of params.slice(1)) {
-    paramEntries.push({ name: p.name, shape: p.shape, offset: at, size: p.init.length });
+    const size = p.init.length / copies;
+    paramEntries.push({ name: p.name, shape: p.shape.slice(1), offset: at, size, copyStride: size });
     at += p.init.length;
   }
   return {
+    ...layout,
     params,
-    entries,
     paramEntries,
     paramElements,
     forwardElements,
@@ -255,15 +264,79 @@ function declareParameters(
   };
 }
 
+interface ParamLayout {
+  packedDecl: Declared[];
+  directDecl: Declared[];
+  entries: PackedEntry[];
+  packedElements: number;
+  prior: Prior | undefined;
+}
+
+/** The spec's parameters with every copy's seeded initial values (and the prior's, where given). */
+function initialParamsOf(lay: ParamLayout, seeds: readonly number[], dtype: "float32" | "float64") {
+  const flatInit =
+    dtype === "float64" ? new Float64Array(lay.packedElements) : new Float32Array(lay.packedElements);
+  const byName = new Map(lay.entries.map((e) => [e.name, e]));
+  for (const d of lay.packedDecl) {
+    const e = byName.get(d.name)!;
+    seeds.forEach((seed, r) => {
+      const at = e.offset + r * e.copyStride;
+      initialValues(d, seed, flatInit.subarray(at, at + e.size));
+    });
+  }
+  if (lay.prior) applyPriorToCopies(lay.prior, lay.entries, flatInit, seeds.length);
+  return [
+    { name: WEIGHTS, shape: [lay.packedElements], init: flatInit },
+    ...materialise(lay.directDecl, seeds, dtype),
+  ];
+}
+
+/** A prior replaces the seeded values of the weights it has, in every copy (the latents stay seeded). */
+function applyPriorToCopies(
+  prior: Prior,
+  entries: readonly PackedEntry[],
+  flat: Float32Array | Float64Array,
+  copies: number,
+) {
+  let applied: ReturnType<typeof applyPrior> | undefined;
+  for (let r = 0; r < copies; r++)
+    applied = applyPrior(
+      prior,
+      entries.map((e) => ({
+        name: e.name,
+        shape: e.shape,
+        target: flat.subarray(e.offset + r * e.copyStride, e.offset + r * e.copyStride + e.size),
+      })),
+    );
+  return applied!;
+}
+
+/** Copy r's slice of every inference output (each has the copies on its leading axis). */
+function copyOutputs(
+  outputs: Record<string, Float32Array>,
+  copies: number,
+  r: number,
+): Record<string, Float32Array> {
+  if (copies === 1) return outputs;
+  return Object.fromEntries(
+    Object.entries(outputs).map(([k, v]) => {
+      const n = v.length / copies;
+      return [k, v.subarray(r * n, (r + 1) * n)];
+    }),
+  );
+}
+
 /** The graph cache's key: everything the graphs depend on besides the weights' values. */
 function modelKey(
   config: MultitensorConfig,
   dtype: "float32" | "float64",
   layout: TaskLayout,
   members: readonly Member[],
+  copies: number,
 ): string {
   const described = canonicalJson({
     v: MODEL_VERSION,
+    copies,
     config,
     dtype,
     sizes: layout.sizes,
@@ -277,11 +350,16 @@ function modelKey(
   return `${FAMILY}-${sha256(described).slice(0, 24)}`;
 }
 
-/** The inference graph's outputs: the test examples' colour logits and, where used, their size heads. */
+/**
+ * The inference graph's outputs: the test examples' colour logits and, where used, their size heads,
+ * each with the copies on its leading axis.
+ */
 function inferenceOutputs(parts: ForwardParts, layout: TaskLayout): Record<string, G.Tensor> {
   const { nTrain, sizes } = layout;
+  const copies = parts.logits.shape[0]!;
   const outputs: Record<string, G.Tensor> = {
-    [OUTPUT.logits]: G.reshape(G.slice(parts.logits, [1, nTrain], [2, sizes.E], [0, 1]), [
+    [OUTPUT.logits]: G.reshape(G.slice(parts.logits, [1, nTrain], [2, sizes.E], [1, 2]), [
+      copies,
       layout.nTest,
       layout.colours.length,
       sizes.X,
@@ -291,11 +369,11 @@ function inferenceOutputs(parts: ForwardParts, layout: TaskLayout): Record<strin
     [OUTPUT.reconstruction]: parts.reconstruction,
   };
   if (parts.rows && parts.cols) {
-    outputs[OUTPUT.rows] = G.slice(parts.rows, [nTrain], [sizes.E], [0]);
-    outputs[OUTPUT.cols] = G.slice(parts.cols, [nTrain], [sizes.E], [0]);
+    outputs[OUTPUT.rows] = G.slice(parts.rows, [nTrain], [sizes.E], [1]);
+    outputs[OUTPUT.cols] = G.slice(parts.cols, [nTrain], [sizes.E], [1]);
   } else if (parts.heightLogp && parts.widthLogp) {
-    outputs[OUTPUT.height] = G.slice(parts.heightLogp, [nTrain], [sizes.E], [0]);
-    outputs[OUTPUT.width] = G.slice(parts.widthLogp, [nTrain], [sizes.E], [0]);
+    outputs[OUTPUT.height] = G.slice(parts.heightLogp, [nTrain], [sizes.E], [1]);
+    outputs[OUTPUT.width] = G.slice(parts.widthLogp, [nTrain], [sizes.E], [1]);
   }
   return outputs;
 }

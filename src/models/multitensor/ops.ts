@@ -15,7 +15,9 @@ export interface Ctx {
   sizes: Sizes;
   members: Member[];
   p: ParamSource;
-  /** [1, 1, E, 1, X, Y]: 1 on the cells of an example (union of its input and output rectangles). */
+  /** Independent copies of the model carried on the leading axis of every tensor. */
+  copies: number;
+  /** [1, 1, 1, E, 1, X, Y]: 1 on the cells of an example (union of its input and output rectangles). */
   mask: Tensor;
   /** Tensors derived from the mask, built once per forward. */
   memo: Map<string, Tensor>;
@@ -40,19 +42,25 @@ export const wname = (blk: number | string, layer: string, m: Member): string =>
   `b${blk}_${layer}_${weightOwner(m)}`;
 
 /**
- * Members flow between layers "flat", [channels, cells] with the cells in [D, E, C, X, Y] order, so
- * channel maps and normalisation are single nodes; `view` gives the rank-6 layout where a layer needs
- * the axes (broadcasting, reductions, shifts) and `flat` returns to the flat form.
+ * Members flow between layers "flat", [copies, channels, cells] with the cells in [D, E, C, X, Y]
+ * order, so channel maps (one batched MatMul for all copies) and normalisation are single nodes; `view`
+ * gives the rank-7 layout where a layer needs the axes (broadcasting, reductions, shifts) and `flat`
+ * returns to the flat form.
  */
 export const view = (ctx: Ctx, x: Tensor, m: Member): Tensor =>
-  G.reshape(x, shapeOf(m, ctx.sizes, x.shape[0]!));
-export const flat = (x: Tensor): Tensor => G.reshape(x, [x.shape[0]!, -1]);
+  G.reshape(x, [x.shape[AX.r]!, ...shapeOf(m, ctx.sizes, x.shape[AX.ch]!)]);
+export const flat = (x: Tensor): Tensor => G.reshape(x, [x.shape[AX.r]!, x.shape[AX.ch]!, -1]);
 
-/** Multiply the channel axis of a flat tensor by a weight [out, in] (N(0, 1/in) initially). */
+/**
+ * Multiply the channel axis of a flat tensor by a weight [out, in] per copy (N(0, 1/in) initially);
+ * the source hands out [copies, out, in], so one batched MatMul serves every copy.
+ */
 export function linear(ctx: Ctx, x: Tensor, name: string, out: number, init?: Init): Tensor {
-  if (x.rank !== 2)
-    throw new Error(`multitensor linear ${name}: expected a flat [channels, cells] tensor, got ${x}`);
-  const inCh = x.shape[0]!;
+  if (x.rank !== 3)
+    throw new Error(
+      `multitensor linear ${name}: expected a flat [copies, channels, cells] tensor, got ${x}`,
+    );
+  const inCh = x.shape[AX.ch]!;
   const w = ctx.p.get(name, [out, inCh], init ?? { kind: "normal", std: 1 / Math.sqrt(inCh) });
   return G.matmul(w, x);
 }
@@ -64,11 +72,11 @@ export function linear(ctx: Ctx, x: Tensor, name: string, out: number, init?: In
 export const unitScale = (ctx: Ctx, n: number): Tensor =>
   memo(ctx, `ones_${n}`, () => ctx.g.constant(ctx.dtype, [n], new Array<number>(n).fill(1)));
 
-/** Per channel: subtract the mean and divide by the RMS over every other axis. */
+/** Per copy and channel: subtract the mean and divide by the RMS over every other axis. */
 export function normalise(ctx: Ctx, x: Tensor): Tensor {
-  const f = x.rank === 2 ? x : flat(x);
-  const y = G.layerNorm(f, unitScale(ctx, f.shape[1]!), null, 1, 1e-6);
-  return x.rank === 2 ? y : G.reshape(y, [...x.shape]);
+  const f = x.rank === 3 ? x : flat(x);
+  const y = G.layerNorm(f, unitScale(ctx, f.shape[2]!), null, 2, 1e-6);
+  return x.rank === 3 ? y : G.reshape(y, [...x.shape]);
 }
 
 export const negBig = (ctx: Ctx): Tensor => memo(ctx, "negBig", () => G.mul(G.sub(ctx.mask, 1), BIG));

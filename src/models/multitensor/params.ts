@@ -1,7 +1,9 @@
 // Parameters are declared where they are used: the forward code asks a ParamSource for a tensor by
-// name, shape and initialiser. A DeclaringSource records the requests during a dry build (and hands
-// out graph inputs); a BoundSource returns the tensors the training-graph API passes in. Initial values
-// are a pure function of (seed, name), so they do not depend on declaration order.
+// name, shape (one copy's) and initialiser, and gets [copies, ...shape]: every copy of the model has
+// its own values. A DeclaringSource records the requests during a dry build (and hands out graph
+// inputs); a PackedSource cuts them out of the one flat parameter vector. Initial values are a pure
+// function of (copy's seed, name), so they do not depend on declaration order, and copy r of a model
+// of R copies starts exactly as a one-copy model built with copy r's seed.
 import { hashString } from "../../arc/random.ts";
 import type { Graph, Tensor } from "../../graph/graph.ts";
 import { StreamCursor } from "../../train/rng.ts";
@@ -18,7 +20,7 @@ export interface ParamSource {
   get(name: string, shape: number[], init: Init): Tensor;
 }
 
-interface Declared {
+export interface Declared {
   name: string;
   shape: number[];
   init: Init;
@@ -33,49 +35,48 @@ export class DeclaringSource implements ParamSource {
   constructor(
     private readonly g: Graph,
     private readonly dtype: "float32" | "float64",
+    private readonly copies: number,
   ) {}
 
   get(name: string, shape: number[], init: Init): Tensor {
     const hit = this.tensors.get(name);
     if (hit) {
-      if (!sameShape(hit.shape, shape))
-        throw new Error(`parameter ${name} requested as [${shape}] and [${hit.shape}]`);
+      if (!sameShape(hit.shape.slice(1), shape))
+        throw new Error(`parameter ${name} requested as [${shape}] and [${hit.shape.slice(1)}]`);
       return hit;
     }
-    const t = this.g.input(name, this.dtype, shape);
+    const t = this.g.input(name, this.dtype, [this.copies, ...shape]);
     this.tensors.set(name, t);
     this.declared.push({ name, shape: [...shape], init });
     return t;
   }
 }
 
-export class BoundSource implements ParamSource {
-  constructor(private readonly params: Record<string, Tensor>) {}
-  get(name: string, shape: number[]): Tensor {
-    const t = this.params[name];
-    if (!t) throw new Error(`parameter ${name} was not declared`);
-    if (!sameShape(t.shape, shape))
-      throw new Error(`parameter ${name} is [${t.shape}], the forward asks for [${shape}]`);
-    return t;
-  }
-}
-
-/** Where each declared parameter lives in the flat parameter vector. */
+/**
+ * Where each declared parameter lives in the flat parameter vector: copy 0's values at `offset`
+ * (`size` of them, row-major in `shape`), copy r's at `offset + r * copyStride`.
+ */
 export interface PackedEntry {
   name: string;
+  /** One copy's shape. */
   shape: number[];
   offset: number;
   size: number;
+  copyStride: number;
 }
 
 /** Matrices ([rows, cols]) are packed by column count, so one Split cuts a group into its matrices. */
 const groupOf = (shape: readonly number[]): string => (shape.length === 2 ? `cols${shape[1]}` : "other");
 
 /**
- * Offsets in the flat vector: the matrices of each column count side by side (a [rows, cols] block,
- * in declaration order; groups in order of first declaration), then every other shape.
+ * Offsets in the flat vector of `copies` copies: the matrices of each column count side by side (a
+ * [copies, rows, cols] block, each copy's matrices in declaration order; groups in order of first
+ * declaration), then every other shape ([copies, ...shape] each).
  */
-export function packLayout(declared: readonly Declared[]): { entries: PackedEntry[]; total: number } {
+export function packLayout(
+  declared: readonly Declared[],
+  copies = 1,
+): { entries: PackedEntry[]; total: number } {
   const groups = new Map<string, Declared[]>();
   for (const d of declared) {
     const k = groupOf(d.shape);
@@ -85,23 +86,33 @@ export function packLayout(declared: readonly Declared[]): { entries: PackedEntr
   }
   const ordered = [...groups.entries()].sort(([a], [b]) => Number(a === "other") - Number(b === "other"));
   let offset = 0;
-  const entries = ordered.flatMap(([, list]) =>
-    list.map((d) => {
-      const size = d.shape.reduce((a, b) => a * b, 1);
-      const e = { name: d.name, shape: d.shape, offset, size };
-      offset += size;
-      return e;
-    }),
-  );
+  const entries: PackedEntry[] = [];
+  for (const [k, list] of ordered) {
+    const sizes = list.map((d) => d.shape.reduce((a, b) => a * b, 1));
+    if (k === "other") {
+      list.forEach((d, i) => {
+        entries.push({ name: d.name, shape: d.shape, offset, size: sizes[i]!, copyStride: sizes[i]! });
+        offset += copies * sizes[i]!;
+      });
+      continue;
+    }
+    const perCopy = sizes.reduce((a, b) => a + b, 0);
+    let within = 0;
+    list.forEach((d, i) => {
+      entries.push({ name: d.name, shape: d.shape, offset: offset + within, size: sizes[i]!, copyStride: perCopy });
+      within += sizes[i]!;
+    });
+    offset += copies * perCopy;
+  }
   return { entries, total: offset };
 }
 
 /**
  * Parameters read from one flat vector (the optimizer then updates one tensor instead of hundreds, ~14
  * nodes each): one Split cuts it into the column-count groups of packLayout, each group is reshaped to
- * its [rows, cols] block once and cut into its matrices by one more Split (no Reshape per matrix);
- * other shapes are reshaped on first use. `direct` ones are separate inputs of the spec, returned as
- * they are. Entries must come in packLayout's order.
+ * its [copies, rows, cols] block once and cut into its matrices by one more Split (no Reshape per
+ * matrix); other shapes are reshaped to [copies, ...shape] on first use. `direct` ones are separate
+ * inputs of the spec ([copies, ...shape]), returned as they are. Entries must come in packLayout's order.
  */
 export class PackedSource implements ParamSource {
   private readonly tensors = new Map<string, Tensor>();
@@ -110,6 +121,7 @@ export class PackedSource implements ParamSource {
   constructor(
     flat: Tensor,
     entries: readonly PackedEntry[],
+    private readonly copies: number,
     private readonly direct: Record<string, Tensor> = {},
   ) {
     this.entries = new Map(entries.map((e) => [e.name, e]));
@@ -121,7 +133,7 @@ export class PackedSource implements ParamSource {
     }
     const pieces = G.split(
       flat,
-      runs.map((r) => r.reduce((s, e) => s + e.size, 0)),
+      runs.map((r) => copies * r.reduce((s, e) => s + e.size, 0)),
     );
     runs.forEach((run, i) => {
       const first = run[0]!;
@@ -130,10 +142,11 @@ export class PackedSource implements ParamSource {
         return;
       }
       const cols = first.shape[1]!;
-      const block = G.reshape(pieces[i]!, [pieces[i]!.size / cols, cols]);
+      const block = G.reshape(pieces[i]!, [copies, pieces[i]!.size / (copies * cols), cols]);
       const mats = G.split(
         block,
         run.map((e) => e.shape[0]!),
+        1,
       );
       for (const [j, e] of run.entries()) this.tensors.set(e.name, mats[j]!);
     });
@@ -141,8 +154,8 @@ export class PackedSource implements ParamSource {
   get(name: string, shape: number[]): Tensor {
     const d = this.direct[name];
     if (d) {
-      if (!sameShape(d.shape, shape))
-        throw new Error(`parameter ${name} is [${d.shape}], the forward asks for [${shape}]`);
+      if (!sameShape(d.shape, [this.copies, ...shape]))
+        throw new Error(`parameter ${name} is [${d.shape}], the forward asks for [${this.copies},${shape}]`);
       return d;
     }
     const e = this.entries.get(name);
@@ -151,7 +164,7 @@ export class PackedSource implements ParamSource {
       throw new Error(`parameter ${name} is [${e.shape}], the forward asks for [${shape}]`);
     let t = this.tensors.get(name);
     if (!t) {
-      t = G.reshape(this.others.get(name)!, shape);
+      t = G.reshape(this.others.get(name)!, [this.copies, ...shape]);
       this.tensors.set(name, t);
     }
     return t;
@@ -163,23 +176,29 @@ export function nameStream(name: string): number {
   return hashString(name);
 }
 
-/** Initial values of the declared parameters. */
+/** One copy's initial values of a declared parameter, from that copy's seed, written into `data`. */
+export function initialValues(d: Declared, seed: number, data: Float32Array | Float64Array): void {
+  const n = d.shape.reduce((a, b) => a * b, 1);
+  const rng = new StreamCursor(seed, nameStream(d.name));
+  const init = d.init;
+  if (init.kind === "normal") for (let i = 0; i < n; i++) data[i] = init.std * rng.normal();
+  else if (init.kind === "equalRows") {
+    const cols = d.shape[d.shape.length - 1]!;
+    for (let j = 0; j < cols; j++) data[j] = init.std * rng.normal();
+    for (let i = cols; i < n; i++) data[i] = data[i % cols]!;
+  } else data.fill(0, 0, n);
+}
+
+/** Initial values of declared parameters kept apart ([copies, ...shape]; copy r from seeds[r]). */
 export function materialise(
   declared: readonly Declared[],
-  seed: number,
+  seeds: readonly number[],
   dtype: "float32" | "float64",
 ): ParamSpec[] {
   return declared.map((d) => {
     const n = d.shape.reduce((a, b) => a * b, 1);
-    const data = dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
-    const rng = new StreamCursor(seed, nameStream(d.name));
-    const init = d.init;
-    if (init.kind === "normal") for (let i = 0; i < n; i++) data[i] = init.std * rng.normal();
-    else if (init.kind === "equalRows") {
-      const cols = d.shape[d.shape.length - 1]!;
-      for (let j = 0; j < cols; j++) data[j] = init.std * rng.normal();
-      for (let i = cols; i < n; i++) data[i] = data[i % cols]!;
-    }
-    return { name: d.name, shape: d.shape, init: data };
+    const data = dtype === "float64" ? new Float64Array(n * seeds.length) : new Float32Array(n * seeds.length);
+    seeds.forEach((seed, r) => initialValues(d, seed, data.subarray(r * n, (r + 1) * n)));
+    return { name: d.name, shape: [seeds.length, ...d.shape], init: data };
   });
 }
