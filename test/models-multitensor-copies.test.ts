@@ -60,7 +60,7 @@ describe("multitensor copies", () => {
       const many = buildMultitensor(task, { seed: SEED, dtype: "float64", copies: R });
       expect(many.copies).toBe(R);
       const together = await train(many, SEED, [10, 10]);
-      const alone = [];
+      const alone: ({ one: MultitensorModel } & Awaited<ReturnType<typeof train>>)[] = [];
       for (let r = 0; r < R; r++) {
         const one = buildMultitensor(task, { seed: copySeed(SEED, r), dtype: "float64" });
         alone.push({ one, ...(await train(one, copySeed(SEED, r), [10, 10])) });
@@ -82,7 +82,7 @@ describe("multitensor copies", () => {
         const T = task.test.length;
         const mine = together.candidates.slice(r * T, (r + 1) * T);
         expect(mine.map((c) => c.grid)).toEqual(a.candidates.map((c) => c.grid));
-        mine.forEach((c, i) => expect(c.score).toBeCloseTo(a.candidates[i]!.score, 4));
+        for (const [i, c] of mine.entries()) expect(c.score).toBeCloseTo(a.candidates[i]!.score, 4);
       }
     });
   }

@@ -333,8 +333,9 @@ describe("multitensor: noise", () => {
     expect(Math.abs(variance - 1)).toBeLessThan(0.03);
     expect(Math.abs(kurtosis - 3)).toBeLessThan(0.15);
     // zero noise (the inference default) gives exactly zero
-    const zero = (await s.run({ u: new ort.Tensor("float32", new Float32Array(data.length), [1, 2, 4, 5000]) }))
-      .z!.data as Float32Array;
+    const zero = (
+      await s.run({ u: new ort.Tensor("float32", new Float32Array(data.length), [1, 2, 4, 5000]) })
+    ).z!.data as Float32Array;
     expect(zero.every((v) => v === 0)).toBe(true);
   });
 });

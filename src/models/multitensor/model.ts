@@ -67,6 +67,7 @@ export interface MultitensorModel extends TaskModel<ModelSpec> {
   /** Elements of all forward intermediates (one float each). */
   forwardElements: number;
   copies: number;
+  initialParams: NonNullable<TaskModel<ModelSpec>["initialParams"]>;
 }
 
 export const OUTPUT = {

@@ -57,9 +57,7 @@ export const flat = (x: Tensor): Tensor => G.reshape(x, [x.shape[AX.r]!, x.shape
  */
 export function linear(ctx: Ctx, x: Tensor, name: string, out: number, init?: Init): Tensor {
   if (x.rank !== 3)
-    throw new Error(
-      `multitensor linear ${name}: expected a flat [copies, channels, cells] tensor, got ${x}`,
-    );
+    throw new Error(`multitensor linear ${name}: expected a flat [copies, channels, cells] tensor, got ${x}`);
   const inCh = x.shape[AX.ch]!;
   const w = ctx.p.get(name, [out, inCh], init ?? { kind: "normal", std: 1 / Math.sqrt(inCh) });
   return G.matmul(w, x);

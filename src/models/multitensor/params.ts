@@ -99,7 +99,13 @@ export function packLayout(
     const perCopy = sizes.reduce((a, b) => a + b, 0);
     let within = 0;
     list.forEach((d, i) => {
-      entries.push({ name: d.name, shape: d.shape, offset: offset + within, size: sizes[i]!, copyStride: perCopy });
+      entries.push({
+        name: d.name,
+        shape: d.shape,
+        offset: offset + within,
+        size: sizes[i]!,
+        copyStride: perCopy,
+      });
       within += sizes[i]!;
     });
     offset += copies * perCopy;
@@ -197,8 +203,11 @@ export function materialise(
 ): ParamSpec[] {
   return declared.map((d) => {
     const n = d.shape.reduce((a, b) => a * b, 1);
-    const data = dtype === "float64" ? new Float64Array(n * seeds.length) : new Float32Array(n * seeds.length);
-    seeds.forEach((seed, r) => initialValues(d, seed, data.subarray(r * n, (r + 1) * n)));
+    const data =
+      dtype === "float64" ? new Float64Array(n * seeds.length) : new Float32Array(n * seeds.length);
+    seeds.forEach((seed, r) => {
+      initialValues(d, seed, data.subarray(r * n, (r + 1) * n));
+    });
     return { name: d.name, shape: [seeds.length, ...d.shape], init: data };
   });
 }
