@@ -22,10 +22,11 @@ const DEFAULT_TASKS = ["25ff71a9", "a85d4709", "6150a2bd", "694f12f3", "36d67576
 /** The solver's optimizer for the default family, used for both trees. */
 const OPTIM = DEFAULT_OPTIM;
 
-const USAGE = `bun bench/step.ts [arc-root] [--tasks id,id,...] [--reps 5] [--k N] [--against <rev>] [--no-profile] [--json]
+const USAGE = `bun bench/step.ts [arc-root] [--tasks id,id,...] [--reps 5] [--k N] [--against <rev>] [--copies 1,2,4,8] [--no-profile] [--json]
   arc-root      folder with arc-agi-1/training_challenges.json (default ../shared/arc)
   --k N         Loop steps per run (default: the solver's chunk for the task's size: 25, 10 or 5)
-  --against REV also measure commit REV (checked out with git archive under /tmp), interleaved`;
+  --against REV also measure commit REV (checked out with git archive under /tmp), interleaved
+  --copies LIST the cost of R copies of the model in one graph against one, for each R (this tree only)`;
 
 interface Args {
   arc: string;
@@ -33,6 +34,7 @@ interface Args {
   reps: number;
   k?: number;
   against?: string;
+  copies?: number[];
   profile: boolean;
   json: boolean;
 }
@@ -50,6 +52,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === "--reps") a.reps = Math.max(1, Number(next()));
     else if (v === "--k") a.k = Math.max(1, Number(next()));
     else if (v === "--against") a.against = next();
+    else if (v === "--copies") a.copies = next().split(",").map(Number);
     else if (v === "--no-profile") a.profile = false;
     else if (v === "--json") a.json = true;
     else if (v === "--help" || v === "-h") {
@@ -91,6 +94,7 @@ interface ModelLike {
   fixed: Record<string, { data: Float32Array }>;
   /** Where each named parameter lives in the concatenation of the spec's parameters. */
   paramEntries: { name: string; offset: number; size: number }[];
+  memoryEstimateBytes: number;
 }
 interface StateLike {
   step: number;
@@ -109,7 +113,7 @@ interface TrainerLike {
 interface Tree {
   label: string;
   root: string;
-  buildMultitensor: (task: TaskLike, o: { seed: number }) => ModelLike;
+  buildMultitensor: (task: TaskLike, o: { seed: number; copies?: number }) => ModelLike;
   Trainer: { create(spec: ModelLike["spec"], o: object): Promise<TrainerLike> };
   buildGraph: (req: object) => GraphLike;
   toModelBytes: (g: unknown) => Uint8Array;
@@ -293,9 +297,10 @@ async function prepare(
   id: string,
   K: number,
   profile: boolean,
+  copies = 1,
 ): Promise<Measured> {
   const task = tree.withoutTestOutputs(tree.taskFromJson(id, rawTask));
-  const model = tree.buildMultitensor(task, { seed: 0 });
+  const model = tree.buildMultitensor(task, copies === 1 ? { seed: 0 } : { seed: 0, copies });
   const step = tree.buildGraph({ spec: model.spec, kind: "train", optim: OPTIM });
   // the nodes as written to ONNX (a tree may leave dead nodes and Reshape chains out when writing)
   const written = readModel(tree.toModelBytes(step)).graph.nodes;
@@ -454,6 +459,7 @@ async function main() {
     const { root, sha } = checkout(a.against);
     trees.unshift(await loadTree(root, `${a.against} (${sha.slice(0, 10)})`));
   }
+  if (a.copies) return copiesMode(a, all, trees[0]!);
   const roof = await gemmRoof(trees[trees.length - 1]!);
   console.log(`GEMM roof (1024^3 fp32, one thread, best of 7): ${roof.toFixed(1)} GFLOP/s; reps ${a.reps}`);
   const rows: string[] = [];
@@ -536,6 +542,48 @@ async function main() {
   }
   for (const r of rows) console.log(r);
   if (a.json) console.log(JSON.stringify({ roof, tasks: report }));
+}
+
+/**
+ * The cost of R copies in one graph against one copy, per task: ms/step of each R measured interleaved
+ * in one process, the ratio to R = 1, model-steps per second (R x steps/s), nodes and the memory estimate.
+ */
+async function copiesMode(a: Args, all: Record<string, unknown>, tree: Tree) {
+  const Rs = a.copies!;
+  if (Rs.some((r) => !Number.isInteger(r) || r < 1)) throw new Error(`--copies: positive integers\n${USAGE}`);
+  console.log(`copies ${Rs.join(", ")}; reps ${a.reps} (median ms/step, interleaved)`);
+  const rows: string[] = [];
+  for (const id of a.tasks) {
+    const raw = all[id];
+    if (!raw) {
+      console.log(`${id}: not in the training set; skipped`);
+      continue;
+    }
+    const probe = tree.taskFromJson(id, raw);
+    const K = a.k ?? defaultChunk(taskCost(probe as unknown as Task));
+    const ms: Measured[] = [];
+    for (const r of Rs) ms.push(await prepare(tree, raw, id, K, false, r));
+    for (const m of ms) await rep(m, K); // warm-up, discarded
+    for (const m of ms) m.msPerStep.length = 0;
+    for (let i = 0; i < a.reps; i++) for (const m of ms) await rep(m, K);
+    const grids = [...probe.train.flatMap((p) => [p.input, p.output]), ...probe.test.map((x) => x.input)];
+    const grid = `${Math.max(...grids.map((g) => g.height))}x${Math.max(...grids.map((g) => g.width))}`;
+    const one = median(ms[0]!.msPerStep);
+    ms.forEach((m, i) => {
+      const R = Rs[i]!;
+      const t = median(m.msPerStep);
+      rows.push(
+        `| ${id} | ${grid} | ${R} | ${m.optimizedNodes} | ${t.toFixed(2)} | ${(t / one).toFixed(2)}x | ${((1000 * R) / t).toFixed(1)} | ${((R * one) / t).toFixed(2)}x | ${(m.model.memoryEstimateBytes / 2 ** 20).toFixed(0)} MiB |`,
+      );
+    });
+    for (const m of ms) await m.trainer.release();
+    Bun.gc(true);
+  }
+  console.log(
+    "\n| task | grid | copies R | nodes after ORT | ms/step | cost against R = 1 | model-steps/s | model-steps/s against R = 1 | memory estimate |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) console.log(r);
 }
 
 await main();

@@ -194,8 +194,8 @@ describe("reading a run directory", () => {
       input: ["11"],
       truth: ["22"],
       attempts: [
-        { grid: ["21"], confidence: 0.7 },
-        { grid: ["22"], confidence: 0.3 },
+        { grid: ["21"], confidence: 0.7, votes: null },
+        { grid: ["22"], confidence: 0.3, votes: null },
       ],
       correct: true,
     });

@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { fixtureTasks } from "../fixtures/make.ts";
 import { withoutTestOutputs } from "../src/arc/index.ts";
 import { colourMapFamily } from "../src/models/colour-map.ts";
+import { multitensorFamily } from "../src/models/multitensor/index.ts";
 import { CheckpointStore, type CheckpointMeta } from "../src/rundir/checkpoint-store.ts";
 import { ortTrainerFactory } from "../src/loop/trainer.ts";
 import { LockHeldError, RunLock } from "../src/rundir/lock.ts";
@@ -200,6 +201,55 @@ describe("the loop resumed from a checkpoint ends exactly as if never stopped (r
 
   test("from the final snapshot nothing is trained and the outcome is the same", () => {
     same(snapshotOutcome(saved[3]!), full);
+  });
+});
+
+describe("copies and restarts: the loop resumed from any checkpoint ends as if never stopped (multitensor)", () => {
+  // Two copies in one graph; answers that settle for 20 steps start two fresh copies while 20 steps
+  // are left, so the run restarts several times, and checkpoints land before, between and after them.
+  const task = withoutTestOutputs(fixtureTasks().find((t) => t.id === "recolour-1-to-2")!);
+  const plan = planTask(task, { seed: 5, steps: 150, chunk: 10, patience: 20, copies: 2, restarts: true });
+  const model = multitensorFamily.build(task, { seed: plan.seed, copies: plan.copies });
+  const open = () => ortTrainerFactory(model, { ep: "cpu", threads: 1, chunk: plan.chunk, seed: plan.seed });
+  const saved: LoopSnapshot[] = [];
+  let full: LoopOutcome;
+  let again: LoopOutcome;
+  beforeAll(async () => {
+    for (const keep of [true, false]) {
+      const trainer = await open();
+      const out = await trainTask(plan, model, trainer, {
+        restarts: true,
+        ...(keep
+          ? { checkpoint: { every: 30, save: (s) => void saved.push(snapshotFromFiles(snapshotFiles(s))) } }
+          : {}),
+      });
+      await trainer.release();
+      if (keep) full = out;
+      else again = out;
+    }
+  });
+
+  test("it restarts, every copy votes, and the same seed gives the same outcome", () => {
+    expect(plan.copies).toBe(2);
+    expect(full.restarts).toBeGreaterThanOrEqual(1);
+    expect(full.copiesTrained).toBe(2 * (full.restarts + 1));
+    expect(full.answers[0]!.votes[0]!).toBeGreaterThanOrEqual(2);
+    expect(saved.some((s) => (s.restarts ?? 0) > 0 && s.stop === null)).toBe(true);
+    expect({ ...again, seconds: 0 }).toEqual({ ...full, seconds: 0 });
+  });
+
+  test("from every checkpoint", async () => {
+    for (const snap of saved.slice(0, -1)) {
+      const t = await open();
+      const resumed = await trainTask(plan, model, t, { restarts: true, resume: snap });
+      await t.release();
+      expect({ from: snap.step, answers: resumed.answers, losses: resumed.losses }).toEqual({
+        from: snap.step,
+        answers: full.answers,
+        losses: full.losses,
+      });
+      expect([resumed.stop, resumed.steps, resumed.restarts]).toEqual([full.stop, full.steps, full.restarts]);
+    }
   });
 });
 

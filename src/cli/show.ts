@@ -87,7 +87,13 @@ export function showTask(
     if (answer) {
       answer.attempts.slice(0, 2).forEach((rows, k) => {
         const mark = truth ? (JSON.stringify(rows) === JSON.stringify(truth) ? " right" : " wrong") : "";
-        blocks.push(gridBlock(`attempt ${k + 1} ${pct(answer.confidences[k])}${mark}`, rows, mode, truth));
+        const votes =
+          answer.votes?.[k] !== undefined && record?.copies !== undefined
+            ? ` ${answer.votes[k]}/${record.copies} copies`
+            : "";
+        blocks.push(
+          gridBlock(`attempt ${k + 1} ${pct(answer.confidences[k])}${votes}${mark}`, rows, mode, truth),
+        );
       });
       if (answer.attempts.length === 0) blocks.push({ title: "no attempt", lines: [], width: 10 });
     } else if (withRun) blocks.push({ title: "not in the run", lines: [], width: 14 });

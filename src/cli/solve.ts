@@ -95,6 +95,17 @@ export default defineCommand({
         "Stop a task once its answers are unchanged for this many steps; 0 never (default: steps/4)",
       valueHint: "n",
     },
+    copies: {
+      type: "string",
+      description:
+        "Independent copies of the model trained per task in one graph, whose answers vote: a number, or auto (default: by task size, 4 for small tasks, 1 for large ones)",
+      valueHint: "n|auto",
+    },
+    restarts: {
+      type: "boolean",
+      description:
+        "With --time-per-task: once a task's answers are stable, train fresh copies in its remaining time (their answers join the vote) instead of stopping (default on; --no-restarts stops)",
+    },
     workers: {
       type: "string",
       description: `Tasks run in parallel, each in its own process (default ${defaultWorkers()} here)`,
@@ -225,6 +236,14 @@ export function settingsFrom(a: Record<string, string | boolean | undefined>): S
   opt("steps", int("steps", 1));
   opt("chunk", int("chunk", 1));
   opt("patience", int("patience", 0));
+  const copies = str("copies");
+  if (copies !== undefined && copies !== "auto") {
+    const n = Number(copies);
+    if (!Number.isInteger(n) || n < 1 || n > 64)
+      throw new OptionError(`--copies must be auto or a whole number from 1 to 64, got "${copies}"`);
+    s.copies = n;
+  } else opt("copies", copies === "auto" ? "auto" : undefined);
+  opt("restarts", a.restarts === false ? false : undefined);
   opt("taskIds", ids);
   opt("resume", a.resume === true ? true : undefined);
   opt("checkpointEvery", int("checkpoint-every", 0));

@@ -56,6 +56,8 @@ export interface WireAnswer {
   attempts: GridRows[];
   confidences: number[];
   distinct: number;
+  /** Per attempt: how many copies of the model produced that grid (absent in older records). */
+  votes?: number[];
 }
 
 export interface WireOutcome {
@@ -70,6 +72,9 @@ export interface WireOutcome {
   nonFiniteStep?: number;
   answers: WireAnswer[];
   chunks: number;
+  /** Copies of the model trained in all (copies x (restarts + 1)), and the restarts. */
+  copies?: number;
+  restarts?: number;
   error?: string;
   provider?: string;
   memoryEstimateBytes?: number;
@@ -89,5 +94,6 @@ export function answersToWire(answers: readonly TestAnswer[]): WireAnswer[] {
     attempts: a.grids.map(gridToRows),
     confidences: a.confidences,
     distinct: a.distinct,
+    votes: a.votes,
   }));
 }

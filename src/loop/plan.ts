@@ -28,6 +28,13 @@ export interface PlanOptions {
   patience?: number;
   /** Time bounds the run (a per-task or whole-run limit): default budgets TIME_LIMITED_STEPS_FACTOR x larger. */
   timeLimited?: boolean;
+  /** Copies of the model trained side by side (`--copies`); "auto" (default) by the task's cost. */
+  copies?: number | "auto";
+  /**
+   * Go on with fresh copies when the answers are stable and steps and time are left, instead of
+   * stopping (default false; the solve turns it on where each task has its own time).
+   */
+  restarts?: boolean;
 }
 
 export interface TaskPlan {
@@ -55,6 +62,10 @@ export interface TaskPlan {
   steps: number;
   chunk: number;
   patience: number;
+  /** Independent copies of the model trained in one graph; their answers vote. */
+  copies: number;
+  /** Fresh copies replace settled ones while steps and time are left (else a stable task stops). */
+  restarts: boolean;
 }
 
 /** The task's seed: a 32-bit hash of the run seed and the task id (same inputs, same seed). */
@@ -142,8 +153,26 @@ export function planTask(task: Task, o: PlanOptions): TaskPlan {
     steps,
     chunk,
     patience,
+    copies: o.copies === undefined || o.copies === "auto" ? autoCopies(cost) : o.copies,
+    restarts: o.restarts ?? false,
   };
 }
+
+/**
+ * Copies by task cost (examples x colours x height x width), from bench/step's cost of R copies
+ * against one: a small task's step is mostly per-node overhead, so extra copies there cost little;
+ * a large one's is arithmetic and memory, so it keeps one copy.
+ */
+export function autoCopies(cost: number): number {
+  for (const [upTo, copies] of AUTO_COPIES) if (cost <= upTo) return copies;
+  return 1;
+}
+
+/** [largest cost, copies], ascending (bench/step --copies 1,2,4,8; docs/design.md "Several models per task"). */
+export const AUTO_COPIES: readonly (readonly [number, number])[] = [
+  [REFERENCE_COST, 4],
+  [4 * REFERENCE_COST, 2],
+];
 
 /** The skip message when a model's memory estimate is over the limit, else undefined. */
 export function memoryProblem(estimateBytes: number, maxBytes: number | undefined): string | undefined {
@@ -184,7 +213,13 @@ export function planTasks(
     }
     let estimate: number;
     try {
-      estimate = family.build(task, { seed: plan.seed }).memoryEstimateBytes;
+      estimate = family.build(task, { seed: plan.seed, copies: plan.copies }).memoryEstimateBytes;
+      // copies chosen by cost give way to the memory limit (one copy is the floor)
+      const auto = o.copies === undefined || o.copies === "auto";
+      while (auto && plan.copies > 1 && memoryProblem(estimate, o.maxMemoryBytes)) {
+        plan.copies = Math.max(1, Math.floor(plan.copies / 2));
+        estimate = family.build(task, { seed: plan.seed, copies: plan.copies }).memoryEstimateBytes;
+      }
     } catch (e) {
       skips.push({
         id: task.id,

@@ -2,7 +2,9 @@
 // current outputs and from their EMA) are added here. Observations of the same grid for the same test
 // input merge by log-add-exp of their scores, so a grid that keeps coming back gains weight. The two
 // best merged grids are attempt_1 and attempt_2; each one's confidence is its softmax share among all
-// grids seen for that test input.
+// grids seen for that test input. With several copies of the model (and fresh copies after restarts),
+// every copy's candidates are added: a grid that several independently trained copies produce gains
+// the weight of each, which is how the copies vote. Each grid keeps the copies that produced it.
 import { gridKey, type Grid } from "../arc/index.ts";
 import type { Candidate } from "../models/task-model.ts";
 
@@ -22,6 +24,8 @@ export interface SelectionEntry {
   score: number;
   /** Times it was observed. */
   count: number;
+  /** The copies (numbered over restarts) that produced it, ascending. */
+  voters: number[];
   firstStep: number;
   lastStep: number;
 }
@@ -32,6 +36,8 @@ export interface TestAnswer {
   confidences: number[];
   /** Distinct grids seen for this test input. */
   distinct: number;
+  /** Per attempt: how many copies of the model produced that grid. */
+  votes: number[];
 }
 
 export interface SelectorOptions {
@@ -56,9 +62,14 @@ export class AnswerSelector {
     this.warmup = Math.max(0, options.warmupSteps ?? 0);
   }
 
-  /** Add the candidates decoded after `step` steps: candidates[i] is for test input i. */
-  add(candidates: readonly Candidate[], step: number): void {
-    const weight = this.warmup > 0 ? Math.log(Math.max(step, 1e-9) / (Math.max(step, 0) + this.warmup)) : 0;
+  /**
+   * Add the candidates decoded after `step` steps: candidates[i] is for test input i, from copy `copy`
+   * (default 0), which has trained `ownStep` steps itself (default `step`; fresh copies after a restart
+   * have fewer, and their early observations are weighted as early).
+   */
+  add(candidates: readonly Candidate[], step: number, copy = 0, ownStep = step): void {
+    const weight =
+      this.warmup > 0 ? Math.log(Math.max(ownStep, 1e-9) / (Math.max(ownStep, 0) + this.warmup)) : 0;
     candidates.forEach((c, i) => {
       const table = this.entries[i];
       if (!table) return;
@@ -73,8 +84,17 @@ export class AnswerSelector {
         e.score = logAddExp(e.score, score);
         e.count++;
         e.lastStep = step;
+        if (!e.voters.includes(copy)) e.voters = [...e.voters, copy].sort((a, b) => a - b);
       } else {
-        table.set(key, { key, grid: c.grid, score, count: 1, firstStep: step, lastStep: step });
+        table.set(key, {
+          key,
+          grid: c.grid,
+          score,
+          count: 1,
+          firstStep: step,
+          lastStep: step,
+          voters: [copy],
+        });
       }
     });
   }
@@ -96,6 +116,7 @@ export class AnswerSelector {
         grids: top.map((e) => e.grid),
         confidences: top.map((e) => Math.min(1, Math.max(0, Math.exp(e.score - total)))),
         distinct: ranked.length,
+        votes: top.map((e) => e.voters.length),
       };
     });
   }
@@ -131,6 +152,7 @@ export class AnswerSelector {
       count: number;
       firstStep: number;
       lastStep: number;
+      voters: number[];
     }[][];
   } {
     const entry = (e: SelectionEntry) => ({
@@ -142,6 +164,7 @@ export class AnswerSelector {
       count: e.count,
       firstStep: e.firstStep,
       lastStep: e.lastStep,
+      voters: [...e.voters],
     });
     return {
       testInputs: this.testInputs,
@@ -164,6 +187,7 @@ export class AnswerSelector {
           count: e.count,
           firstStep: e.firstStep,
           lastStep: e.lastStep,
+          voters: [...(e.voters ?? [0])],
         });
       }
     });

@@ -1,6 +1,6 @@
 // Everything the training loop needs to go on exactly where it was: the trainer's state (parameters,
 // optimizer moments, step), the answer selection, the output EMA, the stability tracker, the loss
-// history and counters (written as checkpoint files by src/rundir/snapshot-files.ts).
+// history, the restarts and counters (written as checkpoint files by src/rundir/snapshot-files.ts).
 import type { TrainerState } from "../train/trainer.ts";
 import { OutputEma } from "./ema.ts";
 import { AnswerSelector } from "./select.ts";
@@ -23,6 +23,10 @@ export interface LoopSnapshot {
   stability: ReturnType<StabilityTracker["toState"]>;
   /** Set in a final snapshot: why training stopped. */
   stop: StopReason | null;
+  /** Restarts so far: the copies training now are numbered from restarts x copies (absent: 0). */
+  restarts?: number;
+  /** The loop step at which the copies training now started (the trainer's step counts from it). */
+  restartStep?: number;
 }
 
 /** The live objects of a loop, rebuilt from a snapshot. */

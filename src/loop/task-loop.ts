@@ -1,7 +1,9 @@
 // The training loop for one task: chunks of K optimizer steps; after each chunk inference, the EMA of
-// the outputs, candidates decoded from both, and the anytime selection updated. Stops at the step
-// budget, the time limit (when the next chunk would not fit), stable answers, a NaN/Inf loss (the
-// answers from before it are kept) or memory over the limit. Errors are caught: the answers so far
+// the outputs, candidates decoded from both (every copy's, when the model trains several), and the
+// anytime selection updated. Stops at the step budget, the time limit (when the next chunk would not
+// fit), stable answers, a NaN/Inf loss (the answers from before it are kept) or memory over the limit.
+// With restarts, stable answers do not stop the task while steps and time for another settling are
+// left: fresh copies (new seeds) replace the settled ones and their candidates join the same selection. Errors are caught: the answers so far
 // survive them. With checkpoints, a snapshot of the whole loop is saved every N steps and at the end,
 // and a loop started from one goes on exactly as if it had never stopped.
 import type { TaskModel } from "../models/task-model.ts";
@@ -17,6 +19,8 @@ export type StopReason = "steps" | "time" | "stable" | "nonfinite" | "memory" | 
 
 export interface ChunkReport {
   step: number;
+  /** Restarts so far (fresh copies). */
+  restarts: number;
   steps: number;
   /** Mean loss of the chunk. */
   loss: number;
@@ -39,6 +43,9 @@ export interface LoopOutcome {
   nonFiniteStep?: number;
   answers: TestAnswer[];
   chunks: number;
+  /** Copies trained in all: the model's copies x (restarts + 1). */
+  copiesTrained: number;
+  restarts: number;
   error?: string;
 }
 
@@ -60,6 +67,11 @@ export interface LoopOptions {
   setupSeconds?: number;
   /** Checked after every chunk: a message stops the task (stop "memory"), its answers kept. */
   memoryCheck?: () => string | undefined;
+  /**
+   * Stable answers with at least `patience` steps (by the budget and, at the last chunk's pace, by
+   * the time limit) left start fresh copies instead of stopping (default false).
+   */
+  restarts?: boolean;
 }
 
 /** Run the loop for one task until a stop condition; never throws. */
@@ -73,8 +85,12 @@ export async function trainTask(
   const start = now();
   const limit = o.timeLimit ?? Infinity;
   const r = o.resume;
-  if (r?.stop) return snapshotOutcome(r);
-  const { selector, ema, stability } = r
+  if (r?.stop) return snapshotOutcome(r, model.copies ?? 1);
+  const copies = model.copies ?? 1;
+  const T = plan.testInputs;
+  let restarts = r?.restarts ?? 0;
+  let restartStep = r?.restartStep ?? 0;
+  let { selector, ema, stability } = r
     ? restoreParts(r)
     : {
         selector: new AnswerSelector(plan.testInputs, { warmupSteps: o.warmupSteps ?? plan.chunk }),
@@ -96,6 +112,8 @@ export async function trainTask(
     const setupSeconds = (r?.setupSeconds ?? 0) + (o.setupSeconds ?? 0);
     return {
       step: steps,
+      restarts,
+      restartStep,
       chunks,
       losses: [...losses],
       lastChunkSeconds,
@@ -117,7 +135,38 @@ export async function trainTask(
     if (r) {
       if (!trainer.setState) throw new Error("this trainer cannot be resumed from a checkpoint");
       trainer.setState(r.trainer);
+      if (restarts > 0) trainer.setCopySeeds?.(model.initialParams!(restarts * copies).seeds);
     }
+    /** Every copy's candidates into the selection (copies numbered over restarts). */
+    const addCandidates = (outputs: Record<string, Float32Array>) => {
+      const all = model.decode(outputs);
+      for (let c = 0; c < copies; c++)
+        selector.add(all.slice(c * T, (c + 1) * T), steps, restarts * copies + c, steps - restartStep);
+    };
+    const canRestart = () => {
+      if (!o.restarts || !model.initialParams || !trainer.setState || !trainer.setCopySeeds) return false;
+      const elapsed = now() - start + (r?.loopSeconds ?? 0);
+      const perStep = lastChunkSeconds / plan.chunk;
+      const byTime = perStep > 0 ? (limit - elapsed) / perStep : Infinity;
+      return Math.min(plan.steps - steps, byTime) >= Math.max(plan.patience, plan.chunk);
+    };
+    const restart = () => {
+      restarts++;
+      restartStep = steps;
+      const fresh = model.initialParams!(restarts * copies);
+      const zeros = (a: Float32Array | Float64Array) =>
+        new (a.constructor as Float32ArrayConstructor)(a.length);
+      const params = Object.fromEntries(fresh.params.map((p) => [p.name, p.init.slice()]));
+      trainer.setState!({
+        step: 0,
+        params,
+        m: Object.fromEntries(fresh.params.map((p) => [p.name, zeros(p.init)])),
+        v: Object.fromEntries(fresh.params.map((p) => [p.name, zeros(p.init)])),
+      });
+      trainer.setCopySeeds!(fresh.seeds);
+      ema = new OutputEma(ema.decay);
+      stability = new StabilityTracker(plan.patience);
+    };
     while (steps < plan.steps) {
       const k = Math.min(plan.chunk, plan.steps - steps);
       const elapsed = now() - start + (r?.loopSeconds ?? 0);
@@ -141,14 +190,15 @@ export async function trainTask(
       const before = steps;
       steps += k;
       const outputs = await trainer.infer();
-      selector.add(model.decode(outputs), steps);
+      addCandidates(outputs);
       const averaged = ema.update(outputs, k);
-      if (ema.updates > 1) selector.add(model.decode(averaged), steps);
+      if (ema.updates > 1) addCandidates(averaged);
       chunks++;
       lastChunkSeconds = now() - t0;
       const answers = selector.answers();
       o.onChunk?.({
         step: steps,
+        restarts,
         steps: plan.steps,
         loss: mean(chunkLosses),
         losses: chunkLosses,
@@ -162,8 +212,11 @@ export async function trainTask(
         break;
       }
       if (selector.complete() && stability.observe(selector.signature(), steps)) {
-        stop = "stable";
-        break;
+        if (!canRestart()) {
+          stop = "stable";
+          break;
+        }
+        restart();
       }
       if (every > 0 && steps < plan.steps && Math.floor(steps / every) > Math.floor(before / every))
         await save(null);
@@ -183,12 +236,14 @@ export async function trainTask(
     ...(nonFiniteStep !== undefined ? { nonFiniteStep } : {}),
     answers: selector.answers(),
     chunks,
+    copiesTrained: copies * (restarts + 1),
+    restarts,
     ...(error !== undefined ? { error } : {}),
   };
 }
 
 /** The outcome recorded in a final snapshot (nothing left to train). */
-export function snapshotOutcome(s: LoopSnapshot): LoopOutcome {
+export function snapshotOutcome(s: LoopSnapshot, copies = 1): LoopOutcome {
   const finite = s.losses.filter(Number.isFinite);
   return {
     stop: s.stop ?? "steps",
@@ -198,6 +253,8 @@ export function snapshotOutcome(s: LoopSnapshot): LoopOutcome {
     finalLoss: finite.length ? finite[finite.length - 1]! : null,
     answers: restoreParts(s).selector.answers(),
     chunks: s.chunks,
+    copiesTrained: copies * ((s.restarts ?? 0) + 1),
+    restarts: s.restarts ?? 0,
   };
 }
 

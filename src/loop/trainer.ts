@@ -19,6 +19,8 @@ export interface TaskTrainer {
   getState?(): TrainerState;
   /** Continue from a state taken with getState. */
   setState?(s: TrainerState): void;
+  /** The seeds of the model's copies' noise (fresh copies of a restart draw their own). */
+  setCopySeeds?(seeds: readonly number[]): void;
   release(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export const ortTrainerFactory: TrainerFactory = async (model, o) => {
     provider: async () => (await trainer.providers())[0],
     getState: () => trainer.getState(),
     setState: (s) => trainer.setState(s),
+    setCopySeeds: (seeds) => trainer.setCopySeeds(seeds),
     release: () => trainer.release(),
   };
 };

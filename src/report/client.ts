@@ -87,7 +87,8 @@ function taskHtml(t) {
     for (var k = 0; k < x.attempts.length; k++) {
       var a = x.attempts[k], d = diffCells(a.grid, x.truth);
       var note = d === null ? "" : d === "shape" ? ", wrong shape" : d.length ? ", " + d.length + " wrong" : ", exact";
-      row.push(figure("attempt " + (k + 1) + " (conf " + pct(a.confidence) + note + ")", gridSvg(a.grid, x.truth, 0, tc)));
+      var votes = a.votes === null || t.copies === null ? "" : ", " + a.votes + " of " + t.copies + " copies";
+      row.push(figure("attempt " + (k + 1) + " (conf " + pct(a.confidence) + votes + note + ")", gridSvg(a.grid, x.truth, 0, tc)));
     }
     if (x.truth) row.push(figure("truth", gridSvg(x.truth, null, 0, tc)));
     h.push('<div class="pair test">' + row.join("") + "</div>");

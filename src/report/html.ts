@@ -88,7 +88,7 @@ function summaryRow(t: ReportTask, i: number): string {
 
 function taskDetails(t: ReportTask, i: number): string {
   const o = outcomeOf(t);
-  return `<details class="task ${o}" id="t${i}" data-i="${i}" data-id="${escapeHtml(t.id)}" data-outcome="${o}" data-confidence="${num(t.confidence, 4)}"><summary>${escapeHtml(t.id)} <span class="muted">— ${o}${t.score !== null ? ` ${pct(t.score)}` : ""}, ${num(t.seconds, 1)} s, ${t.steps} steps, conf ${pct(t.confidence)}</span></summary><div class="body"></div></details>`;
+  return `<details class="task ${o}" id="t${i}" data-i="${i}" data-id="${escapeHtml(t.id)}" data-outcome="${o}" data-confidence="${num(t.confidence, 4)}"><summary>${escapeHtml(t.id)} <span class="muted">— ${o}${t.score !== null ? ` ${pct(t.score)}` : ""}, ${num(t.seconds, 1)} s, ${t.steps} steps${t.copies !== null ? `, ${t.copies} copies${t.restarts ? ` (${t.restarts} restarts)` : ""}` : ""}, conf ${pct(t.confidence)}</span></summary><div class="body"></div></details>`;
 }
 
 /** The whole report page. */

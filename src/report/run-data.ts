@@ -23,6 +23,8 @@ export type DigitRows = string[];
 export interface ReportAttempt {
   grid: DigitRows;
   confidence: number | null;
+  /** Copies of the model that produced this grid (null in records without votes). */
+  votes: number | null;
 }
 
 export interface ReportTest {
@@ -46,6 +48,9 @@ export interface ReportTask {
   finalLoss: number | null;
   /** The lowest first-attempt confidence over the test inputs (null when none). */
   confidence: number | null;
+  /** Copies of the model trained in all, and the restarts among them (null when not recorded). */
+  copies: number | null;
+  restarts: number | null;
   loss: [number, number | null][];
   train: [DigitRows, DigitRows][];
   test: ReportTest[];
@@ -170,6 +175,8 @@ export function reportTask(r: TaskRecord, task: Task | undefined): ReportTask {
     steps: r.steps,
     finalLoss: r.finalLoss,
     confidence: firstConf.length ? Math.min(...firstConf) : null,
+    copies: r.copies ?? null,
+    restarts: r.restarts ?? null,
     loss: r.lossCurve.map(([s, l]) => [
       s,
       l === null || !Number.isFinite(l) ? null : Number(l.toPrecision(4)),
@@ -181,9 +188,11 @@ export function reportTask(r: TaskRecord, task: Task | undefined): ReportTask {
       return {
         input: t ? digitRows(t.input) : null,
         truth: t?.output ? digitRows(t.output) : null,
-        attempts: (a?.attempts ?? [])
-          .slice(0, 2)
-          .map((rows, k) => ({ grid: rowsToDigits(rows), confidence: a?.confidences[k] ?? null })),
+        attempts: (a?.attempts ?? []).slice(0, 2).map((rows, k) => ({
+          grid: rowsToDigits(rows),
+          confidence: a?.confidences[k] ?? null,
+          votes: a?.votes?.[k] ?? null,
+        })),
         correct: r.correct?.[i] ?? null,
       };
     }),

@@ -319,6 +319,9 @@ async function runRound(
       taskIds: [...new Set(ids)],
       steps: s.innerSteps,
       patience: 0,
+      // one copy: the prior is learned from each task's trained weights (copy 0's)
+      copies: 1,
+      restarts: false,
       timePerTask: s.innerSeconds,
       ...(remaining !== undefined ? { timeBudget: Math.max(1, remaining) } : {}),
       checkpointEvery: 0,

@@ -42,6 +42,15 @@ export interface SolveSettings {
   explicitWorkers?: boolean;
   /** --prior: every task starts from this prior file's weights (checked against the family first). */
   prior?: string;
+  /** --copies: copies of the model per task (default "auto": by the task's cost). */
+  copies?: number | "auto";
+  /** --no-restarts gives false; default: restarts where each task has its own time (--time-per-task, no --time-budget). */
+  restarts?: boolean;
+}
+
+/** Whether stable tasks go on with fresh copies: only where each task has its own time to use. */
+export function restartsOn(s: Pick<SolveSettings, "restarts" | "timePerTask" | "timeBudget">): boolean {
+  return (s.restarts ?? true) && s.timePerTask !== undefined && s.timeBudget === undefined;
 }
 
 export const DEFAULT_CHECKPOINT_EVERY = 100;
@@ -86,6 +95,8 @@ export function settingsRecord(s: SolveSettings, priorSha256: string | null = nu
     checkpointEvery: s.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
     keepCheckpoints: s.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS,
     prior: priorSha256,
+    copies: s.copies ?? "auto",
+    restarts: restartsOn(s),
     ...(s.shard ? { shard: `${s.shard.index}/${s.shard.count}` } : {}),
   };
 }

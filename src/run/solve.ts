@@ -23,7 +23,13 @@ import { pendingRetry, reopenRun } from "../rundir/resume.ts";
 import { RunDir } from "../rundir/run-dir.ts";
 import { Scheduler } from "./scheduler.ts";
 import { runTask, type TaskRunContext } from "./task-job.ts";
-import { settingsRecord, type SolveDeps, type SolveResult, type SolveSettings } from "./settings.ts";
+import {
+  restartsOn,
+  settingsRecord,
+  type SolveDeps,
+  type SolveResult,
+  type SolveSettings,
+} from "./settings.ts";
 import { planDevices } from "./device-plan.ts";
 import { acquireShardLock } from "./shard-lock.ts";
 import { shardInputs } from "./shard-solve.ts";
@@ -329,6 +335,8 @@ async function planRun(
     ...(s.steps !== undefined ? { steps: s.steps } : {}),
     ...(s.chunk !== undefined ? { chunk: s.chunk } : {}),
     ...(s.patience !== undefined ? { patience: s.patience } : {}),
+    ...(s.copies !== undefined ? { copies: s.copies } : {}),
+    restarts: restartsOn(s),
   };
   return planTasks(tasks, planOpts, family, familyError);
 }

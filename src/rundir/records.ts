@@ -55,6 +55,8 @@ export function recordFromOutcome(
     r.message = `loss became NaN/Inf at step ${o.nonFiniteStep}; kept the answers from before it`;
   if (o.nonFiniteStep !== undefined) r.nonFiniteStep = o.nonFiniteStep;
   if (o.provider !== undefined) r.provider = o.provider;
+  if (o.copies !== undefined) r.copies = o.copies;
+  if (o.restarts !== undefined) r.restarts = o.restarts;
   if (o.memoryEstimateBytes !== undefined) r.memoryEstimateBytes = o.memoryEstimateBytes;
   if (o.peakMemoryBytes !== undefined) r.peakMemoryBytes = o.peakMemoryBytes;
   if (o.resumedFrom !== undefined) r.resumedFrom = o.resumedFrom;

@@ -22,7 +22,17 @@ import {
 import { readJournal } from "./run-dir.ts";
 
 /** The settings a resumed run must share with the run it continues (they decide the answers). */
-export const RESUME_KEYS = ["family", "seed", "steps", "chunk", "patience", "tasks", "prior"] as const;
+export const RESUME_KEYS = [
+  "family",
+  "seed",
+  "steps",
+  "chunk",
+  "patience",
+  "tasks",
+  "prior",
+  "copies",
+  "restarts",
+] as const;
 
 export interface Reopened {
   /** Finished tasks' records, by id. */

@@ -55,9 +55,9 @@ export function snapshotFromFiles(files: Record<string, Uint8Array>): LoopSnapsh
     : null;
   const { trainerStep: _t, params: _p, ema, ...rest } = loop;
   const losses = Array.from(get("losses"));
-  if (losses.length !== loop.step || trainer.step !== loop.step)
+  if (losses.length !== loop.step || trainer.step !== loop.step - (loop.restartStep ?? 0))
     throw new Error(
-      `${LOOP_FILE} step ${loop.step} disagrees with the trainer step ${trainer.step} or the ${losses.length} losses`,
+      `${LOOP_FILE} step ${loop.step} (copies started at ${loop.restartStep ?? 0}) disagrees with the trainer step ${trainer.step} or the ${losses.length} losses`,
     );
   return { ...rest, losses, trainer, ema: { decay: ema.decay, updates: ema.updates, values } };
 }

@@ -136,14 +136,20 @@ class JobSession {
       test: job.task.test.map((t) => ({ input: t.input })),
     });
     const prior = job.prior ? cachedPrior(job.prior) : undefined;
-    const model = family.build(task, { seed: job.plan.seed, ...(prior ? { prior } : {}) });
+    const model = family.build(task, {
+      seed: job.plan.seed,
+      copies: job.plan.copies,
+      ...(prior ? { prior } : {}),
+    });
     this.outcome.memoryEstimateBytes = model.memoryEstimateBytes;
     const checkpoints = job.checkpoint
       ? new TaskCheckpoints({ ...job, checkpoint: job.checkpoint }, model, (m) => this.note("warn", m))
       : undefined;
     const snap = this.resume(checkpoints);
     // A final checkpoint: the task had ended; its outcome is all there is to report.
-    const r = snap?.stop ? snapshotOutcome(snap) : await this.train(model, faults, checkpoints, snap);
+    const r = snap?.stop
+      ? snapshotOutcome(snap, model.copies ?? 1)
+      : await this.train(model, faults, checkpoints, snap);
     if (checkpoints) this.outcome.checkpoints = checkpoints.written;
     return r;
   }
@@ -192,6 +198,7 @@ class JobSession {
     const connected = this.deps.connected ?? (() => true);
     const r = await trainTask(job.plan, model, this.trainer, {
       timeLimit: clock.trainLimit(job.timeLimit),
+      restarts: job.plan.restarts,
       now: clock.now,
       setupSeconds: outcome.setupSeconds,
       ...(snap ? { resume: snap } : {}),
@@ -230,6 +237,8 @@ class JobSession {
       finalLoss: r.finalLoss,
       answers: answersToWire(r.answers),
       chunks: r.chunks,
+      copies: r.copiesTrained,
+      restarts: r.restarts,
     });
     if (r.nonFiniteStep !== undefined) this.outcome.nonFiniteStep = r.nonFiniteStep;
     if (r.error !== undefined) this.outcome.error = r.error;

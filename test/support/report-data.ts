@@ -17,6 +17,8 @@ export function reportTask(id: string, score: number | null, over: Partial<Repor
     steps: 100,
     finalLoss: 0.01,
     confidence: 0.8,
+    copies: 4,
+    restarts: 0,
     loss: [
       [1, 2],
       [50, 0.5],
@@ -33,8 +35,8 @@ export function reportTask(id: string, score: number | null, over: Partial<Repor
         input: ["01", "23"],
         truth: ["01", "23"],
         attempts: [
-          { grid: ["01", "22"], confidence: 0.8 },
-          { grid: ["1"], confidence: 0.2 },
+          { grid: ["01", "22"], confidence: 0.8, votes: 2 },
+          { grid: ["1"], confidence: 0.2, votes: 2 },
         ],
         correct: score === 1,
       },
@@ -77,8 +79,8 @@ export function largeReportData(count = 400): ReportData {
           input: rows(n),
           truth: rows(n),
           attempts: [
-            { grid: rows(n), confidence: 0.5 },
-            { grid: rows(n), confidence: 0.3 },
+            { grid: rows(n), confidence: 0.5, votes: 2 },
+            { grid: rows(n), confidence: 0.3, votes: 2 },
           ],
           correct: false,
         },

@@ -62,6 +62,8 @@ const SettingsSchema = obj({
   checkpointEvery: num,
   keepCheckpoints: num,
   prior: v.optional(v.nullable(str)),
+  copies: v.optional(v.union([num, v.literal("auto")])),
+  restarts: v.optional(v.boolean()),
 });
 
 const HeaderSchema = obj({
@@ -156,12 +158,21 @@ const RecordEntries = {
   fallback: v.optional(str),
   resumedFrom: v.optional(obj({ version: num, step: num })),
   checkpointProblems: v.optional(v.array(str)),
+  copies: v.optional(num),
+  restarts: v.optional(num),
   plan: v.optional(obj({ seed: num, steps: num, chunk: num, patience: num })),
 };
 
 export const TaskRecordSchema = obj({
   ...RecordEntries,
-  answers: v.array(obj({ attempts: GridListSchema, confidences: v.array(num), distinct: num })),
+  answers: v.array(
+    obj({
+      attempts: GridListSchema,
+      confidences: v.array(num),
+      distinct: num,
+      votes: v.optional(v.array(num)),
+    }),
+  ),
 });
 
 export const JournalEntrySchema = obj({

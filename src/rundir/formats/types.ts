@@ -22,6 +22,10 @@ export interface RunSettings {
   keepCheckpoints: number;
   /** sha256 of the prior every task starts from (--prior), null for none. */
   prior?: string | null;
+  /** Copies of the model per task (--copies), a number or "auto". */
+  copies?: number | "auto";
+  /** Stable tasks went on with fresh copies in their remaining time. */
+  restarts?: boolean;
 }
 
 /** The fixed part of the report, also the head of run.json. */
@@ -81,8 +85,11 @@ export interface TaskRecord {
   nonFiniteStep?: number;
   /** Up to 200 [step, loss] points. */
   lossCurve: [number, number | null][];
-  /** Per test input: the answer grids (attempt 1, attempt 2, ...) and their confidences. */
+  /** Per test input: the answer grids (attempt 1, attempt 2, ...), their confidences and votes. */
   answers: WireAnswer[];
+  /** Copies of the model trained in all (per graph x (restarts + 1)), and the restarts among them. */
+  copies?: number;
+  restarts?: number;
   /** Per test input, when the solutions are known: either attempt right. */
   correct?: boolean[];
   /** Correct test outputs / test outputs, when known. */
