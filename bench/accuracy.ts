@@ -1,9 +1,11 @@
 // bench/accuracy: run `ttt solve` over a fixed sample of ARC-AGI-1 tasks with a per-task time budget and
-// print pass@2 (per task and per output), seconds per task, steps/s, peak RSS and the confidence split.
+// print pass@2 (per task and per output), pass@pool (the right grid was ever a candidate) and the ranks
+// of right grids not chosen, seconds per task, steps/s, copies, peak RSS and the confidence split.
 //
 //   bun bench/accuracy.ts [--sample train-50|eval-50|training|evaluation] [--time-per-task 60]
 //                         [--workers N] [--seed 0] [--data ../shared/arc] [--run-dir dir] [--json]
-//                         [--prior FILE | --pretrain-first SHARE] [--family NAME|MODULE]  (passed to ttt solve)
+//                         [--prior FILE | --pretrain-first SHARE] [--family NAME|MODULE]
+//                         [--copies N|auto] [--no-restarts]  (passed to ttt solve)
 //   bun bench/accuracy.ts --summarise <bench run-dir>   (the figures of a finished run again)
 //
 // The solver sees only the challenges; solutions are used for scoring alone.
@@ -11,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { poolFigures, readPool } from "./pool.ts";
 
 const { values: a } = parseArgs({
   options: {
@@ -25,6 +28,8 @@ const { values: a } = parseArgs({
     prior: { type: "string" },
     "pretrain-first": { type: "string" },
     family: { type: "string" },
+    copies: { type: "string" },
+    "no-restarts": { type: "boolean", default: false },
   },
 });
 
@@ -78,6 +83,8 @@ if (a.summarise) {
     a.seed!,
   ];
   if (a.workers) args.push("--workers", a.workers);
+  if (a.copies) args.push("--copies", a.copies);
+  if (a["no-restarts"]) args.push("--no-restarts");
   if (a.prior) args.push("--prior", resolve(a.prior));
   if (a["pretrain-first"]) args.push("--pretrain-first", a["pretrain-first"]);
   // a family name, or a module path (resolved here: ttt solve runs from the checkout's root)
@@ -120,6 +127,9 @@ const ranked = [...scored].sort((x, y) => conf(y) - conf(x));
 const half = Math.ceil(ranked.length / 2);
 const acc = (xs: Entry[]) => (xs.length ? xs.reduce((s, t) => s + (t.score ?? 0), 0) / xs.length : 0);
 const peak = Math.max(0, ...tasks.map((t) => t.peakMemoryBytes ?? 0));
+const poolTasks = readPool(runDir);
+const pool = poolFigures(poolTasks);
+const copies = poolTasks.map((t) => t.copies ?? 1).sort((x, y) => x - y);
 
 const result = {
   date: new Date().toISOString().slice(0, 10),
@@ -135,6 +145,13 @@ const result = {
   maxSeconds: secs[secs.length - 1] ?? 0,
   stepsPerSecond: report.totals?.stepsPerSecond,
   medianSteps: med(tasks.map((t) => t.steps).sort((x, y) => x - y)),
+  passPool: pool.passPool,
+  outputsInPool: pool.outputsInPool,
+  chosenInTopTwo: pool.chosenInTopTwo,
+  missedRanks: pool.missedRanks,
+  medianCopies: med(copies),
+  copiesRange: [copies[0] ?? 0, copies[copies.length - 1] ?? 0],
+  tasksRestarted: poolTasks.filter((t) => (t.restarts ?? 0) > 0).length,
   peakRssMiB: peak / 1048576,
   confidentHalf: acc(ranked.slice(0, half)),
   lessConfidentHalf: acc(ranked.slice(half)),
@@ -152,6 +169,12 @@ else {
   );
   console.log(
     `seconds per task  median ${result.medianSeconds.toFixed(1)}, max ${result.maxSeconds.toFixed(1)}; steps median ${result.medianSteps}; ${result.stepsPerSecond?.toFixed(1)} steps/s`,
+  );
+  console.log(
+    `pass@pool         ${pct(pool.passPool)} per task (${pool.outputsInPool}/${pool.outputs} outputs' right grid was a candidate); chosen in the top two: ${pct(pool.chosenInTopTwo)}; ranks of the others: ${pool.missedRanks.join(", ") || "-"}`,
+  );
+  console.log(
+    `copies            median ${result.medianCopies} per task (trained in all, ${result.copiesRange.join("-")}); ${result.tasksRestarted} tasks restarted`,
   );
   console.log(`peak RSS          ${result.peakRssMiB.toFixed(0)} MiB (per worker process)`);
   console.log(

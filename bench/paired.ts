@@ -1,13 +1,11 @@
-// bench/paired: two bench/accuracy runs of the same sample compared task by task: score of each, tasks
-// gained and lost (B against A), median steps, and the median step at which each solved output's correct
-// answer first appeared (from the final checkpoint's answer selection).
+// bench/paired: two bench/accuracy runs of the same sample compared task by task: pass@2 of each, tasks
+// gained and lost (B against A), pass@pool (the right grid was ever a candidate) and the share of those
+// chosen in the top two, median steps, copies per task, peak memory per worker, and the median step at
+// which each solved output's right answer first appeared (from the final checkpoint's answer selection).
 //
 //   bun bench/paired.ts <bench run-dir A> <bench run-dir B> [--json]
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { CheckpointStore } from "../src/rundir/checkpoint-store.ts";
-import { snapshotFromFiles } from "../src/rundir/snapshot-files.ts";
-import { fileStems } from "../src/rundir/run-dir.ts";
+import { resolve } from "node:path";
+import { type PoolTask, poolFigures, readPool } from "./pool.ts";
 
 const [dirA, dirB] = process.argv
   .slice(2)
@@ -18,90 +16,72 @@ if (!dirA || !dirB) {
   process.exit(2);
 }
 
-type Rows = number[][];
-interface Side {
-  score: Map<string, number>;
-  steps: Map<string, number>;
-  /** Per solved output (id#i): the step its correct answer first appeared. */
-  firstRight: Map<string, number>;
-}
-
-function readSide(dir: string): Side {
-  const solutions = JSON.parse(readFileSync(join(dir, "sample_scoring.json"), "utf8")) as Record<
-    string,
-    Rows[]
-  >;
-  const run = join(dir, "run");
-  const side: Side = { score: new Map(), steps: new Map(), firstRight: new Map() };
-  for (const f of readdirSync(join(run, "tasks"))) {
-    const r = JSON.parse(readFileSync(join(run, "tasks", f), "utf8"));
-    side.score.set(r.id, r.score ?? 0);
-    side.steps.set(r.id, r.steps);
-    const store = new CheckpointStore(join(run, "checkpoints", fileStems([r.id]).get(r.id)!));
-    if (!existsSync(store.dir)) continue;
-    const found = store.loadNewest(
-      () => undefined,
-      (c) => snapshotFromFiles(c.files),
-    ).found;
-    if (!found) continue;
-    const truth = solutions[r.id] ?? [];
-    found.value.selector.entries.forEach((list, i) => {
-      const t = truth[i];
-      if (!t || !r.correct?.[i]) return;
-      const cells = t.flat();
-      const hit = list.find(
-        (e) => e.height === t.length && e.width === t[0]!.length && e.cells.every((c, k) => c === cells[k]),
-      );
-      if (hit) side.firstRight.set(`${r.id}#${i}`, hit.firstStep);
-    });
-  }
-  return side;
-}
-
 const med = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
 };
-const A = readSide(dirA);
-const B = readSide(dirB);
-const ids = [...A.score.keys()].filter((id) => B.score.has(id)).sort();
-const total = (s: Side) => ids.reduce((x, id) => x + s.score.get(id)!, 0);
-const gained = ids.filter((id) => B.score.get(id)! > A.score.get(id)!);
-const lost = ids.filter((id) => B.score.get(id)! < A.score.get(id)!);
-const both = [...A.firstRight.keys()].filter((k) => B.firstRight.has(k));
+const byId = (ts: PoolTask[]) => new Map(ts.map((t) => [t.id, t]));
+const A = byId(readPool(dirA));
+const B = byId(readPool(dirB));
+const ids = [...A.keys()].filter((id) => B.has(id)).sort();
+const gained = ids.filter((id) => B.get(id)!.score > A.get(id)!.score);
+const lost = ids.filter((id) => B.get(id)!.score < A.get(id)!.score);
+/** Solved outputs (id#i) and the step their right grid first came up. */
+const firstRight = (S: Map<string, PoolTask>) =>
+  new Map(
+    ids.flatMap((id) =>
+      S.get(id)!
+        .ranks.map((r, i) => [r, i] as const)
+        .filter(([r]) => r !== null && r <= 2)
+        .map(([, i]) => [`${id}#${i}`, S.get(id)!.firstRight[i]!] as const),
+    ),
+  );
+const side = (dir: string, S: Map<string, PoolTask>) => {
+  const ts = ids.map((id) => S.get(id)!);
+  const pool = poolFigures(ts);
+  const peaks = ts.map((t) => t.peakMemoryBytes).filter((x): x is number => x !== null);
+  return {
+    dir,
+    score: ts.reduce((s, t) => s + t.score, 0) / ids.length,
+    passPool: pool.passPool,
+    outputsInPool: pool.outputsInPool,
+    outputs: pool.outputs,
+    chosenInTopTwo: pool.chosenInTopTwo,
+    missedRanks: pool.missedRanks,
+    medianSteps: med(ts.map((t) => t.steps)),
+    medianCopies: med(ts.map((t) => t.copies ?? 1)),
+    restarted: ts.filter((t) => (t.restarts ?? 0) > 0).length,
+    peakMemoryMiB: peaks.length ? Math.max(...peaks) / 2 ** 20 : null,
+    medianFirstRight: med([...firstRight(S).values()]),
+  };
+};
+const fa = firstRight(A);
+const fb = firstRight(B);
+const both = [...fa.keys()].filter((k) => fb.has(k));
 const out = {
   tasks: ids.length,
-  a: {
-    dir: dirA,
-    score: total(A) / ids.length,
-    medianSteps: med(ids.map((id) => A.steps.get(id)!)),
-    medianFirstRight: med([...A.firstRight.values()]),
-  },
-  b: {
-    dir: dirB,
-    score: total(B) / ids.length,
-    medianSteps: med(ids.map((id) => B.steps.get(id)!)),
-    medianFirstRight: med([...B.firstRight.values()]),
-  },
+  a: side(dirA, A),
+  b: side(dirB, B),
   gained,
   lost,
   /** Over the outputs both solved: median step their answer first appeared, A and B. */
   bothSolved: {
     outputs: both.length,
-    a: med(both.map((k) => A.firstRight.get(k)!)),
-    b: med(both.map((k) => B.firstRight.get(k)!)),
+    a: med(both.map((k) => fa.get(k)!)),
+    b: med(both.map((k) => fb.get(k)!)),
   },
 };
 if (process.argv.includes("--json")) console.log(JSON.stringify(out, null, 2));
 else {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   console.log(`bench/paired over ${ids.length} tasks`);
-  console.log(
-    `A ${pct(out.a.score)}  median steps ${out.a.medianSteps}  right answer first seen at step ${out.a.medianFirstRight} (median over its solved outputs)  ${dirA}`,
-  );
-  console.log(
-    `B ${pct(out.b.score)}  median steps ${out.b.medianSteps}  right answer first seen at step ${out.b.medianFirstRight}  ${dirB}`,
-  );
+  for (const [name, s] of [
+    ["A", out.a],
+    ["B", out.b],
+  ] as const)
+    console.log(
+      `${name} pass@2 ${pct(s.score)}  pass@pool ${pct(s.passPool)} (${s.outputsInPool}/${s.outputs} outputs; ${pct(s.chosenInTopTwo)} of them chosen; others at ranks ${s.missedRanks.join(", ") || "-"})  median steps ${s.medianSteps}  copies ${s.medianCopies} (median; ${s.restarted} tasks restarted)  peak ${s.peakMemoryMiB?.toFixed(0) ?? "?"} MiB/worker  right answer first seen at step ${s.medianFirstRight} (median)  ${s.dir}`,
+    );
   console.log(`B gained ${gained.length}: ${gained.join(" ") || "-"}`);
   console.log(`B lost   ${lost.length}: ${lost.join(" ") || "-"}`);
   console.log(
