@@ -6,6 +6,11 @@
 //                         [--workers N] [--seed 0] [--data ../shared/arc] [--run-dir dir] [--json]
 //                         [--prior FILE | --pretrain-first SHARE] [--family NAME|MODULE]
 //                         [--copies N|auto] [--no-restarts]  (passed to ttt solve)
+//                         [--extend N]   the sample plus N more tasks of its split (a fixed order:
+//                                        FNV-1a hash of the id), e.g. train-50 --extend 150: 200 tasks
+//                         [--resume]     go on with an interrupted run in --run-dir (ttt solve --resume)
+//                         [--tree DIR]   run the solver of another checkout (e.g. a git worktree of the
+//                                        commit before a change, for a paired run)
 //   bun bench/accuracy.ts --summarise <bench run-dir>   (the figures of a finished run again)
 //
 // The solver sees only the challenges; solutions are used for scoring alone.
@@ -14,6 +19,7 @@ import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { poolFigures, readPool } from "./pool.ts";
+import { hashString } from "../src/arc/random.ts";
 
 const { values: a } = parseArgs({
   options: {
@@ -29,6 +35,9 @@ const { values: a } = parseArgs({
     "pretrain-first": { type: "string" },
     family: { type: "string" },
     copies: { type: "string" },
+    extend: { type: "string" },
+    resume: { type: "boolean", default: false },
+    tree: { type: "string" },
     "no-restarts": { type: "boolean", default: false },
   },
 });
@@ -47,9 +56,17 @@ const solutions = JSON.parse(
   readFileSync(join(data, "arc-agi-1", `${split}_solutions.json`), "utf8"),
 ) as Record<string, unknown>;
 const sampleFile = join(data, "samples", `${a.sample}.txt`);
-const ids = existsSync(sampleFile)
+const base = existsSync(sampleFile)
   ? readFileSync(sampleFile, "utf8").split(/\s+/).filter(Boolean)
   : Object.keys(challenges);
+const extra = Number(a.extend ?? 0);
+const ids = [
+  ...base,
+  ...Object.keys(challenges)
+    .filter((id) => !base.includes(id))
+    .sort((x, y) => hashString(x) - hashString(y) || x.localeCompare(y))
+    .slice(0, extra),
+];
 
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const runDir = resolve(
@@ -84,6 +101,7 @@ if (a.summarise) {
   ];
   if (a.workers) args.push("--workers", a.workers);
   if (a.copies) args.push("--copies", a.copies);
+  if (a.resume) args.push("--resume");
   if (a["no-restarts"]) args.push("--no-restarts");
   if (a.prior) args.push("--prior", resolve(a.prior));
   if (a["pretrain-first"]) args.push("--pretrain-first", a["pretrain-first"]);
@@ -91,7 +109,7 @@ if (a.summarise) {
   if (a.family) args.push("--family", /[/.]/.test(a.family) ? resolve(a.family) : a.family);
   const started = performance.now();
   const proc = Bun.spawn(["bun", ...args], {
-    cwd: resolve(import.meta.dir, ".."),
+    cwd: a.tree ? resolve(a.tree) : resolve(import.meta.dir, ".."),
     stdout: "ignore",
     stderr: "inherit",
   });
@@ -134,7 +152,7 @@ const copies = poolTasks.map((t) => t.copies ?? 1).sort((x, y) => x - y);
 const result = {
   date: new Date().toISOString().slice(0, 10),
   machine: `${cpus().length} vCPU ${cpus()[0]?.model ?? ""}`.trim(),
-  sample: a.sample,
+  sample: extra ? `${a.sample} + ${extra}` : a.sample,
   tasks: ids.length,
   timePerTask: Number(a["time-per-task"]),
   workers: report.settings?.workers,

@@ -3,13 +3,24 @@
 // chosen in the top two, median steps, copies per task, peak memory per worker, and the median step at
 // which each solved output's right answer first appeared (from the final checkpoint's answer selection).
 //
-//   bun bench/paired.ts <bench run-dir A> <bench run-dir B> [--json]
+//   bun bench/paired.ts <bench run-dir A> <bench run-dir B> [--only ids.txt] [--json]
+//   (--only: compare only the tasks listed in the file, e.g. train-50 inside a 200-task run)
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type PoolTask, poolFigures, readPool } from "./pool.ts";
 
-const [dirA, dirB] = process.argv
-  .slice(2)
-  .filter((x) => !x.startsWith("--"))
+const argv = process.argv.slice(2);
+const onlyAt = argv.indexOf("--only");
+const only =
+  onlyAt >= 0
+    ? new Set(
+        readFileSync(resolve(argv[onlyAt + 1]!), "utf8")
+          .split(/\s+/)
+          .filter(Boolean),
+      )
+    : null;
+const [dirA, dirB] = argv
+  .filter((x, i) => !x.startsWith("--") && (onlyAt < 0 || i !== onlyAt + 1))
   .map((d) => resolve(d));
 if (!dirA || !dirB) {
   console.error("usage: bun bench/paired.ts <bench run-dir A> <bench run-dir B> [--json]");
@@ -23,7 +34,7 @@ const med = (xs: number[]) => {
 const byId = (ts: PoolTask[]) => new Map(ts.map((t) => [t.id, t]));
 const A = byId(readPool(dirA));
 const B = byId(readPool(dirB));
-const ids = [...A.keys()].filter((id) => B.has(id)).sort();
+const ids = [...A.keys()].filter((id) => B.has(id) && (!only || only.has(id))).sort();
 const gained = ids.filter((id) => B.get(id)!.score > A.get(id)!.score);
 const lost = ids.filter((id) => B.get(id)!.score < A.get(id)!.score);
 /** Solved outputs (id#i) and the step their right grid first came up. */

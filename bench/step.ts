@@ -562,13 +562,22 @@ async function copiesMode(a: Args, all: Record<string, unknown>, tree: Tree) {
     const probe = tree.taskFromJson(id, raw);
     const K = a.k ?? defaultChunk(taskCost(probe as unknown as Task));
     const ms: Measured[] = [];
-    for (const r of Rs) ms.push(await prepare(tree, raw, id, K, false, r));
+    for (const r of Rs) ms.push(await prepare(tree, raw, id, K, a.profile, r));
     for (const m of ms) await rep(m, K); // warm-up, discarded
     for (const m of ms) m.msPerStep.length = 0;
     for (let i = 0; i < a.reps; i++) for (const m of ms) await rep(m, K);
     const grids = [...probe.train.flatMap((p) => [p.input, p.output]), ...probe.test.map((x) => x.input)];
     const grid = `${Math.max(...grids.map((g) => g.height))}x${Math.max(...grids.map((g) => g.width))}`;
     const one = median(ms[0]!.msPerStep);
+    if (a.profile)
+      ms.forEach((m, i) => {
+        const total = m.byOp.reduce((x, [, d]) => x + d, 0);
+        const top = m.byOp
+          .slice(0, 8)
+          .map(([op, d]) => `${op} ${((100 * d) / total).toFixed(0)}% (${(d / 1000 / (K * (a.reps + 1))).toFixed(2)} ms/step)`)
+          .join(", ");
+        console.log(`${id} R=${Rs[i]}: kernel time ${top}`);
+      });
     ms.forEach((m, i) => {
       const R = Rs[i]!;
       const t = median(m.msPerStep);
