@@ -47,7 +47,7 @@ function checkFormatField(value: unknown, file: string, formats: readonly number
 
 const SettingsSchema = obj({
   family: str,
-  ep: v.picklist(["auto", "cuda", "cpu"]),
+  ep: v.picklist(["auto", "cuda", "cpu", "mixed"]),
   threads: num,
   workers: num,
   seed: num,
@@ -62,6 +62,7 @@ const SettingsSchema = obj({
   checkpointEvery: num,
   keepCheckpoints: num,
   prior: v.optional(v.nullable(str)),
+  mixed: v.optional(v.array(str)),
 });
 
 const HeaderSchema = obj({
