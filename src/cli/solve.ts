@@ -135,7 +135,7 @@ export default defineCommand({
     devices: {
       type: "string",
       description:
-        "GPUs to spread the workers over, as the driver numbers them (default: every GPU shown, within CUDA_VISIBLE_DEVICES); each device takes as many workers as its memory holds",
+        "GPUs to spread the workers over, by nvidia-smi index or GPU UUID (default: every GPU shown, within CUDA_VISIBLE_DEVICES); each device takes as many workers as its memory holds, each worker pinned by UUID",
       valueHint: "0,1,...",
     },
     prior: {
