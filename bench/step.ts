@@ -574,7 +574,10 @@ async function copiesMode(a: Args, all: Record<string, unknown>, tree: Tree) {
         const total = m.byOp.reduce((x, [, d]) => x + d, 0);
         const top = m.byOp
           .slice(0, 8)
-          .map(([op, d]) => `${op} ${((100 * d) / total).toFixed(0)}% (${(d / 1000 / (K * (a.reps + 1))).toFixed(2)} ms/step)`)
+          .map(
+            ([op, d]) =>
+              `${op} ${((100 * d) / total).toFixed(0)}% (${(d / 1000 / (K * (a.reps + 1))).toFixed(2)} ms/step)`,
+          )
           .join(", ");
         console.log(`${id} R=${Rs[i]}: kernel time ${top}`);
       });

@@ -80,6 +80,8 @@ describe("examples/k8s", () => {
     expect(section).toContain("examples/k8s/ttt-shards.yaml");
     expect(section).toContain("examples/k8s/ttt-merge.yaml");
     expect(section).toContain("kubectl wait --for=condition=complete");
+    // An index out of retries leaves the Job Failed, never Complete: the wait ends on either.
+    expect(section).toContain("kubectl wait --for=condition=failed --timeout=48h job/ttt-shards &");
     expect(section).toContain("TTT_SHARD_COUNT");
     expect(section).toContain("not been run on a Kubernetes cluster");
   });

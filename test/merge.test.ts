@@ -2,7 +2,10 @@
 // timing): the shards merged equal one machine's run, and merging again gives the same; a missing
 // shard is named and nothing is written unless --partial; shards of another task set, another N or
 // other settings are refused naming the setting; a damaged or half-written shard folder is named; in
-// every refused case no file is written or changed.
+// every refused case no file is written or changed. Shards of another prior are refused (the settings
+// that decide the answers are one list with resume's); shards on another --ep merge, run.json naming
+// each shard's and the mix; an empty shard is finished; tasks the time budget never reached are
+// unfinished for merge as for resume, and named.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   cpSync,
@@ -17,6 +20,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readJournal } from "../src/rundir/run-dir.ts";
+import { ANSWER_KEYS, MERGE_KEYS, RESUME_KEYS } from "../src/rundir/settings-keys.ts";
 import { PROJECT_ROOT, runTtt } from "./helpers/cli.ts";
 import { waitFor } from "./support/wait.ts";
 
@@ -38,8 +42,8 @@ const COMMON = [
 const root = mkdtempSync(join(tmpdir(), "ttt-merge-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const solve = (args: string[]) => {
-  const r = runTtt(["solve", FIXTURE, ...COMMON, ...args]);
+const solve = (args: string[], common = COMMON) => {
+  const r = runTtt(["solve", FIXTURE, ...common, ...args]);
   if (r.code !== 0) throw new Error(`ttt solve ${args.join(" ")} failed: ${r.stderr}`);
   return r;
 };
@@ -78,6 +82,14 @@ function refused(paths: string[], text: string, extra: string[] = []) {
   expect(snapshot(root)).toEqual(before);
   return r;
 }
+
+test("one list of the settings that decide the answers: resume keeps them, merge checks them and the time limits", () => {
+  expect(RESUME_KEYS).toEqual(ANSWER_KEYS);
+  expect(MERGE_KEYS).toEqual([...ANSWER_KEYS, "timePerTask", "timeBudget"]);
+  expect(ANSWER_KEYS).toContain("prior");
+  // --ep decides where the graphs run, not the answers' method: shards and resumes may differ in it.
+  expect(MERGE_KEYS as readonly string[]).not.toContain("ep");
+});
 
 describe("ttt merge", () => {
   test("three shards merged equal one machine's run; merging again gives the same", () => {
@@ -232,5 +244,125 @@ describe("ttt merge", () => {
         }
       }
     }
+  }, 60_000);
+
+  test("shards of another prior are refused; another --ep merges, run.json giving each shard's and naming the mix", () => {
+    // One shard said to start from a prior (its run.json as a shard given --prior writes it), one
+    // without: refused, naming the setting. Both with a prior, but other ones: refused too.
+    const withPrior = join(root, "prior-mix");
+    cpSync(join(root, "three"), withPrior, { recursive: true });
+    rmSync(join(withPrior, "merged"), { recursive: true, force: true });
+    const setPrior = (i: number, sha: string) => {
+      const f = join(withPrior, `shard-00${i}-of-003/run.json`);
+      const j = readJson(f);
+      j.settings.prior = sha;
+      writeFileSync(f, JSON.stringify(j, null, 2));
+    };
+    setPrior(1, "a".repeat(64));
+    refused([withPrior], 'was solved with setting "prior" = "aaaa');
+    setPrior(0, "b".repeat(64));
+    setPrior(2, "b".repeat(64));
+    refused([withPrior], 'was solved with setting "prior" = "aaaa');
+
+    // Shard 1 solved again with --ep auto (the CPU here), the others with --ep cpu: merged, each told.
+    const auto = COMMON.map((a) => (a === "cpu" ? "auto" : a));
+    solve(["--shard", "1/3", "--run-dir", join(root, "ep-auto")], auto);
+    const mixed = join(root, "ep-mix");
+    for (const i of [0, 2])
+      cpSync(join(root, `three/shard-00${i}-of-003`), join(mixed, `shard-00${i}-of-003`), {
+        recursive: true,
+      });
+    cpSync(join(root, "ep-auto/shard-001-of-003"), join(mixed, "shard-001-of-003"), { recursive: true });
+    const r = merge(mixed, "-o", join(root, "ep-mix.json"));
+    expect(r.code).toBe(0);
+    expect(readJson(join(root, "ep-mix.json"))).toEqual(single);
+    const run = readJson(join(mixed, "merged/run.json"));
+    expect(run.settings.ep).toBe("mixed");
+    expect(run.settings.mixed).toContain("ep");
+    expect(r.stderr).not.toContain("warning");
+    expect(readFileSync(join(mixed, "merged/report.html"), "utf8")).toContain("ep=&quot;mixed&quot;");
+    expect(run.settings.prior).toBeNull();
+    expect(run.shards.map((x: { settings: { ep: string } }) => x.settings.ep)).toEqual([
+      "cpu",
+      "auto",
+      "cpu",
+    ]);
+    expect(run.shards.map((x: { providers: string[] }) => x.providers)).toEqual([["cpu"], ["cpu"], ["cpu"]]);
+    // The same --ep everywhere: no mix named.
+    const again = join(root, "three-merged-again");
+    expect(merge(join(root, "three"), "-o", `${again}.json`, "--report-dir", again).code).toBe(0);
+    const same = readJson(join(again, "run.json"));
+    expect(same.settings.ep).toBe("cpu");
+    expect(same.settings.mixed).toBeUndefined();
+  }, 60_000);
+
+  test("a shard with no tasks succeeds with an empty record, and merge counts it finished", () => {
+    // Two tasks over three shards: one shard is empty.
+    const args = ["--tasks", "transpose,scale-2x", "--run-dir", join(root, "sparse")];
+    const runs = [0, 1, 2].map((i) => solve(["--shard", `${i}/3`, ...args]));
+    const empty = runs.findIndex((r) => r.stderr.includes("nothing to solve"));
+    expect(empty).toBeGreaterThanOrEqual(0);
+    expect(runs[empty]!.stderr).toContain(
+      `shard ${empty}/3 holds none of the 2 tasks (more shards than tasks): nothing to solve, an empty record written`,
+    );
+    expect(readJson(join(root, `sparse/shard-00${empty}-of-003/submission.json`))).toEqual({});
+    const r = merge(join(root, "sparse"), "-o", join(root, "sparse.json"));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("merged 3 of 3 shards finished, 2 of 2 tasks");
+  }, 60_000);
+
+  test("tasks the time budget never reached are unfinished for merge, as for --resume, and named", () => {
+    const tight = join(root, "no-time");
+    // A budget spent before any task starts: every task of the shard stops with "no-time".
+    const r0 = runTtt([
+      "solve",
+      FIXTURE,
+      ...COMMON,
+      "--time-budget",
+      "0.001",
+      "--shard",
+      "0/2",
+      "--run-dir",
+      tight,
+    ]);
+    const dir = join(tight, "shard-000-of-002");
+    const ids = readJson(join(dir, "run.json")).tasks.map((t: { id: string }) => t.id);
+    expect(readJournal(dir).entries.every((e) => e.stop === "no-time")).toBe(true);
+    expect(r0.code).toBe(1);
+    const r = refused(
+      [dir],
+      `shard-000-of-002 (${dir}): unfinished, ${ids.length} tasks without a finished record`,
+    );
+    expect(r.stderr).toContain(
+      `shard-000-of-002: ${ids.length} tasks ran out of time (the budget was spent before they started: ${ids.slice(0, 3).join(", ")}`,
+    );
+    const p = merge(dir, "-o", join(root, "no-time.json"), "--partial");
+    expect(p.code).toBe(0);
+    const run = readJson(join(root, "merged/run.json"));
+    expect(run.shards[0].noTime).toEqual(ids);
+    expect(run.missing).toEqual(expect.arrayContaining(ids));
+    // --resume (given time) runs exactly those tasks; then merge calls the shard finished.
+    const again = runTtt([
+      "solve",
+      FIXTURE,
+      ...COMMON,
+      "--time-budget",
+      "1h",
+      "--shard",
+      "0/2",
+      "--run-dir",
+      tight,
+      "--resume",
+    ]);
+    expect(again.code).toBe(0);
+    expect(
+      readJournal(dir)
+        .entries.filter((e) => e.stop !== "no-time")
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([...ids].sort());
+    const done = merge(dir, "-o", join(root, "no-time.json"), "--partial");
+    expect(done.stderr).not.toContain("shard-000-of-002 (");
+    expect(done.stderr).not.toContain("ran out of time");
   }, 60_000);
 });

@@ -10,7 +10,8 @@ import { planShard } from "../src/run/shard-plan.ts";
 import { parseShard, partition, shardFromEnv, shardName } from "../src/run/shard.ts";
 import { loadRunInputs } from "../src/run/inputs.ts";
 import { OptionError } from "../src/util/units.ts";
-import { runTtt } from "./helpers/cli.ts";
+import { PROJECT_ROOT, runTtt } from "./helpers/cli.ts";
+import { StreamText } from "./support/wait.ts";
 
 const slurm = (
   id: number,
@@ -170,23 +171,41 @@ describe("ttt solve --shard on the command line", () => {
       expect(r.stderr).toContain(text);
     }
   });
+
+  test("--pretrain-first with --shard is refused (one prior for all shards: ttt pretrain once, --prior)", () => {
+    const root = mkdtempSync(join(tmpdir(), "ttt-shard-pretrain-"));
+    try {
+      const r = solve("--shard", "0/2", "--run-dir", root, "--time-budget", "2s", "--pretrain-first", "0.5");
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        "--pretrain-first cannot be used with --shard: each shard would learn a prior of its own, from every task, for a time sized for them all. Learn one prior once with `ttt pretrain <tasks> -o prior.ttt` and give every shard `--prior prior.ttt`",
+      );
+      expect(existsSync(join(root, "shard-000-of-002"))).toBe(false);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
 
-test("a shard requeued on another node waits until the old node's lock heartbeat is stale, then takes over", () => {
+test("a shard requeued on another node waits until the old node's lock heartbeat is stale, then takes over", async () => {
   const root = mkdtempSync(join(tmpdir(), "ttt-shard-lock-"));
-  try {
-    const dir = join(root, "shard-000-of-002");
-    mkdirSync(dir, { recursive: true });
-    const lock = join(dir, "lock");
-    const holder = { pid: 4242, startTicks: null, host: "node-that-was-preempted", command: "ttt solve" };
-    writeFileSync(
-      lock,
-      `${JSON.stringify({ ...holder, startedAt: new Date().toISOString(), workers: [] })}\n`,
-    );
-    // Its last heartbeat 58 s ago: stale 2 s from now.
-    const beat = new Date(Date.now() - 58_000);
-    utimesSync(lock, beat, beat);
-    const r = runTtt([
+  const dir = join(root, "shard-000-of-002");
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, "lock");
+  const holder = { pid: 4242, startTicks: null, host: "node-that-was-preempted", command: "ttt solve" };
+  writeFileSync(lock, `${JSON.stringify({ ...holder, startedAt: new Date().toISOString(), workers: [] })}\n`);
+  // The old node beats until the new one says it waits (however long it takes to start), then stops:
+  // the lock goes stale TTT_LOCK_STALE_SECONDS after the last beat, whatever the machine's load.
+  const beat = () => {
+    const now = new Date();
+    utimesSync(lock, now, now);
+  };
+  beat();
+  const heart = setInterval(beat, 200);
+  const child = Bun.spawn(
+    [
+      process.execPath,
+      "src/cli/main.ts",
       "solve",
       "fixtures/tasks_challenges.json",
       "--family",
@@ -198,14 +217,34 @@ test("a shard requeued on another node waits until the old node's lock heartbeat
       "--run-dir",
       root,
       "--resume",
-    ]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toContain(
-      "locked by pid 4242 on node-that-was-preempted; waiting for its heartbeat to stop",
+    ],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, NO_COLOR: "1", TTT_LOCK_STALE_SECONDS: "3" },
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+  );
+  try {
+    const err = new StreamText(child.stderr);
+    await err.waitForLine(
+      /locked by pid 4242 on node-that-was-preempted; waiting for its heartbeat to stop/,
+      {
+        what: "the requeued shard saying it waits for the old node's lock",
+        timeoutMs: 60_000,
+      },
     );
-    expect(r.stderr).toContain("took over the lock left by pid 4242 on node-that-was-preempted");
+    clearInterval(heart);
+    await err.waitForLine(/took over the lock left by pid 4242 on node-that-was-preempted/, {
+      what: "the requeued shard taking the lock over once the heartbeat stopped",
+      timeoutMs: 60_000,
+    });
+    expect(await child.exited).toBe(0);
     expect(existsSync(join(dir, "submission.json"))).toBe(true);
   } finally {
+    clearInterval(heart);
+    child.kill("SIGKILL");
+    await child.exited;
     rmSync(root, { recursive: true, force: true });
   }
-}, 60_000);
+}, 120_000);

@@ -8,7 +8,7 @@ import { availableParallelism, cpus, freemem, totalmem } from "node:os";
 import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { formatSize } from "../util/units.ts";
-import { queryDriverDevices, selectDevices } from "../workers/devices.ts";
+import { queryDriverDevices, selectDevices, unknownOrderNote } from "../workers/devices.ts";
 import { UsageError } from "./usage-error.ts";
 
 export interface ProviderReport {
@@ -296,12 +296,13 @@ function solveDevices(): { devices: DoctorReport["cuda"]["devices"]; devicesNote
   const within = cvd !== undefined ? `CUDA_VISIBLE_DEVICES=${cvd}` : "";
   try {
     const driver = queryDriverDevices();
-    const devices = selectDevices(driver.devices, undefined).map((d) => ({
-      id: d.id,
-      name: d.name,
-      memoryBytes: d.memoryBytes,
-    }));
-    return { devices, devicesNote: [within, devices.length ? "" : driver.note].filter(Boolean).join("; ") };
+    const selected = selectDevices(driver.devices, undefined);
+    const devices = selected.map((d) => ({ id: d.id, name: d.name, memoryBytes: d.memoryBytes }));
+    const unsure = unknownOrderNote(selected, driver.devices);
+    return {
+      devices,
+      devicesNote: [within, devices.length ? "" : driver.note, unsure ?? ""].filter(Boolean).join("; "),
+    };
   } catch (e) {
     return { devices: [], devicesNote: `${within}: ${(e as Error).message}` };
   }

@@ -79,6 +79,8 @@ export default defineCommand({
       tasks: total,
       tasksFinished: done,
       missing: plan.missing,
+      /** Tasks the shards' time budgets never reached (`--resume` with more time runs them). */
+      outOfTime: plan.unfinished.flatMap((u) => u.noTime),
       submission: output,
       folder,
       score: score ? score.score : null,

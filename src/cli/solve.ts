@@ -14,7 +14,7 @@ import {
   type SolveSettings,
 } from "../run/solve.ts";
 import { OptionError, parseSize } from "../util/units.ts";
-import { shardPaths } from "../run/shard-solve.ts";
+import { PRETRAIN_FIRST_WITH_SHARD, shardPaths } from "../run/shard-solve.ts";
 import { parseDeviceList } from "../workers/devices.ts";
 import { UsageError } from "./usage-error.ts";
 import { optionReaders } from "./option-readers.ts";
@@ -146,7 +146,7 @@ export default defineCommand({
     devices: {
       type: "string",
       description:
-        "GPUs to spread the workers over, as the driver numbers them (default: every GPU shown, within CUDA_VISIBLE_DEVICES); each device takes as many workers as its memory holds",
+        "GPUs to spread the workers over, by nvidia-smi index or GPU UUID (default: every GPU shown, within CUDA_VISIBLE_DEVICES); each device takes as many workers as its memory holds, each worker pinned by UUID",
       valueHint: "0,1,...",
     },
     prior: {
@@ -158,7 +158,7 @@ export default defineCommand({
     "pretrain-first": {
       type: "string",
       description:
-        "Spend this share of the run's time learning a prior from the run's own tasks, then solve from it (needs --time-per-task or --time-budget)",
+        "Spend this share of the run's time learning a prior from the run's own tasks, then solve from it (needs --time-per-task or --time-budget; not with --shard)",
       valueHint: "0..1",
     },
     json: { type: "boolean", description: "Print the final report as JSON on stdout" },
@@ -258,6 +258,7 @@ export function settingsFrom(a: Record<string, string | boolean | undefined>): S
   const prior = str("prior");
   if (prior !== undefined && a["no-prior"] !== true) s.prior = prior;
   const share = pretrainShare(a);
+  if (share !== undefined && s.shard !== undefined) throw new OptionError(PRETRAIN_FIRST_WITH_SHARD);
   if (share !== undefined && s.timePerTask === undefined && s.timeBudget === undefined)
     throw new OptionError(
       "--pretrain-first needs --time-per-task or --time-budget (its share is of the run's time)",

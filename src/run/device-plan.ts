@@ -1,12 +1,15 @@
 // The GPUs a solve spreads its workers over (`--devices`, default every GPU the driver shows, limited
 // by CUDA_VISIBLE_DEVICES), and the worker count they hold: each device as many workers as its memory
 // takes for the largest task at hand (the family's memory estimate), unless --workers is given. On the
-// CPU provider (--ep cpu) or without a GPU nothing changes. The driver's list is a parameter (tests).
+// CPU provider nothing changes: --ep cpu, or --ep auto where it will fall back to the CPU (the driver
+// lists no GPU, or the CUDA provider library cannot be loaded), whatever CUDA_VISIBLE_DEVICES says.
+// The driver's list and the CUDA check are parameters (tests).
 import { availableParallelism } from "node:os";
 import type { Task } from "../arc/index.ts";
 import { taskSeed } from "../loop/plan.ts";
 import { loadFamily } from "../models/registry.ts";
 import type { ModelFamily } from "../models/task-model.ts";
+import { cudaLibraryCheck } from "../runtime/providers.ts";
 import { formatSize } from "../util/units.ts";
 import {
   type Device,
@@ -14,6 +17,7 @@ import {
   defaultDeviceWorkers,
   queryDriverDevices,
   selectDevices,
+  unknownOrderNote,
   workersPerDevice,
 } from "../workers/devices.ts";
 
@@ -65,10 +69,15 @@ export async function planDevices(
     driver?: () => { devices: Device[]; note: string };
     env?: Record<string, string | undefined>;
     cores?: number;
+    /** Whether the CUDA provider library can be loaded (default: cudaLibraryCheck). */
+    cuda?: () => { present: boolean };
   } = {},
 ): Promise<DevicePlan | undefined> {
   if (s.ep === "cpu") return undefined;
   const driver = (o.driver ?? queryDriverDevices)();
+  // --ep auto runs on the CPU without a GPU or without the CUDA provider: the CPU's worker count stands.
+  if (s.ep === "auto" && (driver.devices.length === 0 || !(o.cuda ?? cudaLibraryCheck)().present))
+    return undefined;
   const devices = selectDevices(driver.devices, s.devices, o.env ?? process.env);
   if (devices.length === 0) return undefined;
   let family = o.family;
@@ -79,6 +88,7 @@ export async function planDevices(
     ? s.workers
     : defaultDeviceWorkers(capacity, o.cores ?? availableParallelism(), tasks.length);
   const each = devices.map((d, i) => `${d.id} (${d.name}, holds ${capacity[i]})`).join(", ");
-  const note = `devices ${each}${need !== undefined ? ` for tasks up to ${formatSize(need)}` : ""}: ${workers} worker${workers === 1 ? "" : "s"}, each pinned to one device (CUDA_VISIBLE_DEVICES)`;
+  const unsure = unknownOrderNote(devices, driver.devices);
+  const note = `devices ${each}${need !== undefined ? ` for tasks up to ${formatSize(need)}` : ""}: ${workers} worker${workers === 1 ? "" : "s"}, each pinned to one device (CUDA_VISIBLE_DEVICES: its UUID, CUDA_DEVICE_ORDER=PCI_BUS_ID)${unsure ? `; ${unsure}` : ""}`;
   return { devices, capacity, workers, spreader: new DeviceSpreader(devices, capacity), note };
 }

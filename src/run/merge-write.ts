@@ -12,6 +12,8 @@ import { reportEntry, runTotals, type TaskRecord } from "../rundir/records.ts";
 import { RUN_DIR_FORMAT } from "../rundir/formats/index.ts";
 import { fileStems, readableJson } from "../rundir/run-dir.ts";
 import type { MergePlan } from "../rundir/merge.ts";
+import type { ShardRead } from "../rundir/shard-read.ts";
+import { MERGE_KEYS } from "../rundir/settings-keys.ts";
 
 export interface MergeOutput {
   submission: string;
@@ -69,7 +71,7 @@ export async function writeMerge(plan: MergePlan, output: string, folder: string
     submission: output,
     runDir: folder,
     solutions: solutionsFile,
-    settings: Object.fromEntries(Object.entries(info.settings).filter(([k]) => k !== "shard")),
+    settings: mergedSettings(plan),
     loadErrors: [],
   };
   const shards = [...Array(plan.count).keys()].map((i) => {
@@ -81,6 +83,8 @@ export async function writeMerge(plan: MergePlan, output: string, folder: string
       state: !s ? "absent" : u ? "unfinished" : "finished",
       tasks: plan.tasks.filter((t) => t.shard === i).length,
       finished: s?.finished.size ?? 0,
+      ...(u && u.noTime.length > 0 ? { noTime: u.noTime } : {}),
+      ...(s ? shardOwn(s) : {}),
     };
   });
   const missing = plan.missing;
@@ -118,4 +122,35 @@ export async function writeMerge(plan: MergePlan, output: string, folder: string
     warnings.push(`report.html not written: ${(e as Error).message}`);
   }
   return { submission: output, folder, totals, solutions: solutionsFile, warnings };
+}
+
+const isShared = (k: string) => k === "shard" || (MERGE_KEYS as readonly string[]).includes(k);
+
+/** A shard's own settings (those shards may differ in: --ep, workers, ...) and the providers its tasks ran on. */
+function shardOwn(s: ShardRead): { settings: Record<string, unknown>; providers: string[] } {
+  const settings = Object.fromEntries(Object.entries(s.info.settings).filter(([k]) => !isShared(k)));
+  const providers = new Set<string>();
+  for (const r of s.finished.values()) if (r.provider) providers.add(r.provider);
+  return { settings, providers: [...providers].sort() };
+}
+
+/**
+ * The merged run's settings: those every shard shares (checked by planMerge) and, for the others, the
+ * shards' common value; where the shards differ, ep reads "mixed" and the rest the first shard's value,
+ * each such key named in `mixed` (every shard's own value is in run.json's `shards`).
+ */
+function mergedSettings(plan: MergePlan): Record<string, unknown> {
+  const first = plan.shards[0]!.info.settings;
+  const out: Record<string, unknown> = {};
+  const mixed: string[] = [];
+  for (const [k, v] of Object.entries(first)) {
+    if (k === "shard") continue;
+    const same = plan.shards.every(
+      (s) => JSON.stringify(s.info.settings[k] ?? null) === JSON.stringify(v ?? null),
+    );
+    if (!same) mixed.push(k);
+    out[k] = !same && k === "ep" ? "mixed" : v;
+  }
+  if (mixed.length > 0) out.mixed = mixed;
+  return out;
 }

@@ -1,7 +1,8 @@
 // `ttt solve --pretrain-first <share>` (transductive): spend that share of the run's time learning a
 // prior from the run's own tasks (their train pairs and test inputs only, as in any job), then solve
 // every task from it with the rest. The pretraining run lives in <run-dir>/pretrain (so --resume goes on
-// with it, or past it once it has finished) and writes <run-dir>/pretrain/prior-final.ttt.
+// with it, or past it once it has finished) and writes <run-dir>/pretrain/prior-final.ttt. Not with
+// --shard: the shards of one run must start from one prior (`ttt pretrain` once, then --prior).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PRETRAIN_FILE } from "../rundir/formats/index.ts";
@@ -9,6 +10,7 @@ import { readPretrainInfo } from "../rundir/pretrain-files.ts";
 import { loadRunInputs } from "./inputs.ts";
 import { pretrain, type PretrainSettings } from "./pretrain.ts";
 import { PlainDisplay } from "./progress.ts";
+import { PRETRAIN_FIRST_WITH_SHARD } from "./shard-solve.ts";
 import { solve, type SolveDeps, type SolveResult, type SolveSettings } from "./solve.ts";
 
 /** Inner-loop settings of the transductive pretraining (short runs, as for `ttt pretrain`). */
@@ -20,6 +22,8 @@ export async function solveWithPretraining(
   deps: SolveDeps = {},
 ): Promise<SolveResult> {
   if (!(share > 0 && share < 1)) throw new Error(`--pretrain-first must be between 0 and 1, got ${share}`);
+  // Shards would each learn a prior of their own from every task; one prior for all: ttt pretrain, --prior.
+  if (s.shard) throw new Error(PRETRAIN_FIRST_WITH_SHARD);
   if (s.timePerTask === undefined && s.timeBudget === undefined)
     throw new Error(
       "--pretrain-first needs --time-per-task or --time-budget (its share is of the run's time)",

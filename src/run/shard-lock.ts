@@ -1,10 +1,11 @@
 // A shard's lock when its job may have moved: Slurm requeues a preempted array task, and Kubernetes
 // retries a failed index, possibly on another node, seconds after the old one was killed. The old
 // holder's lock then names another host whose heartbeat (the lock file's mtime, every 10 s) has not yet
-// been silent for the minute after which it counts as stale. A shard waits that out (bounded: the stale
-// time and a margin), then takes the lock over as usual; a live holder elsewhere still stops it.
+// been silent for the minute (TTT_LOCK_STALE_SECONDS) after which it counts as stale. A shard waits that
+// out (bounded: the stale time and a margin), then takes the lock over as usual; a live holder elsewhere
+// still stops it.
 import { hostname } from "node:os";
-import { FOREIGN_STALE_MS, type LockInfo, LockHeldError, RunLock } from "../rundir/lock.ts";
+import { foreignStaleMs, type LockInfo, LockHeldError, RunLock } from "../rundir/lock.ts";
 
 export async function acquireShardLock(
   dir: string,
@@ -16,7 +17,7 @@ export async function acquireShardLock(
     waitMs?: number;
   } = {},
 ): Promise<RunLock> {
-  const until = Date.now() + (o.waitMs ?? FOREIGN_STALE_MS + 15_000);
+  const until = Date.now() + (o.waitMs ?? foreignStaleMs() + 15_000);
   let told = false;
   for (;;) {
     try {

@@ -9,6 +9,13 @@ import { OptionError } from "../util/units.ts";
 import { planShard } from "./shard-plan.ts";
 import { parseShard, shardName, type Shard } from "./shard.ts";
 
+/**
+ * Why --pretrain-first and --shard do not go together (each shard would learn a prior of its own, from
+ * every task, for a time sized for them all), and what to do instead.
+ */
+export const PRETRAIN_FIRST_WITH_SHARD =
+  "--pretrain-first cannot be used with --shard: each shard would learn a prior of its own, from every task, for a time sized for them all. Learn one prior once with `ttt pretrain <tasks> -o prior.ttt` and give every shard `--prior prior.ttt`";
+
 /** The shard and its folders from the command line: root = --run-dir (required with --shard). */
 export function shardPaths(
   text: string,

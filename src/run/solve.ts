@@ -110,6 +110,14 @@ async function solveLocked(
     display.log("info", gpus.note);
   }
   for (const e of inputs.problems) display.log("warn", e.toString());
+  // More shards than the tasks fill: this one has nothing to do, a success (its run.json and empty
+  // submission written as usual, so `ttt merge` finds it finished and Slurm/Kubernetes see it complete).
+  const emptyShard = s.shard !== undefined && inputs.tasks.length + inputs.invalid.length === 0;
+  if (emptyShard && s.shard)
+    display.log(
+      "info",
+      `shard ${s.shard.index}/${s.shard.count} holds none of the ${sharded.record?.tasks.length ?? 0} tasks (more shards than tasks): nothing to solve, an empty record written`,
+    );
   const ids = [...inputs.tasks.map((t) => t.id), ...inputs.invalid.map((t) => t.id)];
   const tests = new Map<string, number>([
     ...inputs.tasks.map((t) => [t.id, t.test.length] as const),
@@ -276,7 +284,11 @@ async function solveLocked(
   } catch (e) {
     display.log("warn", `report.html not written: ${(e as Error).message}`);
   }
-  return { report, exitCode: results.answered() ? 0 : 1, interrupted: scheduler.interrupted };
+  return {
+    report,
+    exitCode: results.answered() || emptyShard ? 0 : 1,
+    interrupted: scheduler.interrupted,
+  };
 }
 
 const NOT_STARTED = {

@@ -2,8 +2,9 @@
 // works in the directory, holding its pid, its start time (so a reused pid is not mistaken for it),
 // host, command, and the pids of its worker processes. A second process refuses with the holder's pid.
 // A lock whose holder is gone (dead, a zombie, or a reused pid; on another host: no heartbeat for a
-// minute) is taken over; before that, the workers the dead holder had are waited for, so two processes
-// never write one task's checkpoints. The holder touches the file every 10 s as its heartbeat.
+// minute, or TTT_LOCK_STALE_SECONDS) is taken over; before that, the workers the dead holder had are
+// waited for, so two processes never write one task's checkpoints. The holder touches the file every
+// 10 s (a third of the stale time when that is shorter) as its heartbeat.
 import {
   closeSync,
   fsyncSync,
@@ -25,6 +26,20 @@ import { LOCK_FILE, type LockInfo, type ProcessId, parseLock } from "./formats/i
 export type { LockInfo, ProcessId } from "./formats/index.ts";
 const HEARTBEAT_MS = 10_000;
 export const FOREIGN_STALE_MS = 60_000;
+
+/**
+ * How long a holder on another host may be silent before its lock counts as stale: a minute, or
+ * TTT_LOCK_STALE_SECONDS (a shared file system with slow attribute updates wants more; the tests less).
+ */
+export function foreignStaleMs(env: Record<string, string | undefined> = process.env): number {
+  const v = Number(env.TTT_LOCK_STALE_SECONDS);
+  return env.TTT_LOCK_STALE_SECONDS !== undefined && v > 0 ? v * 1000 : FOREIGN_STALE_MS;
+}
+
+/** The holder's heartbeat: every 10 s, or a third of the stale time when that is shorter. */
+function heartbeatMs(): number {
+  return Math.min(HEARTBEAT_MS, foreignStaleMs() / 3);
+}
 
 /** A run directory is held by a live process. */
 export class LockHeldError extends Error {
@@ -95,7 +110,7 @@ export function readLock(dir: string): LockInfo | undefined {
 export function holderAlive(dir: string, info: LockInfo): boolean {
   if (info.host === hostname()) return isRunning(info);
   try {
-    return Date.now() - statSync(join(dir, LOCK_FILE)).mtimeMs < FOREIGN_STALE_MS;
+    return Date.now() - statSync(join(dir, LOCK_FILE)).mtimeMs < foreignStaleMs();
   } catch {
     return false;
   }
@@ -111,7 +126,7 @@ export class RunLock {
     info: LockInfo,
   ) {
     this.info = info;
-    this.timer = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
+    this.timer = setInterval(() => this.heartbeat(), heartbeatMs());
     this.timer.unref?.();
   }
 

@@ -9,18 +9,9 @@ import { basename, join } from "node:path";
 import type { TaskRecord } from "./records.ts";
 import { readShard, ShardFolderError, type ShardRead } from "./shard-read.ts";
 import { parseShardName, type ShardTask, shardName } from "./shard-record.ts";
+import { differingSetting, MERGE_KEYS } from "./settings-keys.ts";
 
-/** The settings that decide the answers and the partition: shards must agree on them. */
-export const MERGE_KEYS = [
-  "family",
-  "seed",
-  "steps",
-  "chunk",
-  "patience",
-  "tasks",
-  "timePerTask",
-  "timeBudget",
-] as const;
+export { MERGE_KEYS } from "./settings-keys.ts";
 
 export class MergeError extends ShardFolderError {}
 
@@ -33,8 +24,8 @@ export interface MergePlan {
   records: Map<string, TaskRecord>;
   /** Shard indices with no folder. */
   absent: number[];
-  /** Shards present with unfinished tasks: name, folder, how many. */
-  unfinished: { name: string; dir: string; tasks: string[] }[];
+  /** Shards present with unfinished tasks: name, folder, which (and which of them ran out of time). */
+  unfinished: { name: string; dir: string; tasks: string[]; noTime: string[] }[];
   /** Task ids without a finished record. */
   missing: string[];
   notes: string[];
@@ -96,14 +87,11 @@ export function planMerge(paths: readonly string[]): MergePlan {
       throw new MergeError(
         `${label(s)} was cut from another task set than ${label(first)} (source ${info.source} vs ${ref.source}; task-set ${info.shard.taskSet.slice(0, 19)}... vs ${ref.shard.taskSet.slice(0, 19)}...)`,
       );
-    for (const key of MERGE_KEYS) {
-      const a = JSON.stringify(info.settings[key] ?? null);
-      const b = JSON.stringify(ref.settings[key] ?? null);
-      if (a !== b)
-        throw new MergeError(
-          `${label(s)} was solved with setting "${key}" = ${a}, ${label(first)} with ${b}: shards of one run share their settings`,
-        );
-    }
+    const differs = differingSetting(MERGE_KEYS, info.settings, ref.settings);
+    if (differs)
+      throw new MergeError(
+        `${label(s)} was solved with setting "${differs.key}" = ${differs.a}, ${label(first)} with ${differs.b}: shards of one run share their settings`,
+      );
     if (JSON.stringify(info.shard.tasks) !== JSON.stringify(ref.shard.tasks))
       throw new MergeError(`${label(s)} and ${label(first)} hold different partitions of the same task set`);
     const twin = byIndex.get(info.shard.index);
@@ -129,7 +117,7 @@ export function planMerge(paths: readonly string[]): MergePlan {
   const absent = [...Array(count).keys()].filter((i) => !byIndex.has(i));
   const unfinished = shards
     .filter((s) => s.unfinished.length > 0)
-    .map((s) => ({ name: s.info.shard.name, dir: s.dir, tasks: s.unfinished }));
+    .map((s) => ({ name: s.info.shard.name, dir: s.dir, tasks: s.unfinished, noTime: s.noTime }));
   const tasks = ref.shard.tasks;
   const missing = tasks.filter((t) => !records.has(t.id)).map((t) => t.id);
   const notes = shards.flatMap((s) => s.notes);
@@ -143,9 +131,16 @@ export function missingLines(plan: MergePlan): string[] {
     const n = plan.tasks.filter((t) => t.shard === i).length;
     return `${shardName({ index: i, count: plan.count })}: not started (no run.json), ${n} task${n === 1 ? "" : "s"} without answers`;
   });
-  for (const u of plan.unfinished)
+  const few = (ids: readonly string[]) => `${ids.slice(0, 3).join(", ")}${ids.length > 3 ? ", ..." : ""}`;
+  const tasks = (n: number) => `${n} task${n === 1 ? "" : "s"}`;
+  for (const u of plan.unfinished) {
     lines.push(
-      `${u.name} (${u.dir}): unfinished, ${u.tasks.length} task${u.tasks.length === 1 ? "" : "s"} without a finished record (${u.tasks.slice(0, 3).join(", ")}${u.tasks.length > 3 ? ", ..." : ""})`,
+      `${u.name} (${u.dir}): unfinished, ${tasks(u.tasks.length)} without a finished record (${few(u.tasks)})`,
     );
+    if (u.noTime.length > 0)
+      lines.push(
+        `${u.name}: ${tasks(u.noTime.length)} ran out of time (the budget was spent before ${u.noTime.length === 1 ? "it" : "they"} started: ${few(u.noTime)}); ttt solve --resume with more time runs ${u.noTime.length === 1 ? "it" : "them"}`,
+      );
+  }
   return lines;
 }

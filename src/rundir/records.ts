@@ -10,6 +10,15 @@ import type { RunReport, RunTotals, TaskRecord, TaskStatus, TaskStop } from "./f
 
 export type { RunReport, RunTotals, TaskRecord, TaskStatus, TaskStop } from "./formats/index.ts";
 
+/**
+ * Whether a task is done with: every record but those of a task the run never got to (`interrupted`:
+ * a Ctrl-C or a kill; `no-time`: the time budget was spent before it started). `ttt solve --resume` runs
+ * the others again and `ttt merge` counts them unfinished: one rule for both.
+ */
+export function isFinishedRecord(r: Pick<TaskRecord, "stop">): boolean {
+  return r.stop !== "interrupted" && r.stop !== "no-time";
+}
+
 /** Whether each test output is matched by either attempt. */
 export function correctness(answers: readonly WireAnswer[], truths: readonly Grid[]): boolean[] {
   return truths.map((truth, i) =>

@@ -19,20 +19,11 @@ import {
   type RunSettings,
   type TaskRecord,
 } from "./formats/index.ts";
+import { isFinishedRecord } from "./records.ts";
 import { readJournal } from "./run-dir.ts";
+import { differingSetting, RESUME_KEYS } from "./settings-keys.ts";
 
-/** The settings a resumed run must share with the run it continues (they decide the answers). */
-export const RESUME_KEYS = [
-  "family",
-  "seed",
-  "steps",
-  "chunk",
-  "patience",
-  "tasks",
-  "prior",
-  "copies",
-  "restarts",
-] as const;
+export { RESUME_KEYS } from "./settings-keys.ts";
 
 export interface Reopened {
   /** Finished tasks' records, by id. */
@@ -66,14 +57,11 @@ export function reopenRun(dir: string, ids: readonly string[], settings: RunSett
       `run directory ${dir}: run.json field "tasks" lists ${before.length} tasks, this command has ${ids.length} (${describeDifference(before, ids)}); resume with the same tasks or choose another --run-dir`,
     );
   }
-  for (const key of RESUME_KEYS) {
-    const was = JSON.stringify(info.settings?.[key] ?? null);
-    const now = JSON.stringify(settings[key] ?? null);
-    if (was !== now)
-      throw new Error(
-        `run directory ${dir}: run.json field "settings.${key}" is ${was}, this command asks ${now}; resume with the same settings or choose another --run-dir`,
-      );
-  }
+  const changed = differingSetting(RESUME_KEYS, info.settings, { ...settings });
+  if (changed)
+    throw new Error(
+      `run directory ${dir}: run.json field "settings.${changed.key}" is ${changed.a}, this command asks ${changed.b}; resume with the same settings or choose another --run-dir`,
+    );
 
   const notes: string[] = [];
   const journal = readJournal(dir, true);
@@ -92,8 +80,8 @@ export function reopenRun(dir: string, ids: readonly string[], settings: RunSett
       finished.delete(e.id);
       continue;
     }
-    if (record.stop === "interrupted" || record.stop === "no-time") finished.delete(e.id);
-    else finished.set(e.id, record);
+    if (isFinishedRecord(record)) finished.set(e.id, record);
+    else finished.delete(e.id);
   }
   return { finished, previousSeconds: previousSeconds(dir, notes), runInfo: info, notes };
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { GridRowsSchema } from "../arc/index.ts";
 import { readJournal } from "./run-dir.ts";
-import type { TaskRecord } from "./records.ts";
+import { isFinishedRecord, type TaskRecord } from "./records.ts";
 import { issueText, ShardRunInfoSchema, type ShardRunInfo } from "./shard-record.ts";
 
 /** A damaged or foreign shard folder: the message names the folder and the file. */
@@ -28,10 +28,12 @@ const RecordSchema = v.looseObject({
 export interface ShardRead {
   dir: string;
   info: ShardRunInfo;
-  /** Finished tasks' records by id (an interrupted task is not finished). */
+  /** Finished tasks' records by id (isFinishedRecord: not interrupted, not stopped for lack of time). */
   finished: Map<string, TaskRecord>;
-  /** The shard's tasks not finished yet, in order. */
+  /** The shard's tasks not finished yet, in order (those `ttt solve --resume` would run). */
   unfinished: string[];
+  /** Those of them the time budget ran out before (record stop "no-time"). */
+  noTime: string[];
   /** Seconds the shard's sessions have used (report.json), 0 when unknown. */
   seconds: number;
   /** Things passed over, each naming its file (a journal line cut short by a kill). */
@@ -83,6 +85,7 @@ export function readShard(dir: string): ShardRead {
   for (const e of journal.entries) last.set(e.id, e.record);
   const finished = new Map<string, TaskRecord>();
   const unfinished: string[] = [];
+  const noTime: string[] = [];
   const recordOf = new Map(info.tasks.map((t) => [t.id, t.record]));
   for (const { id } of info.tasks) {
     const rel = last.get(id);
@@ -103,8 +106,11 @@ export function readShard(dir: string): ShardRead {
         `${file}: it is the record of ${JSON.stringify(parsed.output.id)}, not of ${id}`,
       );
     const record = parsed.output as unknown as TaskRecord;
-    if (record.stop === "interrupted") unfinished.push(id);
-    else finished.set(id, record);
+    if (isFinishedRecord(record)) finished.set(id, record);
+    else {
+      unfinished.push(id);
+      if (record.stop === "no-time") noTime.push(id);
+    }
   }
   let seconds = 0;
   try {
@@ -113,5 +119,5 @@ export function readShard(dir: string): ShardRead {
   } catch {
     // no report yet (or one being replaced): the time is not known
   }
-  return { dir, info, finished, unfinished, seconds, notes };
+  return { dir, info, finished, unfinished, noTime, seconds, notes };
 }

@@ -1,15 +1,22 @@
 // GPUs for the workers (`--devices 0,1,2,3`): which devices ttt may use, how many workers each holds,
 // and which device a new worker process gets. A worker is pinned to one device by starting it with
 // CUDA_VISIBLE_DEVICES set to that device alone (its CUDA session then sees it as device 0), so nothing
-// in the session code changes. Devices are named as the driver names them (nvidia-smi's index, or a
-// GPU-... UUID), the same names CUDA_VISIBLE_DEVICES takes; when CUDA_VISIBLE_DEVICES is set (a Slurm
-// GPU allocation, a container), only its devices are used and the default is all of them. The driver's
-// list is a parameter, so the logic is tested with a list injected (no GPU is lent to this project).
+// in the session code changes. The pin names the device by its UUID, which means one device whatever
+// the order: CUDA numbers devices fastest first unless CUDA_DEVICE_ORDER=PCI_BUS_ID, while nvidia-smi's
+// index is the PCI bus order, so on a mixed machine index 0 may be another card for CUDA than for
+// nvidia-smi. Where no UUID is known the pin is nvidia-smi's index with CUDA_DEVICE_ORDER=PCI_BUS_ID.
+// --devices takes nvidia-smi's indices or UUIDs. CUDA_VISIBLE_DEVICES (a Slurm GPU allocation, a
+// container) limits the devices; its indices are CUDA's, read in CUDA_DEVICE_ORDER: with PCI_BUS_ID,
+// or where every device is the same model (both orders agree), they are nvidia-smi's; otherwise which
+// card an index means is not known here, so the device is used as CUDA names it (pinned by that index
+// in the caller's order), its memory unknown. "NoDevFiles" (Slurm on a node without GPUs), "" and -1
+// mean none. The driver's list is a parameter, so the logic is tested with a list injected.
 import { OptionError } from "../util/units.ts";
 
 export interface Device {
-  /** The driver's name for it: "0", "1", ... or "GPU-<uuid>". */
+  /** The driver's name for it: "0", "1", ... or "GPU-<uuid>" (or the name CUDA_VISIBLE_DEVICES gave it). */
   id: string;
+  /** nvidia-smi's index (PCI bus order); null when the driver does not list it. */
   index: number | null;
   uuid: string | null;
   name: string;
@@ -66,9 +73,22 @@ export function parseDeviceList(text: string, what = "--devices"): string[] {
 
 const matches = (d: Device, id: string) => d.id === id || d.uuid === id || String(d.index) === id;
 
+/** CUDA_VISIBLE_DEVICES values that mean no device: unset-like "", -1, and Slurm's "NoDevFiles". */
+export function visibleNone(cvd: string): boolean {
+  const v = cvd.trim();
+  return v === "" || v.startsWith("-1") || v === "NoDevFiles";
+}
+
+/** Whether CUDA's index order (CUDA_DEVICE_ORDER) is surely nvidia-smi's for these devices. */
+function busOrder(driver: readonly Device[], env: Record<string, string | undefined>): boolean {
+  if (env.CUDA_DEVICE_ORDER === "PCI_BUS_ID") return true;
+  // Fastest first among devices of one model is the bus order.
+  return driver.every((d) => d.name === driver[0]?.name && d.memoryBytes === driver[0]?.memoryBytes);
+}
+
 /**
  * The devices to use: `requested` (--devices) or else every device the driver shows; limited to
- * CUDA_VISIBLE_DEVICES when it is set ("" or -1: none). OptionError for a device not there.
+ * CUDA_VISIBLE_DEVICES when it is set ("", -1, NoDevFiles: none). OptionError for a device not there.
  */
 export function selectDevices(
   driver: readonly Device[],
@@ -78,14 +98,17 @@ export function selectDevices(
   const cvd = env.CUDA_VISIBLE_DEVICES;
   let visible = [...driver];
   if (cvd !== undefined) {
-    const ids =
-      cvd.trim() === "" || cvd.trim().startsWith("-1") ? [] : parseDeviceList(cvd, "CUDA_VISIBLE_DEVICES");
+    const ids = visibleNone(cvd) ? [] : parseDeviceList(cvd, "CUDA_VISIBLE_DEVICES");
+    const byBus = busOrder(driver, env);
     visible = ids.map((id) => {
-      const d = driver.find((x) => matches(x, id));
-      // A device the driver does not list (nvidia-smi missing, say) is still usable by name.
-      return (
-        d ?? { id, index: /^\d+$/.test(id) ? Number(id) : null, uuid: null, name: "?", memoryBytes: null }
-      );
+      const d = /^\d+$/.test(id)
+        ? byBus
+          ? driver.find((x) => x.index === Number(id))
+          : undefined
+        : driver.find((x) => x.uuid === id);
+      // A device the driver does not list (nvidia-smi missing, say), or an index whose card is not
+      // known (a mixed machine in CUDA's fastest-first order), is still usable as CUDA names it.
+      return d ?? { id, index: null, uuid: null, name: "?", memoryBytes: null };
     });
   }
   if (requested === undefined) return visible;
@@ -97,6 +120,16 @@ export function selectDevices(
       );
     return d;
   });
+}
+
+/**
+ * A warning when some of `selected` are CUDA_VISIBLE_DEVICES indices whose cards the driver's list
+ * cannot tell (a mixed machine in CUDA's fastest-first order); undefined otherwise.
+ */
+export function unknownOrderNote(selected: readonly Device[], driver: readonly Device[]): string | undefined {
+  const unsure = selected.filter((d) => d.index === null && d.uuid === null && /^\d+$/.test(d.id));
+  if (unsure.length === 0 || driver.length === 0) return undefined;
+  return `CUDA_VISIBLE_DEVICES index ${unsure.map((d) => d.id).join(", ")} in CUDA's order (fastest first) on a machine of mixed GPUs: which card is not known, so its memory is not counted (one worker each); set CUDA_DEVICE_ORDER=PCI_BUS_ID or name them by UUID`;
 }
 
 /** Share of a device's memory workers may fill (the rest: CUDA context, fragmentation). */
@@ -144,8 +177,15 @@ export class DeviceSpreader {
     if (i >= 0 && this.live[i]! > 0) this.live[i]!--;
   }
 
-  /** The environment a worker on `d` is started with. */
+  /**
+   * The environment a worker on `d` is started with: CUDA_VISIBLE_DEVICES its UUID (else nvidia-smi's
+   * index) with CUDA_DEVICE_ORDER=PCI_BUS_ID; a device known only by the caller's CUDA_VISIBLE_DEVICES
+   * index keeps the caller's CUDA_DEVICE_ORDER, so the index means what it meant there.
+   */
   static envFor(d: Device, env: Record<string, string | undefined>): Record<string, string | undefined> {
+    if (d.uuid !== null) return { ...env, CUDA_VISIBLE_DEVICES: d.uuid, CUDA_DEVICE_ORDER: "PCI_BUS_ID" };
+    if (d.index !== null)
+      return { ...env, CUDA_VISIBLE_DEVICES: String(d.index), CUDA_DEVICE_ORDER: "PCI_BUS_ID" };
     return { ...env, CUDA_VISIBLE_DEVICES: d.id };
   }
 }

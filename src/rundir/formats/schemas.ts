@@ -47,7 +47,7 @@ function checkFormatField(value: unknown, file: string, formats: readonly number
 
 const SettingsSchema = obj({
   family: str,
-  ep: v.picklist(["auto", "cuda", "cpu"]),
+  ep: v.picklist(["auto", "cuda", "cpu", "mixed"]),
   threads: num,
   workers: num,
   seed: num,
@@ -64,6 +64,7 @@ const SettingsSchema = obj({
   prior: v.optional(v.nullable(str)),
   copies: v.optional(v.union([num, v.literal("auto")])),
   restarts: v.optional(v.boolean()),
+  mixed: v.optional(v.array(str)),
 });
 
 const HeaderSchema = obj({

@@ -6,7 +6,8 @@ import type { EpChoice } from "../../runtime/providers.ts";
 /** The settings of a run as run.json and report.json record them (defaults filled in). */
 export interface RunSettings {
   family: string;
-  ep: EpChoice;
+  /** --ep; "mixed" only in a merge of shards that were given different ones (see `mixed`). */
+  ep: EpChoice | "mixed";
   threads: number;
   workers: number;
   seed: number;
@@ -26,6 +27,8 @@ export interface RunSettings {
   copies?: number | "auto";
   /** Stable tasks went on with fresh copies in their remaining time. */
   restarts?: boolean;
+  /** Only in a merge: the settings its shards differ in (each shard's own value: run.json `shards`). */
+  mixed?: string[];
 }
 
 /** The fixed part of the report, also the head of run.json. */
