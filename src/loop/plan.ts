@@ -170,8 +170,8 @@ export function autoCopies(cost: number): number {
 
 /** [largest cost, copies], ascending (bench/step --copies 1,2,4,8; docs/design.md "Several models per task"). */
 export const AUTO_COPIES: readonly (readonly [number, number])[] = [
-  [REFERENCE_COST, 4],
-  [4 * REFERENCE_COST, 2],
+  [REFERENCE_COST / 4, 4],
+  [REFERENCE_COST, 2],
 ];
 
 /** The skip message when a model's memory estimate is over the limit, else undefined. */
