@@ -1,12 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { gridFromRows, makeGrid, type Task } from "../src/arc/index.ts";
+import { multitensorFamily } from "../src/models/multitensor/index.ts";
 import {
   BASE_STEPS,
   TIME_LIMITED_STEPS_FACTOR,
   chooseChunk,
   defaultSteps,
+  AUTO_COPIES,
   memoryProblem,
   planTask,
+  planTasks,
   REFERENCE_COST,
   taskSeed,
   weightOf,
@@ -110,4 +113,32 @@ test("default workers: one per CPU, as memory allows (~4 GiB each), at least 1, 
   expect(defaultWorkers(64, 64 * 2 ** 30)).toBe(12);
   expect(defaultWorkers(4, 4 * 2 ** 30)).toBe(1);
   expect(defaultWorkers(128, 2 ** 40)).toBe(16);
+});
+
+describe("copies per task", () => {
+  test("auto: by cost when time bounds the run (several for small tasks, one for large), one otherwise", () => {
+    const small = task("s", 3); // 4 examples x 2 colours x 3 x 3
+    const medium = task("m", 8, 3); // 4 x 3 x 8 x 8
+    const large = task("l", 20, 4);
+    expect(AUTO_COPIES.map(([cost]) => cost)).toEqual([REFERENCE_COST / 4, REFERENCE_COST]);
+    expect([small, medium, large].map((t) => planTask(t, { seed: 0, timeLimited: true }).copies)).toEqual([
+      4, 2, 1,
+    ]);
+    expect(planTask(small, { seed: 0, timeLimited: true }).copies).toBe(4);
+    expect(planTask(small, { seed: 0 }).copies).toBe(1);
+    expect(planTask(large, { seed: 0, copies: 3 }).copies).toBe(3);
+    expect(planTask(small, { seed: 0, timeLimited: true, copies: "auto" }).restarts).toBe(false);
+    expect(planTask(small, { seed: 0, restarts: true }).restarts).toBe(true);
+  });
+
+  test("auto copies give way to the memory limit, down to one; a given number does not", () => {
+    const t = task("s", 3);
+    const est = (copies: number) => multitensorFamily.build(t, { seed: 0, copies }).memoryEstimateBytes;
+    const between = Math.floor((est(1) + est(2)) / 2);
+    const auto = planTasks([t], { seed: 0, timeLimited: true, maxMemoryBytes: between }, multitensorFamily);
+    expect(auto.runnable.map((p) => p.copies)).toEqual([1]);
+    const given = planTasks([t], { seed: 0, copies: 4, maxMemoryBytes: between }, multitensorFamily);
+    expect(given.runnable).toEqual([]);
+    expect(given.skips[0]!.stop).toBe("memory");
+  });
 });

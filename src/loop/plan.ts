@@ -28,7 +28,10 @@ export interface PlanOptions {
   patience?: number;
   /** Time bounds the run (a per-task or whole-run limit): default budgets TIME_LIMITED_STEPS_FACTOR x larger. */
   timeLimited?: boolean;
-  /** Copies of the model trained side by side (`--copies`); "auto" (default) by the task's cost. */
+  /**
+   * Copies of the model trained side by side (`--copies`); "auto" (default): by the task's cost when
+   * time bounds the run, else one (a run bounded by steps alone would take R times as long).
+   */
   copies?: number | "auto";
   /**
    * Go on with fresh copies when the answers are stable and steps and time are left, instead of
@@ -153,7 +156,7 @@ export function planTask(task: Task, o: PlanOptions): TaskPlan {
     steps,
     chunk,
     patience,
-    copies: o.copies === undefined || o.copies === "auto" ? autoCopies(cost) : o.copies,
+    copies: typeof o.copies === "number" ? o.copies : o.timeLimited ? autoCopies(cost) : 1,
     restarts: o.restarts ?? false,
   };
 }
