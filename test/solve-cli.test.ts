@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkSubmissionCovers, loadSolutions, readSubmission } from "../src/arc/index.ts";
-import { spawnTtt } from "./helpers/cli.ts";
+import { runTtt, spawnTtt } from "./helpers/cli.ts";
 import { StreamText, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ttt-solve-"));
@@ -232,6 +232,50 @@ export const family = {
   );
   return file;
 }
+
+test("--copies 2: each task trains two copies whose votes the record and ttt show give", async () => {
+  const run = join(dir, "copies");
+  const r = await ttt(
+    "fixtures/tasks_challenges.json",
+    "--tasks",
+    "recolour-1-to-2,swap-colours",
+    "-o",
+    join(dir, "copies.json"),
+    "--run-dir",
+    run,
+    "--ep",
+    "cpu",
+    "--steps",
+    "150",
+    "--copies",
+    "2",
+    "--json",
+  );
+  expect(r.code).toBe(0);
+  const report = JSON.parse(r.stdout);
+  expect(report.settings).toMatchObject({ copies: 2, restarts: false });
+  for (const t of report.tasks) expect(t).toMatchObject({ status: "ok", copies: 2, restarts: 0 });
+  const record = JSON.parse(readFileSync(join(run, "tasks", "recolour-1-to-2.json"), "utf8"));
+  for (const a of record.answers) {
+    expect(a.votes.length).toBe(a.attempts.length);
+    for (const v of a.votes) expect(v >= 1 && v <= 2).toBe(true);
+  }
+  const show = runTtt([
+    "show",
+    "fixtures/tasks_challenges.json",
+    "--task",
+    "recolour-1-to-2",
+    "--run-dir",
+    run,
+  ]);
+  expect(show.code).toBe(0);
+  expect(show.stdout).toMatch(/attempt 1 .*\/2 copies/);
+  const bad = runTtt(["solve", "fixtures/tasks_challenges.json", "--copies", "0"]);
+  expect([bad.code, bad.stderr]).toEqual([
+    2,
+    expect.stringContaining("--copies must be auto or a whole number"),
+  ]);
+}, 240_000);
 
 test("--time-budget: a stuck task is killed in time, keeps its answers, and the run ends before the budget", async () => {
   const out = join(dir, "budget.json");
