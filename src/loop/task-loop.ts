@@ -154,15 +154,10 @@ export async function trainTask(
       restarts++;
       restartStep = steps;
       const fresh = model.initialParams!(restarts * copies);
-      const zeros = (a: Float32Array | Float64Array) =>
-        new (a.constructor as Float32ArrayConstructor)(a.length);
-      const params = Object.fromEntries(fresh.params.map((p) => [p.name, p.init.slice()]));
-      trainer.setState!({
-        step: 0,
-        params,
-        m: Object.fromEntries(fresh.params.map((p) => [p.name, zeros(p.init)])),
-        v: Object.fromEntries(fresh.params.map((p) => [p.name, zeros(p.init)])),
-      });
+      const each = (f: (a: Float32Array | Float64Array) => Float32Array | Float64Array) =>
+        Object.fromEntries(fresh.params.map((p) => [p.name, f(p.init)]));
+      // fresh copies: their initial weights, zero Adam moments, step 0
+      trainer.setState!({ step: 0, params: each((a) => a.slice()), m: each(zerosLike), v: each(zerosLike) });
       trainer.setCopySeeds!(fresh.seeds);
       ema = new OutputEma(ema.decay);
       stability = new StabilityTracker(plan.patience);
@@ -257,6 +252,9 @@ export function snapshotOutcome(s: LoopSnapshot, copies = 1): LoopOutcome {
     restarts: s.restarts ?? 0,
   };
 }
+
+const zerosLike = (a: Float32Array | Float64Array) =>
+  a instanceof Float64Array ? new Float64Array(a.length) : new Float32Array(a.length);
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
