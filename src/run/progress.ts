@@ -14,7 +14,10 @@ export interface Display {
   end(): void;
 }
 
-/** The one line about a finished task: "[3/7] flip-horizontal  ok  400 steps (stable)  12.3s  loss 0.0123  conf 0.91/0.05  correct". */
+/**
+ * The one line about a finished task: "[3/7] flip-horizontal  ok  400 steps (stable)  12.3s  loss 0.0123
+ * conf 0.91/0.05  votes 3 of 4 copies  correct".
+ */
 export function taskLine(r: TaskRecord, done: number, total: number): string {
   const parts = [`[${done}/${total}] ${r.id}`, r.status];
   if (r.status === "ok" || r.steps > 0) {
@@ -22,6 +25,11 @@ export function taskLine(r: TaskRecord, done: number, total: number): string {
     parts.push(
       `conf ${r.answers.map((a) => (a.confidences.length ? a.confidences.map((c) => c.toFixed(2)).join("/") : "-")).join(" ")}`,
     );
+    // copies trained in all, and how many of them produced each test input's attempt 1
+    if (r.copies !== undefined && r.copies > 1)
+      parts.push(
+        `votes ${r.answers.map((a) => `${a.votes?.[0] ?? "-"}`).join(" ")} of ${r.copies} copies${r.restarts ? ` (${r.restarts} restarts)` : ""}`,
+      );
   }
   if (r.correct) {
     const n = r.correct.filter(Boolean).length;
