@@ -262,3 +262,59 @@ describe("the run directory on resume", () => {
     expect(f.stderr).toContain("nothing to resume in");
   }, 60_000);
 });
+
+describe("copies and restarts (default family): kill -9 after a checkpoint, --resume, the same submission", () => {
+  // Two copies per task, restarts on (a per-task time far above what 240 steps take, so time never
+  // binds and the answers do not depend on it), answers settling after 30 steps: each task restarts.
+  const ids = ["recolour-1-to-2", "flip-horizontal"];
+  const args = (dir: string) =>
+    solveArgs(dir, {
+      family: "multitensor",
+      steps: 240,
+      chunk: 10,
+      patience: 30,
+      tasks: ids,
+      checkpointEvery: 20,
+      extra: ["--copies", "2", "--time-per-task", "1h"],
+    });
+  test("restarted copies, killed mid-task, resumed: same answers, losses and submission", async () => {
+    const refDir = join(root, "copies-ref");
+    const r0 = await runSolve(args(refDir));
+    expect(r0.code).toBe(0);
+    const want = readResults(refDir, ids);
+    const records = ids.map((id) =>
+      JSON.parse(readFileSync(join(refDir, "run/tasks", `${id}.json`), "utf8")),
+    );
+    // a settled task stops once fewer than `patience` steps are left for fresh copies
+    for (const r of records)
+      expect([r.copies, ["steps", "stable"].includes(r.stop)]).toEqual([2 * (r.restarts + 1), true]);
+    expect(records.some((r) => r.restarts > 0)).toBe(true);
+
+    const dir = join(root, "copies-killed");
+    const run = startSolve(args(dir));
+    // one task finished, the other past its checkpoint at step 120 (after its first restart)
+    const second = join(dir, "run/checkpoints");
+    await waitFor(
+      () =>
+        existsSync(join(dir, "run/tasks")) &&
+        ids.some((id) => existsSync(join(dir, "run/tasks", `${id}.json`))) &&
+        ids.some(
+          (id) =>
+            !existsSync(join(dir, "run/tasks", `${id}.json`)) &&
+            existsSync(join(second, id, "v000006", "manifest.json")),
+        ),
+      {
+        what: "one task finished and the other's checkpoint v6 (step 120)",
+        process: run.proc,
+        timeoutMs: 120_000,
+        detail: () => run.stderr.text,
+      },
+    );
+    run.proc.kill("SIGKILL");
+    await run.done;
+    const r1 = await runSolve([...args(dir), "--resume"]);
+    expect(r1.code).toBe(0);
+    expect(r1.stderr).toContain("going on from");
+    expect(readResults(dir, ids)).toEqual(want);
+  }, 300_000);
+});

@@ -34,6 +34,8 @@ export function solveArgs(
     family?: string;
     tasks?: readonly string[];
     checkpointEvery?: number;
+    chunk?: number;
+    patience?: number;
   } = {},
 ): string[] {
   return [
@@ -49,9 +51,9 @@ export function solveArgs(
     "--steps",
     String(o.steps ?? 1000),
     "--chunk",
-    "5",
+    String(o.chunk ?? 5),
     "--patience",
-    "0",
+    String(o.patience ?? 0),
     "--workers",
     String(o.workers ?? 1),
     "--checkpoint-every",
