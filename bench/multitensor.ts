@@ -3,7 +3,7 @@
 // small, a medium and a large ARC-AGI-1 task: node counts, graph and session set-up, ms/step (best of
 // several runs), RSS growth and the model's memory estimate. Needs ../shared/arc. One line per task.
 //   bun bench/multitensor.ts [--tasks training:0d3d703e,evaluation:0934a4d8] [--config '{"blocks":3}']
-//                            [--k 10] [--rounds 3] [--arc dir]   (dir holds arc-agi-1/)
+//                            [--k 10] [--rounds 3] [--copies R] [--arc dir]   (dir holds arc-agi-1/)
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { taskFromJson, withoutTestOutputs } from "../src/arc/task.ts";
@@ -23,6 +23,7 @@ const TASKS = (
 const CONFIG = opt("--config") ? JSON.parse(opt("--config")!) : {};
 const K = Number(opt("--k") ?? 10);
 const ROUNDS = Number(opt("--rounds") ?? 3);
+const COPIES = Number(opt("--copies") ?? 1);
 const optim = DEFAULT_OPTIM;
 const mib = (b: number) => (b / 2 ** 20).toFixed(0);
 
@@ -41,7 +42,7 @@ for (const spec of TASKS) {
   Bun.gc(true);
   const rss0 = process.memoryUsage.rss();
   let t = performance.now();
-  const model = buildMultitensor(task, { seed: 0, config: CONFIG });
+  const model = buildMultitensor(task, { seed: 0, config: CONFIG, copies: COPIES });
   const tBuild = performance.now() - t;
   t = performance.now();
   getGraph({ spec: model.spec, kind: "loop", steps: K, optim }, { cacheDir: false });
@@ -69,7 +70,7 @@ for (const spec of TASKS) {
   await tr.release();
   const s = model.layout.sizes;
   console.log(
-    `${id} E${s.E} C${s.C} ${s.X}x${s.Y} ${model.layout.rule}: ${best.toFixed(1)} ms/step (K=${K}); forward nodes ${model.forwardNodes}, step graph ${step.nodes.length - identities} + ${identities} Identity, ` +
+    `${id} E${s.E} C${s.C} ${s.X}x${s.Y} ${model.layout.rule}, ${COPIES} ${COPIES === 1 ? "copy" : "copies"}: ${best.toFixed(1)} ms/step (K=${K}); forward nodes ${model.forwardNodes}, step graph ${step.nodes.length - identities} + ${identities} Identity, ` +
       `parameters ${model.spec.params.reduce((n, p) => n + p.init.length, 0)}; build ${tBuild.toFixed(0)} ms, loop graph ${tGraph.toFixed(0)} ms, session ${tSession.toFixed(0)} ms (graph again + ORT); ` +
       `RSS +${mib(rss1 - rss0)} MiB (now ${mib(rss1)}), estimate ${mib(model.memoryEstimateBytes)} MiB; load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}`,
   );
