@@ -29,6 +29,8 @@ export interface GraphRequest {
   steps?: number;
   /** Required for "train" and "loop". */
   optim?: OptimConfig;
+  /** "gpu": emitted for ORT's WebGPU provider (Graph.gpu); default "cpu". */
+  target?: "cpu" | "gpu";
 }
 
 interface StepState {
@@ -90,6 +92,7 @@ export function buildGraph(req: GraphRequest): Graph {
   validateSpec(spec);
   const dtype = specDType(spec);
   const g = new Graph(`ttt_${kind}`);
+  g.gpu = req.target === "gpu";
   const params = spec.params.map((q) => g.input(q.name, dtype, q.shape));
 
   if (kind === "infer") {

@@ -3,6 +3,7 @@
 // graph for infer(). State crosses into ORT once per run (the Node API has no IO binding).
 import type * as ort from "onnxruntime-node";
 import type { OptimConfig } from "../optim/config.ts";
+import { plannedProvider } from "../runtime/providers.ts";
 import { type Session, type SessionConfig, createSession, tensor } from "../runtime/session.ts";
 import { type GraphKind, type GraphRequest, io } from "./build.ts";
 import { type CacheOptions, getGraph, optimizedPath, readIfPresent } from "./cache.ts";
@@ -114,8 +115,10 @@ export class Trainer {
     const id = `${kind}:${steps}`;
     let s = this.sessions.get(id);
     if (!s) {
+      // a graph for the WebGPU provider is emitted without the nodes it has no kernel for (Graph.gpu)
+      const target = plannedProvider(this.options.session?.ep ?? "auto") === "webgpu" ? "gpu" : "cpu";
       s = this.openSession(
-        { spec: this.spec, kind, steps, optim: this.options.optim },
+        { spec: this.spec, kind, steps, optim: this.options.optim, ...(target === "gpu" ? { target } : {}) },
         `${this.spec.key}:${id}`,
       );
       this.sessions.set(id, s);

@@ -47,7 +47,7 @@ function checkFormatField(value: unknown, file: string, formats: readonly number
 
 const SettingsSchema = obj({
   family: str,
-  ep: v.picklist(["auto", "cuda", "cpu"]),
+  ep: v.picklist(["auto", "cuda", "webgpu", "cpu"]),
   threads: num,
   workers: num,
   seed: num,
@@ -129,7 +129,7 @@ const RetryNoteSchema = obj({
   seed: v.optional(num),
   lrScale: v.optional(num),
   chunk: v.optional(num),
-  ep: v.optional(v.picklist(["auto", "cuda", "cpu"])),
+  ep: v.optional(v.picklist(["auto", "cuda", "webgpu", "cpu"])),
 });
 
 /** The fields a record and a report entry share. */
