@@ -37,6 +37,8 @@ export interface SessionConfig {
   logSeverity?: 0 | 1 | 2 | 3 | 4;
   /** Name in the registry and in messages. */
   label?: string;
+  /** Profile every run into `<prefix>_<date>.json` (ORT's profiler; see placement.ts). */
+  profileFilePrefix?: string;
 }
 
 export type Feeds = Record<string, ort.Tensor>;
@@ -73,6 +75,10 @@ function ortOptions(cfg: SessionConfig, provider: Provider): ort.InferenceSessio
   if (cfg.intraOpThreads !== undefined) o.intraOpNumThreads = cfg.intraOpThreads;
   if (cfg.interOpThreads !== undefined) o.interOpNumThreads = cfg.interOpThreads;
   if (cfg.optimizedModelFilePath) o.optimizedModelFilePath = cfg.optimizedModelFilePath;
+  if (cfg.profileFilePrefix) {
+    o.enableProfiling = true;
+    o.profileFilePrefix = cfg.profileFilePrefix;
+  }
   return o;
 }
 

@@ -3,6 +3,7 @@
 // graph for infer(). State crosses into ORT once per run (the Node API has no IO binding).
 import type * as ort from "onnxruntime-node";
 import type { OptimConfig } from "../optim/config.ts";
+import { type Placement, measurePlacement } from "../runtime/placement.ts";
 import { plannedProvider } from "../runtime/providers.ts";
 import { type Session, type SessionConfig, createSession, tensor } from "../runtime/session.ts";
 import { type GraphKind, type GraphRequest, io } from "./build.ts";
@@ -115,22 +116,31 @@ export class Trainer {
     const id = `${kind}:${steps}`;
     let s = this.sessions.get(id);
     if (!s) {
-      // a graph for the WebGPU provider is emitted without the nodes it has no kernel for (Graph.gpu)
-      const target = plannedProvider(this.options.session?.ep ?? "auto") === "webgpu" ? "gpu" : "cpu";
-      s = this.openSession(
-        { spec: this.spec, kind, steps, optim: this.options.optim, ...(target === "gpu" ? { target } : {}) },
-        `${this.spec.key}:${id}`,
-      );
+      s = this.openSession(this.request(kind, steps), `${this.spec.key}:${id}`);
       this.sessions.set(id, s);
       s.catch(() => this.sessions.delete(id));
     }
     return s;
   }
 
+  /** The graph request of a kind; a graph for the WebGPU provider is emitted without the nodes it has no kernel for (Graph.gpu). */
+  private request(kind: GraphKind, steps: number): GraphRequest {
+    const gpu = plannedProvider(this.options.session?.ep ?? "auto") === "webgpu";
+    return {
+      spec: this.spec,
+      kind,
+      steps,
+      optim: this.options.optim,
+      ...(gpu ? { target: "gpu" as const } : {}),
+    };
+  }
+
+  private cacheOptions(): CacheOptions {
+    return this.options.cacheDir === undefined ? {} : { cacheDir: this.options.cacheDir };
+  }
+
   private async openSession(req: GraphRequest, label: string): Promise<Session> {
-    const cacheOpts: CacheOptions =
-      this.options.cacheDir === undefined ? {} : { cacheDir: this.options.cacheDir };
-    const graph = getGraph(req, cacheOpts);
+    const graph = getGraph(req, this.cacheOptions());
     if (graph.hit) this.stats.graphHits++;
     this.stats.sessions++;
     const cfg: SessionConfig = { ...this.options.session, label };
@@ -204,6 +214,41 @@ export class Trainer {
     return feeds;
   }
 
+  /** Feeds of the one-step graph for step k of a stacked batch. */
+  private oneStepFeeds(k: number, batch?: Record<string, BatchArray>): Record<string, ort.Tensor> {
+    const feeds = this.stateFeeds();
+    const per: Record<string, BatchArray> = {};
+    for (const b of this.spec.batch) {
+      const data = batch?.[b.name] ?? this.batchData.get(b.name);
+      if (!data) throw new Error(`batch input ${b.name} was not given (setBatch or step argument)`);
+      const n = elems(b.shape);
+      per[b.name] = b.fixed || data.length === n ? data : data.subarray(k * n, (k + 1) * n);
+    }
+    this.feedBatch(feeds, this.spec.batch, null, per);
+    this.feedNoise(feeds, this.state.step, 1, false);
+    return feeds;
+  }
+
+  private loopFeeds(K: number, batch?: Record<string, BatchArray>): Record<string, ort.Tensor> {
+    const feeds = this.stateFeeds();
+    this.feedBatch(feeds, this.spec.batch, K, batch);
+    this.feedNoise(feeds, this.state.step, K, true);
+    return feeds;
+  }
+
+  private inferFeeds(
+    batch?: Record<string, BatchArray>,
+    opts: { noise?: "sample" | "zeros" } = {},
+  ): Record<string, ort.Tensor> {
+    const dtype = specDType(this.spec);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const p of this.spec.params) feeds[p.name] = tensor(dtype, this.state.params[p.name]!, p.shape);
+    const specs = (this.spec.inferBatch ?? this.spec.batch).map((b) => ({ ...b, fixed: true }));
+    this.feedBatch(feeds, specs, null, batch);
+    this.feedNoise(feeds, this.state.step, 1, false, opts.noise === "zeros");
+    return feeds;
+  }
+
   private takeState(out: Record<string, ort.Tensor>): void {
     for (const p of this.spec.params) {
       this.state.params[p.name] = out[io.next(p.name)]!.data as FloatArray;
@@ -225,17 +270,7 @@ export class Trainer {
     if (opts.oneStep || K === 1) {
       const s = await this.session("train");
       for (let k = 0; k < K; k++) {
-        const feeds = this.stateFeeds();
-        const per: Record<string, BatchArray> = {};
-        for (const b of this.spec.batch) {
-          const data = batch?.[b.name] ?? this.batchData.get(b.name);
-          if (!data) throw new Error(`batch input ${b.name} was not given (setBatch or step argument)`);
-          const n = elems(b.shape);
-          per[b.name] = b.fixed || data.length === n ? data : data.subarray(k * n, (k + 1) * n);
-        }
-        this.feedBatch(feeds, this.spec.batch, null, per);
-        this.feedNoise(feeds, this.state.step, 1, false);
-        const out = await s.run(feeds);
+        const out = await s.run(this.oneStepFeeds(k, batch));
         losses[k] = out[io.loss]!.data[0] as number;
         this.takeState(out);
         this.stats.runs++;
@@ -244,10 +279,7 @@ export class Trainer {
       return losses;
     }
     const s = await this.session("loop", K);
-    const feeds = this.stateFeeds();
-    this.feedBatch(feeds, this.spec.batch, K, batch);
-    this.feedNoise(feeds, this.state.step, K, true);
-    const out = await s.run(feeds);
+    const out = await s.run(this.loopFeeds(K, batch));
     losses.set(out[io.losses]!.data as FloatArray);
     this.takeState(out);
     this.stats.runs++;
@@ -264,13 +296,22 @@ export class Trainer {
     opts: { noise?: "sample" | "zeros" } = {},
   ): Promise<Record<string, ort.Tensor>> {
     const s = await this.session("infer");
-    const dtype = specDType(this.spec);
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const p of this.spec.params) feeds[p.name] = tensor(dtype, this.state.params[p.name]!, p.shape);
-    const specs = (this.spec.inferBatch ?? this.spec.batch).map((b) => ({ ...b, fixed: true }));
-    this.feedBatch(feeds, specs, null, batch);
-    this.feedNoise(feeds, this.state.step, 1, false, opts.noise === "zeros");
-    return s.run(feeds);
+    return s.run(this.inferFeeds(batch, opts));
+  }
+
+  /**
+   * Where ORT runs the nodes of this kind's graph on the trainer's provider: a separate session with
+   * the profiler on, run once from the current state (set batch inputs); the state is not changed.
+   */
+  async placement(kind: GraphKind, steps = 1): Promise<Placement> {
+    const feeds =
+      kind === "infer" ? this.inferFeeds() : kind === "loop" ? this.loopFeeds(steps) : this.oneStepFeeds(0);
+    const graph = getGraph(this.request(kind, steps), this.cacheOptions());
+    return measurePlacement(
+      graph.bytes,
+      { ...this.options.session, label: `${this.spec.key}:${kind}` },
+      feeds,
+    );
   }
 
   /** Open the sessions for these kinds now (so the first step is not slowed by set-up). */
