@@ -1,0 +1,163 @@
+// Training on ONNX Runtime's WebGPU provider (Dawn over Vulkan; here Mesa's lavapipe, a software
+// adapter): the default family's Loop step on a small fixture task gives the CPU's losses within float32
+// tolerance with all but four of its nodes on WebGPU, a small solve gives the CPU's answers, and "auto"
+// never takes a software adapter. Where Vulkan offers no adapter Dawn accepts, every test here skips
+// and says why on stderr (.ci/run installs libvulkan1 and Mesa's lavapipe from bookworm-backports).
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { taskFromJson, withoutTestOutputs } from "../src/arc/task.ts";
+import { optimOf } from "../src/loop/trainer.ts";
+import { DEFAULT_FAMILY, loadFamily } from "../src/models/registry.ts";
+import { plannedProvider, webgpuCheck } from "../src/runtime/providers.ts";
+import { createSession, tensor } from "../src/runtime/session.ts";
+import { openSessions } from "../src/runtime/registry.ts";
+import type { ModelSpec } from "../src/train/spec.ts";
+import { Trainer } from "../src/train/trainer.ts";
+import { PROJECT_ROOT, runTtt } from "./helpers/cli.ts";
+import * as G from "../src/graph/index.ts";
+
+/** Why WebGPU cannot run here ("" when it can): no adapter, or a tiny session fails. */
+async function unavailable(): Promise<string> {
+  const check = webgpuCheck();
+  if (!check.adapterFound) return check.reason;
+  const g = new G.Graph("probe");
+  g.output(G.relu(g.input("x", "float32", [2])), "y");
+  try {
+    const s = await createSession(G.toModelBytes(g), { ep: "webgpu", label: "webgpu-test-probe" });
+    const y = await s.run({ x: tensor("float32", Float32Array.of(-1, 2), [2]) });
+    await s.release();
+    return Array.from(y.y!.data as Float32Array).join(",") === "0,2"
+      ? ""
+      : "a tiny session gave a wrong answer";
+  } catch (e) {
+    return (e as Error).message.split("\n")[0]!;
+  }
+}
+
+const why = await unavailable();
+if (why)
+  console.error(
+    `\n!!! test/webgpu.test.ts SKIPPED: WebGPU is not available here: ${why}\n!!! (Debian: libvulkan1 and mesa-vulkan-drivers from bookworm-backports; see .ci/run)\n`,
+  );
+const gpuTest = test.skipIf(why !== "");
+
+const dir = mkdtempSync(join(tmpdir(), "ttt-webgpu-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const fixture = (name: string) =>
+  taskFromJson(name, JSON.parse(readFileSync(join(PROJECT_ROOT, "fixtures/tasks", `${name}.json`), "utf8")));
+
+/** The default family's trainer for a fixture task on `ep`, its fixed batch set. */
+async function trainerFor(ep: "cpu" | "webgpu") {
+  const family = await loadFamily(DEFAULT_FAMILY);
+  const model = family.build(withoutTestOutputs(fixture("recolour-1-to-2")), { seed: 0 });
+  const trainer = await Trainer.create(model.spec as ModelSpec, {
+    optim: optimOf(model, 1),
+    seed: 0,
+    cacheDir: false,
+    session: { ep, intraOpThreads: 1, interOpThreads: 1, label: `webgpu-test:${ep}` },
+  });
+  trainer.setBatch(Object.fromEntries(Object.entries(model.fixed).map(([k, f]) => [k, f.data])));
+  return trainer;
+}
+
+describe("the default family on WebGPU", () => {
+  const K = 3;
+  gpuTest("a Loop of K steps: the CPU's losses within float32 tolerance; state on WebGPU too", async () => {
+    const cpu = await trainerFor("cpu");
+    const gpu = await trainerFor("webgpu");
+    const a = Array.from(await cpu.step(K));
+    const b = Array.from(await gpu.step(K));
+    expect(await gpu.providers()).toEqual(["webgpu"]);
+    expect(b).toHaveLength(K);
+    for (let i = 0; i < K; i++) {
+      expect(Number.isFinite(b[i]!)).toBe(true);
+      expect(Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(a[i]!))).toBeLessThan(1e-4);
+    }
+    // the state after the run: the first moments (the gradients' average) match the CPU's over all
+    // parameters. (Parameters themselves may not: Adam moves one whose gradient is float noise, ~1e-6,
+    // by about lr whichever sign the noise has.)
+    const sa = cpu.getState();
+    const sb = gpu.getState();
+    expect(sb.step).toBe(K);
+    let diff = 0;
+    let norm = 0;
+    for (const name of Object.keys(sa.m)) {
+      const ma = sa.m[name]!;
+      const mb = sb.m[name]!;
+      for (let i = 0; i < ma.length; i++) {
+        diff += (ma[i]! - mb[i]!) ** 2;
+        norm += ma[i]! ** 2;
+      }
+    }
+    expect(Math.sqrt(diff / norm)).toBeLessThan(1e-3);
+    await cpu.release();
+    await gpu.release();
+    expect(openSessions().filter((s) => s.provider === "webgpu")).toHaveLength(0);
+  });
+
+  gpuTest(
+    "placement: the step's nodes on WebGPU but for the Loop node and the int64 step counter",
+    async () => {
+      const gpu = await trainerFor("webgpu");
+      const loop = await gpu.placement("loop", 2);
+      expect(loop.provider).toBe("webgpu");
+      // Sum (no WebGPU kernel) is emitted as Adds for the GPU; only the control-flow node and the int64
+      // step counter (Cast to float, Add 1) with its Identity stay on the CPU provider
+      expect(Object.keys(loop.fellBack).sort()).toEqual(["Add", "Cast", "Identity", "Loop"]);
+      expect(Object.values(loop.fellBack).reduce((s, n) => s + n, 0)).toBe(4);
+      expect(loop.byProvider.WebGpuExecutionProvider).toBe(loop.nodes - 4);
+      const infer = await gpu.placement("infer");
+      expect(infer.fellBack).toEqual({});
+      expect(infer.copies).toBe(0);
+      await gpu.release();
+    },
+  );
+});
+
+describe("solve on WebGPU", () => {
+  const solve = (ep: string) => {
+    const out = join(dir, `sub-${ep}.json`);
+    const r = runTtt([
+      "solve",
+      "fixtures/tasks/recolour-1-to-2.json",
+      "-o",
+      out,
+      "--run-dir",
+      join(dir, `run-${ep}`),
+      "--family",
+      "colour-map",
+      "--ep",
+      ep,
+      "--steps",
+      "40",
+      "--workers",
+      "1",
+    ]);
+    return { r, out, report: join(dir, `run-${ep}`, "report.json") };
+  };
+
+  gpuTest("--ep webgpu: the CPU's answers; the report names the provider each task used", () => {
+    const gpu = solve("webgpu");
+    expect(gpu.r.code).toBe(0);
+    const cpu = solve("cpu");
+    expect(cpu.r.code).toBe(0);
+    expect(readFileSync(gpu.out, "utf8")).toBe(readFileSync(cpu.out, "utf8"));
+    const tasks = JSON.parse(readFileSync(gpu.report, "utf8")).tasks as { provider?: string }[];
+    expect(tasks.map((t) => t.provider)).toEqual(["webgpu"]);
+  });
+});
+
+describe("auto", () => {
+  test("takes WebGPU only on a hardware adapter", () => {
+    const check = webgpuCheck();
+    const planned = plannedProvider("auto");
+    if (!check.hardware) expect(planned).not.toBe("webgpu");
+    if (check.adapter?.software && !check.hardware) {
+      expect(check.adapter.kind).toBe("cpu");
+      expect(check.reason).toMatch(/^software adapter only: /);
+    }
+  });
+});
