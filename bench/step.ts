@@ -1,9 +1,11 @@
 // bench/step: the default family's training step, task by task, as the solver runs it (the Trainer of
-// src/train, a Loop of the plan's chunk size, one ORT thread, CPU provider, optimisation "all"):
+// src/train, a Loop of the plan's chunk size, one ORT thread, CPU provider unless --ep, optimisation "all"):
 // nodes emitted and after ORT's optimisation, ms/step (median of reps), analytic FLOPs per step,
 // achieved GFLOP/s against a measured one-thread GEMM roof, the top op types by time from ORT's
 // profile, and with `--against <rev>` the same for that commit, measured in the same process with
-// reps interleaved, and the speed-up per task. See bench/README.md.
+// reps interleaved, and the speed-up per task. With `--ep webgpu` the trainer runs on ORT's WebGPU
+// provider and each task also prints its node placement ("N of M nodes on WebGPU"; the graph figures
+// and profile stay the CPU's). See bench/README.md.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,9 +24,10 @@ const DEFAULT_TASKS = ["25ff71a9", "a85d4709", "6150a2bd", "694f12f3", "36d67576
 /** The solver's optimizer for the default family, used for both trees. */
 const OPTIM = DEFAULT_OPTIM;
 
-const USAGE = `bun bench/step.ts [arc-root] [--tasks id,id,...] [--reps 5] [--k N] [--against <rev>] [--no-profile] [--json]
+const USAGE = `bun bench/step.ts [arc-root] [--tasks id,id,...] [--reps 5] [--k N] [--ep cpu|webgpu|cuda] [--against <rev>] [--no-profile] [--json]
   arc-root      folder with arc-agi-1/training_challenges.json (default ../shared/arc)
   --k N         Loop steps per run (default: the solver's chunk for the task's size: 25, 10 or 5)
+  --ep EP       the trainer's execution provider (default cpu); webgpu/cuda also print node placement
   --against REV also measure commit REV (checked out with git archive under /tmp), interleaved`;
 
 interface Args {
@@ -33,12 +36,13 @@ interface Args {
   reps: number;
   k?: number;
   against?: string;
+  ep: string;
   profile: boolean;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { arc: DEFAULT_ARC, tasks: DEFAULT_TASKS, reps: 5, profile: true, json: false };
+  const a: Args = { arc: DEFAULT_ARC, tasks: DEFAULT_TASKS, reps: 5, ep: "cpu", profile: true, json: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i]!;
     const next = () => {
@@ -50,6 +54,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === "--reps") a.reps = Math.max(1, Number(next()));
     else if (v === "--k") a.k = Math.max(1, Number(next()));
     else if (v === "--against") a.against = next();
+    else if (v === "--ep") a.ep = next();
     else if (v === "--no-profile") a.profile = false;
     else if (v === "--json") a.json = true;
     else if (v === "--help" || v === "-h") {
@@ -105,11 +110,14 @@ interface TrainerLike {
   getState(): StateLike;
   setState(s: StateLike): void;
   release(): Promise<void>;
+  /** Where ORT runs the nodes (trees from before placement counting lack it). */
+  placement?(kind: string, steps?: number): Promise<unknown>;
 }
 interface Tree {
   label: string;
   root: string;
   buildMultitensor: (task: TaskLike, o: { seed: number }) => ModelLike;
+  describePlacement?: (p: unknown) => string;
   Trainer: { create(spec: ModelLike["spec"], o: object): Promise<TrainerLike> };
   buildGraph: (req: object) => GraphLike;
   toModelBytes: (g: unknown) => Uint8Array;
@@ -119,16 +127,18 @@ interface Tree {
 
 async function loadTree(root: string, label: string): Promise<Tree> {
   const at = (p: string) => import(join(root, p));
-  const [mt, train, graph, task] = await Promise.all([
+  const [mt, train, graph, task, placement] = await Promise.all([
     at("src/models/multitensor/index.ts"),
     at("src/train/index.ts"),
     at("src/graph/index.ts"),
     at("src/arc/task.ts"),
+    at("src/runtime/placement.ts").catch(() => ({})),
   ]);
   return {
     label,
     root,
     buildMultitensor: mt.buildMultitensor,
+    describePlacement: placement.describePlacement,
     Trainer: train.Trainer,
     buildGraph: train.buildGraph,
     toModelBytes: graph.toModelBytes,
@@ -283,6 +293,8 @@ interface Measured {
   flops: { matmul: number; elementwise: number };
   msPerStep: number[];
   losses: number[];
+  /** Node placement on --ep (null on the CPU or where the tree cannot tell). */
+  placement: string | null;
   model: ModelLike;
   trainer: TrainerLike;
 }
@@ -293,6 +305,7 @@ async function prepare(
   id: string,
   K: number,
   profile: boolean,
+  ep: string,
 ): Promise<Measured> {
   const task = tree.withoutTestOutputs(tree.taskFromJson(id, rawTask));
   const model = tree.buildMultitensor(task, { seed: 0 });
@@ -305,10 +318,14 @@ async function prepare(
     optim: OPTIM,
     seed: 0,
     cacheDir: false,
-    session: { ep: "cpu", intraOpThreads: 1, interOpThreads: 1, label: `step:${tree.label}` },
+    session: { ep, intraOpThreads: 1, interOpThreads: 1, label: `step:${tree.label}` },
   });
   trainer.setBatch(Object.fromEntries(Object.entries(model.fixed).map(([k, f]) => [k, f.data])));
   await trainer.prepare([{ kind: "loop", steps: K }]);
+  const placement =
+    ep !== "cpu" && trainer.placement && tree.describePlacement
+      ? tree.describePlacement(await trainer.placement("loop", K))
+      : null;
   return {
     label: tree.label,
     emitted: written.length,
@@ -318,6 +335,7 @@ async function prepare(
     flops: flopsOf(step),
     msPerStep: [],
     losses: [],
+    placement,
     model,
     trainer,
   };
@@ -432,6 +450,7 @@ function describe(m: Measured, roof: number): string {
   return [
     `  ${m.label}: ${ms.toFixed(2)} ms/step (${(1000 / ms).toFixed(1)} steps/s; reps ${m.msPerStep.map((x) => x.toFixed(1)).join(" ")})`,
     `    nodes: ${m.emitted} emitted (${m.identity} Identity), ${m.optimizedNodes} after ORT "all"`,
+    ...(m.placement ? [`    placement (Loop of the step): ${m.placement}`] : []),
     `    emitted: ${top(m.emittedOps, 8)}`,
     `    optimised: ${top(m.optimizedOps, 8)}`,
     `    FLOPs/step: MatMul ${(m.flops.matmul / 1e6).toFixed(2)} M, other element ops ${(m.flops.elementwise / 1e6).toFixed(2)} M; ${gflops.toFixed(2)} GFLOP/s = ${((100 * gflops) / roof).toFixed(1)}% of the roof`,
@@ -455,7 +474,9 @@ async function main() {
     trees.unshift(await loadTree(root, `${a.against} (${sha.slice(0, 10)})`));
   }
   const roof = await gemmRoof(trees[trees.length - 1]!);
-  console.log(`GEMM roof (1024^3 fp32, one thread, best of 7): ${roof.toFixed(1)} GFLOP/s; reps ${a.reps}`);
+  console.log(
+    `GEMM roof (1024^3 fp32, one thread, best of 7): ${roof.toFixed(1)} GFLOP/s; reps ${a.reps}; trainer on --ep ${a.ep}`,
+  );
   const rows: string[] = [];
   const report: unknown[] = [];
   for (const id of a.tasks) {
@@ -467,7 +488,7 @@ async function main() {
     const probe = trees[0]!.taskFromJson(id, raw);
     const K = a.k ?? defaultChunk(taskCost(probe as unknown as Task));
     const ms: Measured[] = [];
-    for (const t of trees) ms.push(await prepare(t, raw, id, K, a.profile));
+    for (const t of trees) ms.push(await prepare(t, raw, id, K, a.profile, a.ep));
     const agree: ReturnType<typeof gradientAgreement>[] = [];
     if (ms.length === 2) agree.push(await compareGradients(ms[0]!, ms[1]!));
     for (const m of ms) await rep(m, K); // warm-up, discarded
@@ -507,7 +528,7 @@ async function main() {
       );
     } else
       rows.push(
-        `| ${id} | ${grid} | ${mine.emitted} / ${mine.optimizedNodes} | ${median(mine.msPerStep).toFixed(2)} |`,
+        `| ${id} | ${grid} | ${mine.emitted} / ${mine.optimizedNodes} | ${median(mine.msPerStep).toFixed(2)} |${a.ep !== "cpu" ? ` ${mine.placement ?? "?"} |` : ""}`,
       );
     report.push({
       id,
@@ -519,6 +540,7 @@ async function main() {
         msPerStep: m.msPerStep,
         flops: m.flops,
         profile: m.byOp.slice(0, 10),
+        placement: m.placement,
       })),
     });
     for (const m of ms) await m.trainer.release();
@@ -531,8 +553,10 @@ async function main() {
     );
     console.log("|---|---|---|---|---|---|---|---|---|");
   } else {
-    console.log("| task | grid | nodes (emitted / optimised) | ms/step |");
-    console.log("|---|---|---|---|");
+    console.log(
+      `| task | grid | nodes (emitted / optimised) | ms/step |${a.ep !== "cpu" ? " placement |" : ""}`,
+    );
+    console.log(`|---|---|---|---|${a.ep !== "cpu" ? "---|" : ""}`);
   }
   for (const r of rows) console.log(r);
   if (a.json) console.log(JSON.stringify({ roof, tasks: report }));

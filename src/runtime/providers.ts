@@ -64,7 +64,7 @@ export interface CudaLibraryCheck {
   dir?: string;
   /** Provider libraries absent from `dir`. */
   missingLibraries?: string[];
-  /** Libraries the CUDA provider needs that the loader cannot find (CUDA 12, cuDNN 9), per ldd. */
+  /** Libraries the CUDA provider needs that the loader cannot find (CUDA runtime, cuDNN 9), per ldd. */
   missingDependencies?: string[];
 }
 
@@ -129,7 +129,7 @@ export function cudaLibraryCheck(): CudaLibraryCheck {
         dir,
         missingLibraries,
         missingDependencies: deps,
-        reason: `CUDA provider found in ${dir}, but the loader cannot find ${deps.join(", ")} (CUDA 12 / cuDNN 9 runtime; add their folder to LD_LIBRARY_PATH)`,
+        reason: `CUDA provider found in ${dir}, but the loader cannot find ${deps.join(", ")} (the CUDA runtime and cuDNN 9 the provider was built for; add their folder to LD_LIBRARY_PATH)`,
       };
     }
     return {
