@@ -50,7 +50,7 @@ const fixture = (name: string) =>
   taskFromJson(name, JSON.parse(readFileSync(join(PROJECT_ROOT, "fixtures/tasks", `${name}.json`), "utf8")));
 
 /** The default family's trainer for a fixture task on `ep`, its fixed batch set. */
-async function trainerFor(ep: "cpu" | "webgpu") {
+async function trainerFor(ep: "cpu" | "webgpu" | "auto") {
   const family = await loadFamily(DEFAULT_FAMILY);
   const model = family.build(withoutTestOutputs(fixture("recolour-1-to-2")), { seed: 0 });
   const trainer = await Trainer.create(model.spec as ModelSpec, {
@@ -160,4 +160,35 @@ describe("auto", () => {
       expect(check.reason).toMatch(/^software adapter only: /);
     }
   });
+});
+
+describe("auto between WebGPU and the CPU: a measured probe per task", () => {
+  gpuTest(
+    "with a software adapter allowed (TTT_WEBGPU_SOFTWARE=1), the probe times both and keeps the faster",
+    async () => {
+      const before = process.env.TTT_WEBGPU_SOFTWARE;
+      process.env.TTT_WEBGPU_SOFTWARE = "1";
+      try {
+        expect(plannedProvider("auto")).toBe("webgpu");
+        const t = await trainerFor("auto");
+        await t.prepare([{ kind: "loop", steps: 2 }, { kind: "infer" }]);
+        const p = t.probed!;
+        expect(p.ms.webgpu).toBeGreaterThan(0);
+        expect(p.ms.cpu).toBeGreaterThan(0);
+        expect(p.provider).toBe(p.ms.webgpu < p.ms.cpu ? "webgpu" : "cpu");
+        expect(p.reason).toMatch(/^probe of loop:2: webgpu [\d.]+ ms, cpu [\d.]+ ms per run: (webgpu|cpu)$/);
+        // every session of the task on the chosen provider, the other one released
+        expect(await t.providers()).toEqual([p.provider]);
+        expect(openSessions().map((s) => s.provider)).toEqual([p.provider, p.provider]);
+        // the probe's runs left the state alone
+        expect(t.steps).toBe(0);
+        const losses = await t.step(2);
+        expect(losses.every(Number.isFinite)).toBe(true);
+        await t.release();
+      } finally {
+        if (before === undefined) delete process.env.TTT_WEBGPU_SOFTWARE;
+        else process.env.TTT_WEBGPU_SOFTWARE = before;
+      }
+    },
+  );
 });

@@ -191,6 +191,14 @@ export function webgpuCheck(): WebgpuCheck {
   };
 }
 
+/**
+ * Whether "auto" may consider WebGPU: on a hardware adapter; on a software one only with
+ * TTT_WEBGPU_SOFTWARE=1 (to try the per-task probe where no GPU is, as the tests do).
+ */
+export function webgpuForAuto(check: WebgpuCheck = webgpuCheck()): boolean {
+  return check.hardware || (check.adapterFound && process.env.TTT_WEBGPU_SOFTWARE === "1");
+}
+
 /** What WebGPU did when last tried in this process (null: not tried yet). */
 let webgpuOutcome: { ok: boolean; reason: string } | null = null;
 export function recordWebgpuOutcome(ok: boolean, reason: string): void {
@@ -208,7 +216,7 @@ export function plannedProvider(ep: EpChoice): Provider {
   if (ep !== "auto") return ep;
   const cuda = cudaLibraryCheck();
   if (cuda.present && cudaOutcome?.ok !== false) return "cuda";
-  if (webgpuOutcome?.ok !== false && webgpuCheck().hardware) return "webgpu";
+  if (webgpuOutcome?.ok !== false && webgpuForAuto()) return "webgpu";
   return "cpu";
 }
 

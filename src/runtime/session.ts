@@ -13,6 +13,7 @@ import {
   recordCudaOutcome,
   recordWebgpuOutcome,
   webgpuCheck,
+  webgpuForAuto,
   webgpuOutcomeSoFar,
 } from "./providers.ts";
 import { type RegisteredSession, registerSession, releaseSession } from "./registry.ts";
@@ -137,7 +138,7 @@ export async function createSession(model: Uint8Array | string, cfg: SessionConf
   }
   const gpu = webgpuCheck();
   const earlier = webgpuOutcomeSoFar();
-  if (gpu.hardware && earlier?.ok !== false) {
+  if (webgpuForAuto(gpu) && earlier?.ok !== false) {
     try {
       return await openWebgpu(model, cfg, label, ep, `no CUDA (${why}); WebGPU on the ${gpu.reason}`);
     } catch (e) {

@@ -4,10 +4,11 @@
 import type * as ort from "onnxruntime-node";
 import type { OptimConfig } from "../optim/config.ts";
 import { type Placement, measurePlacement } from "../runtime/placement.ts";
-import { plannedProvider } from "../runtime/providers.ts";
+import { type EpChoice, plannedProvider } from "../runtime/providers.ts";
 import { type Session, type SessionConfig, createSession, tensor } from "../runtime/session.ts";
 import { type GraphKind, type GraphRequest, io } from "./build.ts";
 import { type CacheOptions, getGraph, optimizedPath, readIfPresent } from "./cache.ts";
+import { type ProbeResult, probeProviders } from "./provider-probe.ts";
 import { fillNoise } from "./rng.ts";
 import { type BatchSpec, type ModelSpec, specDType } from "./spec.ts";
 
@@ -45,6 +46,10 @@ export class Trainer {
   private state: TrainerState;
   private readonly sessions = new Map<string, Promise<Session>>();
   private readonly batchData = new Map<string, BatchArray>();
+  /** For ep "auto" with WebGPU in play: the probe deciding between WebGPU and the CPU (its winning session). */
+  private probe: Promise<Session> | null = null;
+  /** What the probe measured and chose (null: no probe ran). */
+  probed: ProbeResult | null = null;
   /** Counters of runs and steps (for reports). */
   readonly stats = { runs: 0, steps: 0, sessions: 0, graphHits: 0 };
 
@@ -116,16 +121,46 @@ export class Trainer {
     const id = `${kind}:${steps}`;
     let s = this.sessions.get(id);
     if (!s) {
-      s = this.openSession(this.request(kind, steps), `${this.spec.key}:${id}`);
+      const label = `${this.spec.key}:${id}`;
+      if (!this.probe && this.configuredEp() === "auto" && plannedProvider("auto") === "webgpu") {
+        // auto with WebGPU in play: the first graph opened is measured on both providers (provider-probe.ts)
+        this.probe = probeProviders(
+          (ep) => this.openSession(this.request(kind, steps, ep), label, ep),
+          () => this.feedsFor(kind, steps),
+          id,
+        ).then(({ result, session }) => {
+          this.probed = result;
+          return session;
+        });
+        s = this.probe;
+      } else
+        s = (this.probe ?? Promise.resolve()).then(() => this.openSession(this.request(kind, steps), label));
       this.sessions.set(id, s);
       s.catch(() => this.sessions.delete(id));
     }
     return s;
   }
 
+  private configuredEp(): EpChoice {
+    return this.options.session?.ep ?? "auto";
+  }
+
+  /** The provider sessions open on: the configured choice, or the probe's for auto. */
+  private ep(): EpChoice {
+    return this.probed?.provider ?? this.configuredEp();
+  }
+
+  private feedsFor(kind: GraphKind, steps: number): Record<string, ort.Tensor> {
+    return kind === "infer"
+      ? this.inferFeeds()
+      : kind === "loop"
+        ? this.loopFeeds(steps)
+        : this.oneStepFeeds(0);
+  }
+
   /** The graph request of a kind; a graph for the WebGPU provider is emitted without the nodes it has no kernel for (Graph.gpu). */
-  private request(kind: GraphKind, steps: number): GraphRequest {
-    const gpu = plannedProvider(this.options.session?.ep ?? "auto") === "webgpu";
+  private request(kind: GraphKind, steps: number, ep: EpChoice = this.ep()): GraphRequest {
+    const gpu = plannedProvider(ep) === "webgpu";
     return {
       spec: this.spec,
       kind,
@@ -139,12 +174,11 @@ export class Trainer {
     return this.options.cacheDir === undefined ? {} : { cacheDir: this.options.cacheDir };
   }
 
-  private async openSession(req: GraphRequest, label: string): Promise<Session> {
+  private async openSession(req: GraphRequest, label: string, ep: EpChoice = this.ep()): Promise<Session> {
     const graph = getGraph(req, this.cacheOptions());
     if (graph.hit) this.stats.graphHits++;
     this.stats.sessions++;
-    const cfg: SessionConfig = { ...this.options.session, label };
-    const ep = cfg.ep ?? "auto";
+    const cfg: SessionConfig = { ...this.options.session, ep, label };
     if (this.options.reuseOptimized && graph.path && ep === "cpu") {
       // The optimised form is provider-specific, so it is only reused for an explicit CPU choice.
       const level = cfg.optLevel ?? "all";
@@ -304,12 +338,11 @@ export class Trainer {
    * the profiler on, run once from the current state (set batch inputs); the state is not changed.
    */
   async placement(kind: GraphKind, steps = 1): Promise<Placement> {
-    const feeds =
-      kind === "infer" ? this.inferFeeds() : kind === "loop" ? this.loopFeeds(steps) : this.oneStepFeeds(0);
+    const feeds = this.feedsFor(kind, steps);
     const graph = getGraph(this.request(kind, steps), this.cacheOptions());
     return measurePlacement(
       graph.bytes,
-      { ...this.options.session, label: `${this.spec.key}:${kind}` },
+      { ...this.options.session, ep: this.ep(), label: `${this.spec.key}:${kind}` },
       feeds,
     );
   }
