@@ -8,8 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { taskFromJson, withoutTestOutputs } from "../src/arc/task.ts";
+import { taskSeed } from "../src/loop/plan.ts";
 import { optimOf } from "../src/loop/trainer.ts";
 import { DEFAULT_FAMILY, loadFamily } from "../src/models/registry.ts";
+import { planDevices } from "../src/run/device-plan.ts";
 import { plannedProvider, webgpuCheck } from "../src/runtime/providers.ts";
 import { createSession, tensor } from "../src/runtime/session.ts";
 import { openSessions } from "../src/runtime/registry.ts";
@@ -191,4 +193,25 @@ describe("auto between WebGPU and the CPU: a measured probe per task", () => {
       }
     },
   );
+});
+
+describe("device memory on WebGPU", () => {
+  gpuTest("the worker count per device comes from the adapter's memory and the tasks' estimate", async () => {
+    const adapter = webgpuCheck().adapter!;
+    const tasks = [fixture("recolour-1-to-2"), fixture("transpose")];
+    const family = await loadFamily(DEFAULT_FAMILY);
+    const plan = await planDevices({ ep: "webgpu", seed: 0, family: DEFAULT_FAMILY, workers: 1 }, tasks, {
+      family,
+      cores: 64,
+    });
+    expect(plan).toBeDefined();
+    expect(plan!.devices).toHaveLength(1);
+    expect(plan!.devices[0]!.name).toBe(`${adapter.name} (WebGPU)`);
+    expect(plan!.devices[0]!.memoryBytes).toBe(adapter.memoryBytes);
+    const need = Math.max(
+      ...tasks.map((t) => family.build(t, { seed: taskSeed(0, t.id) }).memoryEstimateBytes),
+    );
+    expect(plan!.capacity).toEqual([Math.max(1, Math.floor((0.9 * adapter.memoryBytes) / need))]);
+    expect(plan!.note).toContain("on the WebGPU adapter");
+  });
 });

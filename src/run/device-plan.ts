@@ -2,11 +2,14 @@
 // by CUDA_VISIBLE_DEVICES), and the worker count they hold: each device as many workers as its memory
 // takes for the largest task at hand (the family's memory estimate), unless --workers is given. On the
 // CPU provider (--ep cpu) or without a GPU nothing changes. The driver's list is a parameter (tests).
+// On WebGPU (--ep webgpu, or auto where it would take WebGPU) the device is the Vulkan adapter Dawn
+// takes, with its device-local memory; Dawn chooses the adapter itself, so there is one.
 import { availableParallelism } from "node:os";
 import type { Task } from "../arc/index.ts";
 import { taskSeed } from "../loop/plan.ts";
 import { loadFamily } from "../models/registry.ts";
 import type { ModelFamily } from "../models/task-model.ts";
+import { plannedProvider, webgpuCheck } from "../runtime/providers.ts";
 import { formatSize } from "../util/units.ts";
 import {
   type Device,
@@ -68,8 +71,10 @@ export async function planDevices(
   } = {},
 ): Promise<DevicePlan | undefined> {
   if (s.ep === "cpu") return undefined;
-  const driver = (o.driver ?? queryDriverDevices)();
-  const devices = selectDevices(driver.devices, s.devices, o.env ?? process.env);
+  const webgpu =
+    !o.driver && (s.ep === "webgpu" || (s.ep === "auto" && plannedProvider("auto") === "webgpu"));
+  const driver = (o.driver ?? (webgpu ? webgpuDevices : queryDriverDevices))();
+  const devices = webgpu ? driver.devices : selectDevices(driver.devices, s.devices, o.env ?? process.env);
   if (devices.length === 0) return undefined;
   let family = o.family;
   if (!family && tasks.length > 0) family = await loadFamily(s.family).catch(() => undefined);
@@ -79,6 +84,26 @@ export async function planDevices(
     ? s.workers
     : defaultDeviceWorkers(capacity, o.cores ?? availableParallelism(), tasks.length);
   const each = devices.map((d, i) => `${d.id} (${d.name}, holds ${capacity[i]})`).join(", ");
-  const note = `devices ${each}${need !== undefined ? ` for tasks up to ${formatSize(need)}` : ""}: ${workers} worker${workers === 1 ? "" : "s"}, each pinned to one device (CUDA_VISIBLE_DEVICES)`;
+  const pinned = webgpu ? "on the WebGPU adapter" : "each pinned to one device (CUDA_VISIBLE_DEVICES)";
+  const note = `devices ${each}${need !== undefined ? ` for tasks up to ${formatSize(need)}` : ""}: ${workers} worker${workers === 1 ? "" : "s"}, ${pinned}`;
   return { devices, capacity, workers, spreader: new DeviceSpreader(devices, capacity), note };
+}
+
+/** The Vulkan adapter the WebGPU provider takes, as one device with its memory (none: why). */
+export function webgpuDevices(): { devices: Device[]; note: string } {
+  const c = webgpuCheck();
+  if (!c.adapter) return { devices: [], note: c.reason };
+  const a = c.adapter;
+  return {
+    devices: [
+      {
+        id: "0",
+        index: 0,
+        uuid: null,
+        name: `${a.name} (WebGPU)`,
+        memoryBytes: a.memoryBytes > 0 ? a.memoryBytes : null,
+      },
+    ],
+    note: c.reason,
+  };
 }
