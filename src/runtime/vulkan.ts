@@ -17,6 +17,8 @@ export interface VulkanAdapter {
   software: boolean;
   /** Vulkan API version the driver offers, "1.3.289". */
   apiVersion: string;
+  /** The driver's name and version ("llvmpipe", "Mesa 25.0.7 (LLVM 15.0.6)"; Vulkan 1.2 drivers), else null. */
+  driver: string | null;
   /** Bytes of the largest device-local memory heap (the GPU's memory; host memory for a software one). */
   memoryBytes: number;
   /** maxPerStageDescriptorStorageBuffers: storage buffers one shader may bind. */
@@ -77,8 +79,11 @@ function enumerate(): VulkanReport {
   }
   const s = lib.symbols;
   try {
-    const info = new BigUint64Array(8); // VkInstanceCreateInfo, 64 bytes, zeroed
+    const app = new BigUint64Array(6); // VkApplicationInfo, 48 bytes: asks for Vulkan 1.2 (driver properties)
+    new Uint32Array(app.buffer)[11] = (1 << 22) | (2 << 12);
+    const info = new BigUint64Array(8); // VkInstanceCreateInfo, 64 bytes
     new Uint32Array(info.buffer)[0] = 1; // VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO
+    info[3] = BigInt(ptr(app));
     const handle = new BigUint64Array(1);
     const rc = s.vkCreateInstance(ptr(info), null, ptr(handle));
     if (rc !== VK_SUCCESS)
@@ -107,7 +112,9 @@ function enumerate(): VulkanReport {
         s.vkGetPhysicalDeviceProperties(dev, ptr(props));
         const mem = new Uint8Array(MEMPROPS_SIZE);
         s.vkGetPhysicalDeviceMemoryProperties(dev, ptr(mem));
-        adapters.push(adapterFrom(props, mem));
+        const a = adapterFrom(props, mem);
+        if (read.u32(ptr(props), 0) >= ((1 << 22) | (2 << 12))) a.driver = driverOf(s, dev);
+        adapters.push(a);
       }
       return { adapters, note: "" };
     } finally {
@@ -127,7 +134,26 @@ function openLoader() {
     vkEnumeratePhysicalDevices: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
     vkGetPhysicalDeviceProperties: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.void },
     vkGetPhysicalDeviceMemoryProperties: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.void },
+    vkGetPhysicalDeviceProperties2: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.void },
   });
+}
+
+const cString = (b: Uint8Array) => {
+  const end = b.indexOf(0);
+  return new TextDecoder().decode(b.subarray(0, end < 0 ? b.length : end));
+};
+
+/** VkPhysicalDeviceDriverProperties through vkGetPhysicalDeviceProperties2 (Vulkan 1.2). */
+function driverOf(s: ReturnType<typeof openLoader>["symbols"], dev: Pointer): string | null {
+  const driver = new Uint8Array(16 + 4 + 256 + 256 + 4 + 8);
+  new Uint32Array(driver.buffer, 0, 1)[0] = 1000196000; // VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES
+  const props2 = new Uint8Array(16 + PROPS_SIZE);
+  new Uint32Array(props2.buffer, 0, 1)[0] = 1000059001; // VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
+  new BigUint64Array(props2.buffer, 8, 1)[0] = BigInt(ptr(driver));
+  s.vkGetPhysicalDeviceProperties2(dev, ptr(props2));
+  const name = cString(driver.subarray(20, 276));
+  const info = cString(driver.subarray(276, 532));
+  return name ? `${name}${info ? ` ${info}` : ""}` : null;
 }
 
 function adapterFrom(props: Uint8Array, mem: Uint8Array): VulkanAdapter {
@@ -154,6 +180,7 @@ function adapterFrom(props: Uint8Array, mem: Uint8Array): VulkanAdapter {
     kind,
     software: kind === "cpu" || SOFTWARE_NAME.test(name),
     apiVersion: version(read.u32(p, 0)),
+    driver: null,
     memoryBytes,
     maxStorageBuffersPerStage: read.u32(p, LIMITS + 76),
   };
@@ -162,5 +189,5 @@ function adapterFrom(props: Uint8Array, mem: Uint8Array): VulkanAdapter {
 /** One line per adapter for messages and `ttt doctor`. */
 export function describeAdapter(a: VulkanAdapter): string {
   const gib = (a.memoryBytes / 2 ** 30).toFixed(1);
-  return `${a.name} (${a.vendor}, ${a.kind}${a.software ? ", software" : ", hardware"}, Vulkan ${a.apiVersion}, ${gib} GiB device memory, device 0x${a.deviceId.toString(16)})`;
+  return `${a.name} (${a.vendor}, ${a.kind}${a.software ? ", software" : ", hardware"}, Vulkan ${a.apiVersion}${a.driver ? `, driver ${a.driver}` : ""}, ${gib} GiB device memory, device 0x${a.deviceId.toString(16)})`;
 }
