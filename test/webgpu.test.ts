@@ -212,3 +212,48 @@ describe("device memory on WebGPU", () => {
     expect(plan!.note).toContain("on the WebGPU adapter");
   });
 });
+
+describe("ttt doctor and WebGPU", () => {
+  gpuTest("lists the adapter, WebGPU available; --ep webgpu adds the node placement", () => {
+    const j = runTtt(["doctor", "--json"]);
+    expect(j.code).toBe(0);
+    const d = JSON.parse(j.stdout);
+    const p = d.providers.find((x: { name: string }) => x.name === "webgpu");
+    expect(p).toMatchObject({ available: true, usedByTtt: true });
+    const adapter = webgpuCheck().adapter!;
+    expect(d.webgpu.adapters[0]).toMatchObject({ name: adapter.name, software: adapter.software });
+    expect(d.webgpu.autoUses).toBe(plannedProvider("auto") === "webgpu");
+    const t = runTtt(["doctor", "--ep", "webgpu"]);
+    expect(t.code).toBe(0);
+    const lines = t.stdout.split("\n");
+    expect(lines.some((l) => l.startsWith(`vulkan      ${adapter.name} (`))).toBe(true);
+    expect(t.stdout).toMatch(
+      /^placement {3}training step \(Loop of 2\): (\d+) of \d+ nodes on WebGPU; on the CPU: Cast 1, Identity 1, Loop 1; \d+ cop(y|ies) between devices \(\d+ ms\)$/m,
+    );
+    expect(t.stdout).toMatch(
+      /^placement {3}inference: (\d+) of \1 nodes on WebGPU; 0 copies between devices/m,
+    );
+  });
+
+  test("without a Vulkan driver: WebGPU not available, and why", () => {
+    const r = Bun.spawnSync([process.execPath, "src/cli/main.ts", "doctor"], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, VK_ICD_FILENAMES: join(dir, "no-such-icd.json"), NO_COLOR: "1" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const out = r.stdout.toString();
+    expect(r.exitCode).toBe(0);
+    expect(out).toMatch(
+      /^ {2}webgpu {4}not available: (no Vulkan loader|Vulkan loader found, but no Vulkan driver)/m,
+    );
+    expect(out).toMatch(/^vulkan {6}no adapter: /m);
+    expect(out).toMatch(/^verdict {5}ok: ttt runs here on the CPU$/m);
+  });
+
+  test("--ep takes webgpu only", () => {
+    const r = runTtt(["doctor", "--ep", "cuda"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('doctor --ep takes webgpu (node placement on WebGPU), got "cuda"');
+  });
+});
