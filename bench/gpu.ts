@@ -152,7 +152,7 @@ function solveFixtures(
     ],
     { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } },
   );
-  const text = r.stderr.toString();
+  const text = `${r.stdout.toString()}\n${r.stderr.toString()}`;
   if (r.exitCode !== 0) return { score: "-", submission: "", error: text.trim().split("\n").at(-1) ?? "" };
   const score = /^score\s+(\S+)/m.exec(text)?.[1] ?? "?";
   return { score, submission: readFileSync(out, "utf8") };

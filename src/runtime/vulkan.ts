@@ -72,9 +72,12 @@ function enumerate(): VulkanReport {
   try {
     lib = openLoader();
   } catch (e) {
+    const why = (e as Error).message.split("\n")[0]!;
     return {
       adapters: [],
-      note: `no Vulkan loader (libvulkan.so.1: ${(e as Error).message.split("\n")[0]}; Debian: apt-get install libvulkan1)`,
+      note: /cannot open shared object file|No such file/.test(why)
+        ? "no Vulkan loader (libvulkan.so.1 not found; Debian: libvulkan1)"
+        : `no Vulkan loader (libvulkan.so.1: ${why}; Debian: libvulkan1)`,
     };
   }
   const s = lib.symbols;
