@@ -1,9 +1,11 @@
 // bench/step: the default family's training step, task by task, as the solver runs it (the Trainer of
-// src/train, a Loop of the plan's chunk size, one ORT thread, CPU provider, optimisation "all"):
+// src/train, a Loop of the plan's chunk size, one ORT thread, CPU provider unless --ep, optimisation "all"):
 // nodes emitted and after ORT's optimisation, ms/step (median of reps), analytic FLOPs per step,
 // achieved GFLOP/s against a measured one-thread GEMM roof, the top op types by time from ORT's
 // profile, and with `--against <rev>` the same for that commit, measured in the same process with
-// reps interleaved, and the speed-up per task. See bench/README.md.
+// reps interleaved, and the speed-up per task. With `--ep webgpu` the trainer runs on ORT's WebGPU
+// provider and each task also prints its node placement ("N of M nodes on WebGPU"; the graph figures
+// and profile stay the CPU's). See bench/README.md.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,9 +24,10 @@ const DEFAULT_TASKS = ["25ff71a9", "a85d4709", "6150a2bd", "694f12f3", "36d67576
 /** The solver's optimizer for the default family, used for both trees. */
 const OPTIM = DEFAULT_OPTIM;
 
-const USAGE = `bun bench/step.ts [arc-root] [--tasks id,id,...] [--reps 5] [--k N] [--against <rev>] [--copies 1,2,4,8] [--no-profile] [--json]
+const USAGE = `bun bench/step.ts [arc-root] [--tasks id,id,...] [--reps 5] [--k N] [--ep cpu|webgpu|cuda] [--against <rev>] [--copies 1,2,4,8] [--no-profile] [--json]
   arc-root      folder with arc-agi-1/training_challenges.json (default ../shared/arc)
   --k N         Loop steps per run (default: the solver's chunk for the task's size: 25, 10 or 5)
+  --ep EP       the trainer's execution provider (default cpu); webgpu/cuda also print node placement
   --against REV also measure commit REV (checked out with git archive under /tmp), interleaved
   --copies LIST the cost of R copies of the model in one graph against one, for each R (this tree only)`;
 
@@ -35,12 +38,13 @@ interface Args {
   k?: number;
   against?: string;
   copies?: number[];
+  ep: string;
   profile: boolean;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { arc: DEFAULT_ARC, tasks: DEFAULT_TASKS, reps: 5, profile: true, json: false };
+  const a: Args = { arc: DEFAULT_ARC, tasks: DEFAULT_TASKS, reps: 5, ep: "cpu", profile: true, json: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i]!;
     const next = () => {
@@ -53,6 +57,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === "--k") a.k = Math.max(1, Number(next()));
     else if (v === "--against") a.against = next();
     else if (v === "--copies") a.copies = next().split(",").map(Number);
+    else if (v === "--ep") a.ep = next();
     else if (v === "--no-profile") a.profile = false;
     else if (v === "--json") a.json = true;
     else if (v === "--help" || v === "-h") {
@@ -109,11 +114,14 @@ interface TrainerLike {
   getState(): StateLike;
   setState(s: StateLike): void;
   release(): Promise<void>;
+  /** Where ORT runs the nodes (trees from before placement counting lack it). */
+  placement?(kind: string, steps?: number): Promise<unknown>;
 }
 interface Tree {
   label: string;
   root: string;
   buildMultitensor: (task: TaskLike, o: { seed: number; copies?: number }) => ModelLike;
+  describePlacement?: (p: unknown) => string;
   Trainer: { create(spec: ModelLike["spec"], o: object): Promise<TrainerLike> };
   buildGraph: (req: object) => GraphLike;
   toModelBytes: (g: unknown) => Uint8Array;
@@ -123,16 +131,18 @@ interface Tree {
 
 async function loadTree(root: string, label: string): Promise<Tree> {
   const at = (p: string) => import(join(root, p));
-  const [mt, train, graph, task] = await Promise.all([
+  const [mt, train, graph, task, placement] = await Promise.all([
     at("src/models/multitensor/index.ts"),
     at("src/train/index.ts"),
     at("src/graph/index.ts"),
     at("src/arc/task.ts"),
+    at("src/runtime/placement.ts").catch(() => ({})),
   ]);
   return {
     label,
     root,
     buildMultitensor: mt.buildMultitensor,
+    describePlacement: placement.describePlacement,
     Trainer: train.Trainer,
     buildGraph: train.buildGraph,
     toModelBytes: graph.toModelBytes,
@@ -287,6 +297,8 @@ interface Measured {
   flops: { matmul: number; elementwise: number };
   msPerStep: number[];
   losses: number[];
+  /** Node placement on --ep (null on the CPU or where the tree cannot tell). */
+  placement: string | null;
   model: ModelLike;
   trainer: TrainerLike;
 }
@@ -297,6 +309,7 @@ async function prepare(
   id: string,
   K: number,
   profile: boolean,
+  ep: string,
   copies = 1,
 ): Promise<Measured> {
   const task = tree.withoutTestOutputs(tree.taskFromJson(id, rawTask));
@@ -310,10 +323,14 @@ async function prepare(
     optim: OPTIM,
     seed: 0,
     cacheDir: false,
-    session: { ep: "cpu", intraOpThreads: 1, interOpThreads: 1, label: `step:${tree.label}` },
+    session: { ep, intraOpThreads: 1, interOpThreads: 1, label: `step:${tree.label}` },
   });
   trainer.setBatch(Object.fromEntries(Object.entries(model.fixed).map(([k, f]) => [k, f.data])));
   await trainer.prepare([{ kind: "loop", steps: K }]);
+  const placement =
+    ep !== "cpu" && trainer.placement && tree.describePlacement
+      ? tree.describePlacement(await trainer.placement("loop", K))
+      : null;
   return {
     label: tree.label,
     emitted: written.length,
@@ -323,6 +340,7 @@ async function prepare(
     flops: flopsOf(step),
     msPerStep: [],
     losses: [],
+    placement,
     model,
     trainer,
   };
@@ -437,6 +455,7 @@ function describe(m: Measured, roof: number): string {
   return [
     `  ${m.label}: ${ms.toFixed(2)} ms/step (${(1000 / ms).toFixed(1)} steps/s; reps ${m.msPerStep.map((x) => x.toFixed(1)).join(" ")})`,
     `    nodes: ${m.emitted} emitted (${m.identity} Identity), ${m.optimizedNodes} after ORT "all"`,
+    ...(m.placement ? [`    placement (Loop of the step): ${m.placement}`] : []),
     `    emitted: ${top(m.emittedOps, 8)}`,
     `    optimised: ${top(m.optimizedOps, 8)}`,
     `    FLOPs/step: MatMul ${(m.flops.matmul / 1e6).toFixed(2)} M, other element ops ${(m.flops.elementwise / 1e6).toFixed(2)} M; ${gflops.toFixed(2)} GFLOP/s = ${((100 * gflops) / roof).toFixed(1)}% of the roof`,
@@ -461,7 +480,9 @@ async function main() {
   }
   if (a.copies) return copiesMode(a, all, trees[0]!);
   const roof = await gemmRoof(trees[trees.length - 1]!);
-  console.log(`GEMM roof (1024^3 fp32, one thread, best of 7): ${roof.toFixed(1)} GFLOP/s; reps ${a.reps}`);
+  console.log(
+    `GEMM roof (1024^3 fp32, one thread, best of 7): ${roof.toFixed(1)} GFLOP/s; reps ${a.reps}; trainer on --ep ${a.ep}`,
+  );
   const rows: string[] = [];
   const report: unknown[] = [];
   for (const id of a.tasks) {
@@ -473,7 +494,7 @@ async function main() {
     const probe = trees[0]!.taskFromJson(id, raw);
     const K = a.k ?? defaultChunk(taskCost(probe as unknown as Task));
     const ms: Measured[] = [];
-    for (const t of trees) ms.push(await prepare(t, raw, id, K, a.profile));
+    for (const t of trees) ms.push(await prepare(t, raw, id, K, a.profile, a.ep));
     const agree: ReturnType<typeof gradientAgreement>[] = [];
     if (ms.length === 2) agree.push(await compareGradients(ms[0]!, ms[1]!));
     for (const m of ms) await rep(m, K); // warm-up, discarded
@@ -513,7 +534,7 @@ async function main() {
       );
     } else
       rows.push(
-        `| ${id} | ${grid} | ${mine.emitted} / ${mine.optimizedNodes} | ${median(mine.msPerStep).toFixed(2)} |`,
+        `| ${id} | ${grid} | ${mine.emitted} / ${mine.optimizedNodes} | ${median(mine.msPerStep).toFixed(2)} |${a.ep !== "cpu" ? ` ${mine.placement ?? "?"} |` : ""}`,
       );
     report.push({
       id,
@@ -525,6 +546,7 @@ async function main() {
         msPerStep: m.msPerStep,
         flops: m.flops,
         profile: m.byOp.slice(0, 10),
+        placement: m.placement,
       })),
     });
     for (const m of ms) await m.trainer.release();
@@ -537,8 +559,10 @@ async function main() {
     );
     console.log("|---|---|---|---|---|---|---|---|---|");
   } else {
-    console.log("| task | grid | nodes (emitted / optimised) | ms/step |");
-    console.log("|---|---|---|---|");
+    console.log(
+      `| task | grid | nodes (emitted / optimised) | ms/step |${a.ep !== "cpu" ? " placement |" : ""}`,
+    );
+    console.log(`|---|---|---|---|${a.ep !== "cpu" ? "---|" : ""}`);
   }
   for (const r of rows) console.log(r);
   if (a.json) console.log(JSON.stringify({ roof, tasks: report }));
@@ -562,7 +586,7 @@ async function copiesMode(a: Args, all: Record<string, unknown>, tree: Tree) {
     const probe = tree.taskFromJson(id, raw);
     const K = a.k ?? defaultChunk(taskCost(probe as unknown as Task));
     const ms: Measured[] = [];
-    for (const r of Rs) ms.push(await prepare(tree, raw, id, K, a.profile, r));
+    for (const r of Rs) ms.push(await prepare(tree, raw, id, K, a.profile, a.ep, r));
     for (const m of ms) await rep(m, K); // warm-up, discarded
     for (const m of ms) m.msPerStep.length = 0;
     for (let i = 0; i < a.reps; i++) for (const m of ms) await rep(m, K);

@@ -366,7 +366,9 @@ describe.skipIf(!supported)("compiled binary", () => {
 
       const missing = doctor(tmpdir(), extra).providers.find((p) => p.name === "cuda")!;
       expect(missing.available).toBe(false);
-      expect(missing.reason).toContain("the loader cannot find libcudnn.so.9 (CUDA 12 / cuDNN 9 runtime");
+      expect(missing.reason).toContain(
+        "the loader cannot find libcudnn.so.9 (the CUDA runtime and cuDNN 9 the provider was built for",
+      );
 
       const tried = doctor(tmpdir(), { ...extra, LD_LIBRARY_PATH: stubs });
       expect(tried.ok).toBe(true);

@@ -76,6 +76,7 @@ describe("ttt doctor", () => {
           reason: "CUDA provider library libonnxruntime_providers_cuda.so not found in /c",
         },
       ],
+      webgpu: null,
       cuda: {
         gpus: [{ name: "NVIDIA H100", memoryTotalMiB: 81559, memoryFreeMiB: 80000, driver: "550.54" }],
         nvidiaSmi: "/usr/bin/nvidia-smi",

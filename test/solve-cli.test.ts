@@ -20,7 +20,7 @@ describe("usage errors exit 2 with a clear message", () => {
   test.each([
     [["--time-budget", "soon"], /--time-budget "soon": expected e\.g\. 12h, 90m, 45s, 1h30m/],
     [["--time-per-task", "0s"], /--time-per-task must be more than zero/],
-    [["--ep", "tpu"], /--ep must be auto, cuda or cpu/],
+    [["--ep", "tpu"], /--ep must be auto, cuda, webgpu or cpu/],
     [["--workers", "0"], /--workers must be an integer >= 1/],
     [["--steps", "1.5"], /--steps must be an integer >= 1/],
     [["--max-memory", "lots"], /--max-memory "lots"/],

@@ -1,6 +1,6 @@
 // Reverse-mode driver: walks back from a scalar loss through the nodes that connect it to the chosen
 // inputs, calls each op's rule (or a custom rule declared for a tensor, custom.ts), reduces broadcast
-// gradients, and sums contributions (one Add or Sum node). A gradient with several contributions is
+// gradients, and sums contributions (one Add or Sum node; Adds in a graph for the GPU). A gradient with several contributions is
 // named `<tensor>_grad`, as is every returned one; helper nodes live under the scope `<node>_Grad`.
 import { type Graph, GraphError, type Node, type Tensor } from "../graph/graph.ts";
 import * as G from "../graph/index.ts";
@@ -115,6 +115,11 @@ export function gradients(loss: Tensor, wrt: Tensor[], opts: GradientOptions = {
     const spec = [{ dtype: first.dtype, shape: first.shape, name: gradName }];
     const out = g.withScopes([`${name}_Grad`], () => {
       if (list.length === 1) return g.node("Identity", list, spec)[0]!;
+      if (list.length > 2 && g.gpu) {
+        // ORT's WebGPU provider has no Sum kernel: a balanced tree of Adds
+        const half = list.length >> 1;
+        return g.node("Add", [G.sum(list.slice(0, half)), G.sum(list.slice(half))], spec)[0]!;
+      }
       if (list.length > 2 && !list.some(mayBecomeGemm)) return g.node("Sum", list, spec)[0]!;
       const head = list.slice(0, -1).reduce((acc, t) => G.add(acc, t));
       return g.node("Add", [head, list[list.length - 1]!], spec)[0]!;

@@ -2,18 +2,20 @@
 // providers and, for one that cannot be used, why; the CUDA device (nvidia-smi); CPU threads and the
 // ONNX Runtime default; the cache folders (and, in the compiled binary, the extracted native library);
 // free memory and disk. It opens a tiny session on the CPU and runs it; exit 0 when that worked (ttt can
-// run here), 1 when not. With the CUDA provider present it also runs the tiny session on CUDA.
+// run here), 1 when not. With the CUDA provider present it also runs the tiny session on CUDA; with a
+// Vulkan adapter, on WebGPU (doctor-webgpu.ts lists the adapters; `--ep webgpu` adds node placement).
 import { existsSync, readFileSync, statfsSync } from "node:fs";
 import { availableParallelism, cpus, freemem, totalmem } from "node:os";
 import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { formatSize } from "../util/units.ts";
 import { queryDriverDevices, selectDevices, unknownOrderNote } from "../workers/devices.ts";
+import { type WebgpuReport, formatWebgpu, webgpuReport } from "./doctor-webgpu.ts";
 import { UsageError } from "./usage-error.ts";
 
 export interface ProviderReport {
   name: string;
-  /** Whether ttt can use it here (for cpu and cuda: a tiny session ran on it). */
+  /** Whether ttt can use it here (for cpu, cuda and webgpu: a tiny session ran on it). */
   available: boolean;
   /** Whether ttt uses this provider at all. */
   usedByTtt: boolean;
@@ -35,6 +37,7 @@ export interface DoctorReport {
   ttt: { version: string; bun: string; executable: string; compiled: boolean; platform: string };
   onnxruntime: { version: string; libraryDir: string | null };
   providers: ProviderReport[];
+  webgpu: WebgpuReport | null;
   cuda: {
     gpus: GpuReport[];
     nvidiaSmi: string;
@@ -80,19 +83,32 @@ export default defineCommand({
   },
   args: {
     json: { type: "boolean", description: "Print one JSON object instead of text" },
+    ep: {
+      type: "string",
+      description: "webgpu: also measure where ORT places the default family's nodes on WebGPU",
+      valueHint: "webgpu",
+    },
   },
   async run({ args }) {
     const extra = args._;
     if (extra.length > 0) throw new UsageError(`doctor takes no arguments, got: ${extra.join(" ")}`);
-    const report = await diagnose();
+    if (args.ep !== undefined && args.ep !== "webgpu")
+      throw new UsageError(`doctor --ep takes webgpu (node placement on WebGPU), got "${args.ep}"`);
+    const report = await diagnose({ placement: args.ep === "webgpu" });
     if (args.json) console.log(JSON.stringify(report, null, 2));
-    else for (const line of formatReport(report)) console.log(line);
+    else {
+      const lines = formatReport(report);
+      const gpu = report.webgpu ? await formatWebgpu(report.webgpu) : [];
+      const at = lines.findIndex((l) => l.startsWith("devices"));
+      lines.splice(at + 1, 0, ...gpu);
+      for (const line of lines) console.log(line);
+    }
     process.exitCode = report.ok ? 0 : 1;
   },
 });
 
 /** Gather the report (opens and releases small ONNX Runtime sessions). */
-export async function diagnose(): Promise<DoctorReport> {
+export async function diagnose(o: { placement?: boolean } = {}): Promise<DoctorReport> {
   const native = await import("../runtime/native.ts");
   const notes: string[] = [];
   // In the binary, extract now (so the cache folder and timing show even if ORT then fails to load).
@@ -115,6 +131,7 @@ export async function diagnose(): Promise<DoctorReport> {
     devicesNote: "",
   };
   let ortVersion = native.ORT_VERSION;
+  let webgpu: WebgpuReport | null = null;
   let libraryDir: string | null = null;
   try {
     const ort = await import("onnxruntime-node");
@@ -145,8 +162,27 @@ export async function diagnose(): Promise<DoctorReport> {
     } else {
       providers.push({ name: "cuda", available: false, usedByTtt: true, reason: check.reason });
     }
+    const { webgpuCheck } = await import("../runtime/providers.ts");
+    const gpuCheck = webgpuCheck();
+    if (!ort.listSupportedBackends().some((b) => b.name === "webgpu" && b.bundled))
+      providers.push({
+        name: "webgpu",
+        available: false,
+        usedByTtt: true,
+        reason: "this onnxruntime-node does not bundle the WebGPU provider",
+      });
+    else if (gpuCheck.adapterFound) {
+      const gpu = await tinyRun("webgpu");
+      providers.push({
+        name: "webgpu",
+        available: gpu.ok,
+        usedByTtt: true,
+        reason: gpu.ok ? `a tiny session ran (${gpuCheck.reason})` : gpu.reason,
+        ms: gpu.ms,
+      });
+    } else providers.push({ name: "webgpu", available: false, usedByTtt: true, reason: gpuCheck.reason });
     for (const b of ort.listSupportedBackends()) {
-      if (b.name === "cpu" || b.name === "cuda") continue;
+      if (b.name === "cpu" || b.name === "cuda" || b.name === "webgpu") continue;
       providers.push({
         name: b.name,
         available: false,
@@ -156,6 +192,10 @@ export async function diagnose(): Promise<DoctorReport> {
           : "listed by onnxruntime-node, not bundled; ttt does not use it",
       });
     }
+    const gpuProvider = providers.find((p) => p.name === "webgpu");
+    webgpu = await webgpuReport(!!o.placement && !!gpuProvider?.available);
+    if (o.placement && !gpuProvider?.available)
+      webgpu.placementError = `WebGPU is not available: ${gpuProvider?.reason}`;
     const { releaseAllSessions } = await import("../runtime/registry.ts");
     await releaseAllSessions();
   } catch (e) {
@@ -197,6 +237,7 @@ export async function diagnose(): Promise<DoctorReport> {
     },
     onnxruntime: { version: ortVersion, libraryDir },
     providers,
+    webgpu,
     cuda: cudaInfo,
     threads: {
       logical: availableParallelism(),
@@ -228,7 +269,7 @@ export async function diagnose(): Promise<DoctorReport> {
 }
 
 /** Open a session on `ep` for a tiny graph built by ttt's own builder, run it and check the answer. */
-async function tinyRun(ep: "cpu" | "cuda"): Promise<{ ok: boolean; reason: string; ms: number }> {
+async function tinyRun(ep: "cpu" | "cuda" | "webgpu"): Promise<{ ok: boolean; reason: string; ms: number }> {
   const started = performance.now();
   const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
   try {
@@ -428,9 +469,19 @@ export function formatReport(r: DoctorReport): string[] {
   for (const d of r.disk) row("disk", `${gib(d.freeBytes)} free of ${gib(d.totalBytes)} at ${d.path}`);
   row(
     "verdict",
-    r.ok
-      ? `ok: ttt runs here on ${r.providers.find((p) => p.name === "cuda" && p.available) ? "CUDA (and the CPU)" : "the CPU"}`
-      : "ONNX Runtime cannot run a session on the CPU here",
+    r.ok ? `ok: ttt runs here on ${runsOn(r)}` : "ONNX Runtime cannot run a session on the CPU here",
   );
   return lines;
+}
+
+/** The providers ttt can train on here, in the order auto tries them. */
+function runsOn(r: DoctorReport): string {
+  const ok = (n: string) => r.providers.some((p) => p.name === n && p.available);
+  const gpus = [
+    ok("cuda") ? "CUDA" : "",
+    ok("webgpu") ? `WebGPU${r.webgpu?.autoUses ? "" : " (--ep webgpu)"}` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+  return gpus ? `${gpus} and the CPU` : "the CPU";
 }

@@ -10,6 +10,7 @@ import { PlainDisplay } from "../run/progress.ts";
 import { defaultRunDir } from "../rundir/run-dir.ts";
 import { pretrain, type PretrainSettings } from "../run/pretrain.ts";
 import { OptionError, formatDuration, formatSize } from "../util/units.ts";
+import { EP_CHOICES } from "../runtime/providers.ts";
 import { UsageError } from "./usage-error.ts";
 import { optionReaders } from "./option-readers.ts";
 
@@ -90,9 +91,9 @@ export default defineCommand({
     },
     ep: {
       type: "string",
-      description: "Execution provider: auto, cuda or cpu",
+      description: "Execution provider: auto, cuda, webgpu or cpu",
       default: "auto",
-      valueHint: "auto|cuda|cpu",
+      valueHint: "auto|cuda|webgpu|cpu",
     },
     threads: { type: "string", description: "ONNX Runtime threads per worker", default: "1", valueHint: "n" },
     seed: {
@@ -148,8 +149,8 @@ export function pretrainSettingsFrom(a: Record<string, string | boolean | undefi
   const rate = rateText === undefined ? PRETRAIN_DEFAULTS.rate : Number(rateText);
   if (!(rate > 0 && rate <= 1)) throw new OptionError(`--rate must be in (0, 1], got "${rateText}"`);
   const ep = str("ep") ?? "auto";
-  if (!["auto", "cuda", "cpu"].includes(ep))
-    throw new OptionError(`--ep must be auto, cuda or cpu, got "${ep}"`);
+  if (!(EP_CHOICES as readonly string[]).includes(ep))
+    throw new OptionError(`--ep must be auto, cuda, webgpu or cpu, got "${ep}"`);
   if (a.resume === true && str("run-dir") === undefined)
     throw new OptionError("--resume needs --run-dir (the pretraining run to continue)");
   const rounds = int("rounds", 1);

@@ -16,10 +16,9 @@ import {
 import { OptionError, parseSize } from "../util/units.ts";
 import { PRETRAIN_FIRST_WITH_SHARD, shardPaths } from "../run/shard-solve.ts";
 import { parseDeviceList } from "../workers/devices.ts";
+import { EP_CHOICES } from "../runtime/providers.ts";
 import { UsageError } from "./usage-error.ts";
 import { optionReaders } from "./option-readers.ts";
-
-const EPS = ["auto", "cuda", "cpu"] as const;
 
 export default defineCommand({
   meta: {
@@ -113,9 +112,10 @@ export default defineCommand({
     },
     ep: {
       type: "string",
-      description: "Execution provider: auto (CUDA when available), cuda or cpu",
+      description:
+        "Execution provider: auto (CUDA when available, else WebGPU on a hardware adapter, else the CPU), cuda, webgpu or cpu",
       default: "auto",
-      valueHint: "auto|cuda|cpu",
+      valueHint: "auto|cuda|webgpu|cpu",
     },
     threads: { type: "string", description: "ONNX Runtime threads per worker", default: "1", valueHint: "n" },
     seed: {
@@ -206,8 +206,8 @@ export default defineCommand({
 export function settingsFrom(a: Record<string, string | boolean | undefined>): SolveSettings {
   const { str, int, duration } = optionReaders(a);
   const ep = str("ep") ?? "auto";
-  if (!(EPS as readonly string[]).includes(ep))
-    throw new OptionError(`--ep must be auto, cuda or cpu, got "${ep}"`);
+  if (!(EP_CHOICES as readonly string[]).includes(ep))
+    throw new OptionError(`--ep must be auto, cuda, webgpu or cpu, got "${ep}"`);
   const ids = str("tasks")
     ?.split(",")
     .map((x) => x.trim())

@@ -61,6 +61,9 @@ export const attr = {
   graph: (value: Graph): AttrValue => ({ kind: "graph", value }),
 };
 
+/** Pieces one Split or Concat may have in a graph emitted for the GPU (plus its one input or output: 8 buffers). */
+export const GPU_MAX_PIECES = 7;
+
 export class Graph {
   readonly nodes: Node[] = [];
   readonly inputs: Tensor[] = [];
@@ -76,6 +79,12 @@ export class Graph {
   /** Next suffix to try per base name (shared like `used`), so naming stays O(1) in big graphs. */
   private readonly nextSuffix: Map<string, number>;
   private scopes: string[] = [];
+  /**
+   * Emit for ORT's WebGPU provider (set by train/build.ts; a subgraph takes its parent's): no Sum
+   * nodes (it has no Sum kernel) and no Split or Concat of more than GPU_MAX_PIECES pieces (a shader
+   * binds one storage buffer per input and output, and WebGPU guarantees only 8 per stage).
+   */
+  gpu = false;
 
   constructor(
     readonly name = "ttt",
@@ -84,6 +93,7 @@ export class Graph {
   ) {
     this.used = parent ? parent.used : new Set<string>();
     this.nextSuffix = parent ? parent.nextSuffix : new Map<string, number>();
+    this.gpu = parent?.gpu ?? false;
   }
 
   /** A name unique in this graph and all enclosing ones, under the current scope. */

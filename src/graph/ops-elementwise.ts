@@ -45,7 +45,7 @@ export const or = (a: Tensor, b: Tensor) => binary("Or", a, b, "bool");
 /** Elementwise maximum / minimum of two tensors (ONNX Max/Min, broadcasting). */
 export const max = (a: Operand, b: Operand) => binary("Max", a, b);
 
-/** The sum of several tensors that broadcast to one shape, in one ONNX Sum node (one tensor: itself). */
+/** The sum of several tensors that broadcast to one shape, in one ONNX Sum node (one tensor: itself; a GPU graph: Adds). */
 export function sum(xs: readonly Tensor[]): Tensor {
   if (xs.length === 0) throw new GraphError("Sum: needs at least one tensor");
   if (xs.length === 1) return xs[0]!;
@@ -53,6 +53,11 @@ export function sum(xs: readonly Tensor[]): Tensor {
   const bad = xs.find((x) => x.dtype !== dtype);
   if (bad) throw new GraphError(`Sum: dtypes ${dtype} and ${bad.dtype} differ (${bad.name})`);
   const shape = broadcastShapes("Sum", ...xs.map((x) => x.shape));
+  if (xs[0]!.graph.gpu) {
+    // a balanced tree of Adds: ORT's WebGPU provider has no Sum kernel
+    const half = xs.length >> 1;
+    return binary("Add", sum(xs.slice(0, half)), sum(xs.slice(half)));
+  }
   return xs[0]!.graph.node("Sum", [...xs], [{ dtype, shape }])[0]!;
 }
 export const min = (a: Operand, b: Operand) => binary("Min", a, b);

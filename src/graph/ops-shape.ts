@@ -1,7 +1,7 @@
 // Shape and indexing ops: Reshape, Transpose, Unsqueeze, Squeeze, Expand, Concat, Slice (negative
 // steps flip), Pad, Gather, CumSum, OneHot, Tile. Shapes are computed here, at build time.
 import { size } from "./dtype.ts";
-import { GraphError, type Tensor, attr } from "./graph.ts";
+import { GPU_MAX_PIECES, GraphError, type Tensor, attr } from "./graph.ts";
 import { broadcastShapes, formatShape, normAxes, normAxis } from "./shape.ts";
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -68,6 +68,11 @@ export function concat(xs: Tensor[], axis: number): Tensor {
     if (!ok) throw new GraphError(`Concat: ${t} does not match ${first} outside axis ${a}`);
     total += t.shape[a]!;
   }
+  if (first.graph.gpu && xs.length > GPU_MAX_PIECES)
+    return concat(
+      chunks(xs, Math.ceil(xs.length / GPU_MAX_PIECES)).map((c) => concat(c, a)),
+      a,
+    );
   const shape = first.shape.map((d, i) => (i === a ? total : d));
   return first.graph.node("Concat", xs, [{ dtype: first.dtype, shape }], { axis: attr.int(a) })[0]!;
 }
@@ -180,6 +185,28 @@ export function split(x: Tensor, sizes: number[], axis = 0): Tensor[] {
     throw new GraphError(`Split: sizes [${sizes.join(",")}] do not cut axis ${a} of ${x}`);
   }
   if (sizes.length === 1) return [x];
+  if (x.graph.gpu && sizes.length > GPU_MAX_PIECES) {
+    // groups of at most GPU_MAX_PIECES, cut out of x first (recursively), then each cut into its pieces
+    const groups = chunks(sizes, Math.ceil(sizes.length / GPU_MAX_PIECES));
+    const parts = split(
+      x,
+      groups.map((gs) => gs.reduce((s, n) => s + n, 0)),
+      a,
+    );
+    return groups.flatMap((gs, i) => split(parts[i]!, gs, a));
+  }
   const outs = sizes.map((n) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === a ? n : d)) }));
   return x.graph.node("Split", [x, x.graph.int64s(sizes)], outs, { axis: attr.int(a) });
+}
+
+/** `xs` cut into `n` consecutive runs of near-equal length (the first ones one longer). */
+function chunks<T>(xs: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const len = Math.floor(xs.length / n) + (i < xs.length % n ? 1 : 0);
+    out.push(xs.slice(at, at + len));
+    at += len;
+  }
+  return out;
 }

@@ -3,13 +3,15 @@
 // takes for the largest task at hand (the family's memory estimate), unless --workers is given. On the
 // CPU provider nothing changes: --ep cpu, or --ep auto where it will fall back to the CPU (the driver
 // lists no GPU, or the CUDA provider library cannot be loaded), whatever CUDA_VISIBLE_DEVICES says.
+// On WebGPU (--ep webgpu, or auto where it would take WebGPU) the device is the Vulkan adapter Dawn
+// takes, with its device-local memory; Dawn chooses the adapter itself, so there is one.
 // The driver's list and the CUDA check are parameters (tests).
 import { availableParallelism } from "node:os";
 import type { Task } from "../arc/index.ts";
 import { taskSeed } from "../loop/plan.ts";
 import { loadFamily } from "../models/registry.ts";
 import type { ModelFamily } from "../models/task-model.ts";
-import { cudaLibraryCheck } from "../runtime/providers.ts";
+import { cudaLibraryCheck, plannedProvider, webgpuCheck } from "../runtime/providers.ts";
 import { formatSize } from "../util/units.ts";
 import {
   type Device,
@@ -74,11 +76,13 @@ export async function planDevices(
   } = {},
 ): Promise<DevicePlan | undefined> {
   if (s.ep === "cpu") return undefined;
-  const driver = (o.driver ?? queryDriverDevices)();
+  const webgpu =
+    !o.driver && (s.ep === "webgpu" || (s.ep === "auto" && plannedProvider("auto") === "webgpu"));
+  const driver = (o.driver ?? (webgpu ? webgpuDevices : queryDriverDevices))();
   // --ep auto runs on the CPU without a GPU or without the CUDA provider: the CPU's worker count stands.
-  if (s.ep === "auto" && (driver.devices.length === 0 || !(o.cuda ?? cudaLibraryCheck)().present))
+  if (!webgpu && s.ep === "auto" && (driver.devices.length === 0 || !(o.cuda ?? cudaLibraryCheck)().present))
     return undefined;
-  const devices = selectDevices(driver.devices, s.devices, o.env ?? process.env);
+  const devices = webgpu ? driver.devices : selectDevices(driver.devices, s.devices, o.env ?? process.env);
   if (devices.length === 0) return undefined;
   let family = o.family;
   if (!family && tasks.length > 0) family = await loadFamily(s.family).catch(() => undefined);
@@ -88,7 +92,29 @@ export async function planDevices(
     ? s.workers
     : defaultDeviceWorkers(capacity, o.cores ?? availableParallelism(), tasks.length);
   const each = devices.map((d, i) => `${d.id} (${d.name}, holds ${capacity[i]})`).join(", ");
-  const unsure = unknownOrderNote(devices, driver.devices);
-  const note = `devices ${each}${need !== undefined ? ` for tasks up to ${formatSize(need)}` : ""}: ${workers} worker${workers === 1 ? "" : "s"}, each pinned to one device (CUDA_VISIBLE_DEVICES: its UUID, CUDA_DEVICE_ORDER=PCI_BUS_ID)${unsure ? `; ${unsure}` : ""}`;
+  const unsure = webgpu ? undefined : unknownOrderNote(devices, driver.devices);
+  const pinned = webgpu
+    ? "on the WebGPU adapter"
+    : "each pinned to one device (CUDA_VISIBLE_DEVICES: its UUID, CUDA_DEVICE_ORDER=PCI_BUS_ID)";
+  const note = `devices ${each}${need !== undefined ? ` for tasks up to ${formatSize(need)}` : ""}: ${workers} worker${workers === 1 ? "" : "s"}, ${pinned}${unsure ? `; ${unsure}` : ""}`;
   return { devices, capacity, workers, spreader: new DeviceSpreader(devices, capacity), note };
+}
+
+/** The Vulkan adapter the WebGPU provider takes, as one device with its memory (none: why). */
+export function webgpuDevices(): { devices: Device[]; note: string } {
+  const c = webgpuCheck();
+  if (!c.adapter) return { devices: [], note: c.reason };
+  const a = c.adapter;
+  return {
+    devices: [
+      {
+        id: "0",
+        index: 0,
+        uuid: null,
+        name: `${a.name} (WebGPU)`,
+        memoryBytes: a.memoryBytes > 0 ? a.memoryBytes : null,
+      },
+    ],
+    note: c.reason,
+  };
 }

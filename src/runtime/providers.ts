@@ -1,17 +1,23 @@
 // Execution-provider choice. "auto" takes CUDA when its provider library is present and a session
-// opens on it, else the CPU, and says once (consola) which and why. The check for the library comes
-// first, so a machine without CUDA does not pay for (or print the native errors of) a failed attempt.
-// ORT loads provider libraries only from beside the libonnxruntime.so.1 it runs from: the
+// opens on it, else WebGPU when Vulkan lists a hardware adapter (never a software one: lavapipe,
+// llvmpipe and SwiftShader are slower than the CPU provider) and a session opens on it, else the CPU,
+// and says once (consola) which and why. The cheap checks (the CUDA library, the Vulkan adapter list)
+// come first, so a machine without a GPU does not pay for (or print the native errors of) a failed
+// attempt. ORT loads provider libraries only from beside the libonnxruntime.so.1 it runs from: the
 // onnxruntime-node install from source, the extracted (or overlay) folder in the compiled binary,
-// which joins a folder named by TTT_ORT_PROVIDERS_DIR (native.ts).
+// which joins a folder named by TTT_ORT_PROVIDERS_DIR (native.ts). The WebGPU provider (Dawn over
+// Vulkan) is inside libonnxruntime.so.1 itself on linux-x64: it needs only a Vulkan driver.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { consola } from "consola";
 import { CUDA_PROVIDER_LIBS, ensureNative, hasCudaProvider, isCompiled, nativeState } from "./native.ts";
+import { type VulkanAdapter, describeAdapter, vulkanAdapters } from "./vulkan.ts";
 
-export type EpChoice = "auto" | "cuda" | "cpu";
-export type Provider = "cuda" | "cpu";
+/** The values of --ep. */
+export const EP_CHOICES = ["auto", "cuda", "webgpu", "cpu"] as const;
+export type EpChoice = (typeof EP_CHOICES)[number];
+export type Provider = "cuda" | "webgpu" | "cpu";
 
 export interface ProviderDecision {
   provider: Provider;
@@ -58,7 +64,7 @@ export interface CudaLibraryCheck {
   dir?: string;
   /** Provider libraries absent from `dir`. */
   missingLibraries?: string[];
-  /** Libraries the CUDA provider needs that the loader cannot find (CUDA 12, cuDNN 9), per ldd. */
+  /** Libraries the CUDA provider needs that the loader cannot find (CUDA runtime, cuDNN 9), per ldd. */
   missingDependencies?: string[];
 }
 
@@ -123,7 +129,7 @@ export function cudaLibraryCheck(): CudaLibraryCheck {
         dir,
         missingLibraries,
         missingDependencies: deps,
-        reason: `CUDA provider found in ${dir}, but the loader cannot find ${deps.join(", ")} (CUDA 12 / cuDNN 9 runtime; add their folder to LD_LIBRARY_PATH)`,
+        reason: `CUDA provider found in ${dir}, but the loader cannot find ${deps.join(", ")} (the CUDA runtime and cuDNN 9 the provider was built for; add their folder to LD_LIBRARY_PATH)`,
       };
     }
     return {
@@ -152,6 +158,68 @@ function elsewhere(dir: string): string {
   return `; TTT_ORT_PROVIDERS_DIR=${p} has them, but ORT loaded from ${dir} looks only beside itself: link them into ${dir}, or use the compiled binary, which joins that folder itself`;
 }
 
+export interface WebgpuCheck {
+  /** Vulkan lists an adapter Dawn may take. */
+  adapterFound: boolean;
+  /** That adapter is a hardware one ("auto" considers WebGPU only then). */
+  hardware: boolean;
+  /** The adapter Dawn prefers: a hardware one where there is one. */
+  adapter?: VulkanAdapter;
+  /** One line: the adapter, or why there is none. */
+  reason: string;
+}
+
+/** What Vulkan offers the WebGPU provider (no ORT session is opened). */
+export function webgpuCheck(): WebgpuCheck {
+  if (process.platform !== "linux" || process.arch !== "x64")
+    return {
+      adapterFound: false,
+      hardware: false,
+      reason: `onnxruntime-node bundles its WebGPU provider on linux-x64 only (this is ${process.platform}-${process.arch})`,
+    };
+  const v = vulkanAdapters();
+  if (v.adapters.length === 0) return { adapterFound: false, hardware: false, reason: v.note };
+  const hardware = v.adapters.find((a) => !a.software);
+  const adapter = hardware ?? v.adapters[0]!;
+  return {
+    adapterFound: true,
+    hardware: !!hardware,
+    adapter,
+    reason: hardware
+      ? `hardware adapter ${describeAdapter(adapter)}`
+      : `software adapter only: ${describeAdapter(adapter)}`,
+  };
+}
+
+/**
+ * Whether "auto" may consider WebGPU: on a hardware adapter; on a software one only with
+ * TTT_WEBGPU_SOFTWARE=1 (to try the per-task probe where no GPU is, as the tests do).
+ */
+export function webgpuForAuto(check: WebgpuCheck = webgpuCheck()): boolean {
+  return check.hardware || (check.adapterFound && process.env.TTT_WEBGPU_SOFTWARE === "1");
+}
+
+/** What WebGPU did when last tried in this process (null: not tried yet). */
+let webgpuOutcome: { ok: boolean; reason: string } | null = null;
+export function recordWebgpuOutcome(ok: boolean, reason: string): void {
+  webgpuOutcome = { ok, reason };
+}
+export function webgpuOutcomeSoFar(): { ok: boolean; reason: string } | null {
+  return webgpuOutcome;
+}
+
+/**
+ * The provider "auto" (or an explicit choice) will try first, from the cheap checks alone: what a graph
+ * is emitted for (train/build.ts `target`) and what the memory plan counts on.
+ */
+export function plannedProvider(ep: EpChoice): Provider {
+  if (ep !== "auto") return ep;
+  const cuda = cudaLibraryCheck();
+  if (cuda.present && cudaOutcome?.ok !== false) return "cuda";
+  if (webgpuOutcome?.ok !== false && webgpuForAuto()) return "webgpu";
+  return "cpu";
+}
+
 /** What CUDA did when last tried in this process (null: not tried yet). */
 let cudaOutcome: { ok: boolean; reason: string } | null = null;
 const announced = new Set<string>();
@@ -165,6 +233,7 @@ export function cudaOutcomeSoFar(): { ok: boolean; reason: string } | null {
 /** Forget earlier outcomes and announcements (tests). */
 export function resetProviderState(): void {
   cudaOutcome = null;
+  webgpuOutcome = null;
   announced.clear();
 }
 

@@ -11,13 +11,17 @@ import {
   cudaLibraryCheck,
   cudaOutcomeSoFar,
   recordCudaOutcome,
+  recordWebgpuOutcome,
+  webgpuCheck,
+  webgpuForAuto,
+  webgpuOutcomeSoFar,
 } from "./providers.ts";
 import { type RegisteredSession, registerSession, releaseSession } from "./registry.ts";
 
 export type OptLevel = "disabled" | "basic" | "extended" | "layout" | "all";
 
 export interface SessionConfig {
-  /** Execution provider: "auto" (default), "cuda" (fail if unavailable) or "cpu". */
+  /** Execution provider: "auto" (default), "cuda" or "webgpu" (fail if unavailable) or "cpu". */
   ep?: EpChoice;
   /** Intra-op threads (default: ORT's choice, one per core). */
   intraOpThreads?: number;
@@ -34,6 +38,8 @@ export interface SessionConfig {
   logSeverity?: 0 | 1 | 2 | 3 | 4;
   /** Name in the registry and in messages. */
   label?: string;
+  /** Profile every run into `<prefix>_<date>.json` (ORT's profiler; see placement.ts). */
+  profileFilePrefix?: string;
 }
 
 export type Feeds = Record<string, ort.Tensor>;
@@ -52,7 +58,12 @@ export interface Session {
 
 function ortOptions(cfg: SessionConfig, provider: Provider): ort.InferenceSession.SessionOptions {
   const o: ort.InferenceSession.SessionOptions = {
-    executionProviders: provider === "cuda" ? [{ name: "cuda", deviceId: cfg.deviceId ?? 0 }] : ["cpu"],
+    executionProviders:
+      provider === "cuda"
+        ? [{ name: "cuda", deviceId: cfg.deviceId ?? 0 }]
+        : provider === "webgpu"
+          ? [{ name: "webgpu" }]
+          : ["cpu"],
     graphOptimizationLevel: cfg.optLevel ?? "all",
     logSeverityLevel: cfg.logSeverity ?? 3,
     extra: {
@@ -65,6 +76,10 @@ function ortOptions(cfg: SessionConfig, provider: Provider): ort.InferenceSessio
   if (cfg.intraOpThreads !== undefined) o.intraOpNumThreads = cfg.intraOpThreads;
   if (cfg.interOpThreads !== undefined) o.interOpNumThreads = cfg.interOpThreads;
   if (cfg.optimizedModelFilePath) o.optimizedModelFilePath = cfg.optimizedModelFilePath;
+  if (cfg.profileFilePrefix) {
+    o.enableProfiling = true;
+    o.profileFilePrefix = cfg.profileFilePrefix;
+  }
   return o;
 }
 
@@ -91,35 +106,80 @@ function wrap(s: ort.InferenceSession, d: ProviderDecision, label: string): Sess
   };
 }
 
-/** Open a session on the requested provider; "auto" falls back to the CPU with a logged reason. */
+/** Open a session on the requested provider; "auto" falls back (CUDA, WebGPU on hardware, CPU) with a logged reason. */
 export async function createSession(model: Uint8Array | string, cfg: SessionConfig = {}): Promise<Session> {
   const ep = cfg.ep ?? "auto";
   const label = cfg.label ?? "session";
   if (ep === "cpu")
     return wrap(await open(model, ortOptions(cfg, "cpu")), { provider: "cpu", reason: "requested" }, label);
+  if (ep === "webgpu") return openWebgpu(model, cfg, label, ep);
 
-  const lib = cudaLibraryCheck();
-  const earlier = cudaOutcomeSoFar();
-  let why = !lib.present ? lib.reason : earlier && !earlier.ok ? earlier.reason : "";
-  if (!why) {
-    try {
-      const s = await open(model, {
-        ...ortOptions(cfg, "cuda"),
-        logSeverityLevel: ep === "auto" ? 4 : (cfg.logSeverity ?? 3),
-      });
-      recordCudaOutcome(true, lib.reason);
-      const d = { provider: "cuda" as const, reason: ep === "cuda" ? "requested" : "CUDA provider loaded" };
-      if (ep === "auto") announce(d, ep);
-      return wrap(s, d, label);
-    } catch (e) {
-      why = `CUDA provider failed: ${(e as Error).message.split("\n")[0]}`;
-      recordCudaOutcome(false, why);
+  let why = "";
+  if (ep === "cuda" || ep === "auto") {
+    const lib = cudaLibraryCheck();
+    const earlier = cudaOutcomeSoFar();
+    why = !lib.present ? lib.reason : earlier && !earlier.ok ? earlier.reason : "";
+    if (!why) {
+      try {
+        const s = await open(model, {
+          ...ortOptions(cfg, "cuda"),
+          logSeverityLevel: ep === "auto" ? 4 : (cfg.logSeverity ?? 3),
+        });
+        recordCudaOutcome(true, lib.reason);
+        const d = { provider: "cuda" as const, reason: ep === "cuda" ? "requested" : "CUDA provider loaded" };
+        if (ep === "auto") announce(d, ep);
+        return wrap(s, d, label);
+      } catch (e) {
+        why = `CUDA provider failed: ${(e as Error).message.split("\n")[0]}`;
+        recordCudaOutcome(false, why);
+      }
     }
+    if (ep === "cuda") throw new Error(`ep=cuda: ${why}`);
   }
-  if (ep === "cuda") throw new Error(`ep=cuda: ${why}`);
+  const gpu = webgpuCheck();
+  const earlier = webgpuOutcomeSoFar();
+  if (webgpuForAuto(gpu) && earlier?.ok !== false) {
+    try {
+      return await openWebgpu(model, cfg, label, ep, `no CUDA (${why}); WebGPU on the ${gpu.reason}`);
+    } catch (e) {
+      why = `${why}; ${(e as Error).message}`;
+    }
+  } else why = `${why}; WebGPU: ${earlier?.ok === false ? earlier.reason : gpu.reason}`;
   const d: ProviderDecision = { provider: "cpu", reason: why };
   announce(d, ep);
   return wrap(await open(model, ortOptions(cfg, "cpu")), d, label);
+}
+
+/** A session on the WebGPU provider (nodes it has no kernel for run on the CPU provider, as ORT places them). */
+async function openWebgpu(
+  model: Uint8Array | string,
+  cfg: SessionConfig,
+  label: string,
+  ep: "webgpu" | "auto",
+  autoReason = "",
+): Promise<Session> {
+  const gpu = webgpuCheck();
+  if (!gpu.adapterFound) {
+    recordWebgpuOutcome(false, gpu.reason);
+    throw new Error(`ep=webgpu: ${gpu.reason}`);
+  }
+  try {
+    const s = await open(model, {
+      ...ortOptions(cfg, "webgpu"),
+      logSeverityLevel: ep === "auto" ? 4 : (cfg.logSeverity ?? 3),
+    });
+    recordWebgpuOutcome(true, gpu.reason);
+    const d = {
+      provider: "webgpu" as const,
+      reason: ep === "webgpu" ? `requested; ${gpu.reason}` : autoReason,
+    };
+    if (ep === "auto") announce(d, ep);
+    return wrap(s, d, label);
+  } catch (e) {
+    const why = `WebGPU provider failed on ${gpu.reason}: ${(e as Error).message.split("\n")[0]}`;
+    recordWebgpuOutcome(false, why);
+    throw new Error(ep === "webgpu" ? `ep=webgpu: ${why}` : why);
+  }
 }
 
 /** A tensor for ORT from a typed array (dtype from the array type unless given). */

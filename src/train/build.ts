@@ -29,6 +29,8 @@ export interface GraphRequest {
   steps?: number;
   /** Required for "train" and "loop". */
   optim?: OptimConfig;
+  /** "gpu": emitted for ORT's WebGPU provider (Graph.gpu); default "cpu". */
+  target?: "cpu" | "gpu";
 }
 
 interface StepState {
@@ -90,6 +92,7 @@ export function buildGraph(req: GraphRequest): Graph {
   validateSpec(spec);
   const dtype = specDType(spec);
   const g = new Graph(`ttt_${kind}`);
+  g.gpu = req.target === "gpu";
   const params = spec.params.map((q) => g.input(q.name, dtype, q.shape));
 
   if (kind === "infer") {
@@ -140,10 +143,13 @@ export function buildGraph(req: GraphRequest): Graph {
   const batchIn = spec.batch.map((b) => g.input(b.name, b.dtype, b.fixed ? b.shape : [K, ...b.shape]));
   const noiseIn = (spec.noise ?? []).map((n) => g.input(n.name, dtype, [K, ...n.shape]));
   const P = params.length;
+  // On the GPU the body carries the step counter as a float (exact up to 2^24 steps): WebGPU has no
+  // int64 arithmetic, so an int64 counter's Cast and Add would run on the CPU in every step.
+  const carriedStep = g.gpu ? G.cast(step, dtype) : step;
   const res = G.loop(
     g,
     K,
-    [...params, ...m, ...v, step],
+    [...params, ...m, ...v, carriedStep],
     (iter, c, b) => {
       const batch = Object.fromEntries(
         spec.batch.map((s, i) => [
@@ -167,7 +173,8 @@ export function buildGraph(req: GraphRequest): Graph {
     "train_loop",
   );
   const c = res.carried;
-  out({ params: c.slice(0, P), m: c.slice(P, 2 * P), v: c.slice(2 * P, 3 * P), step: c[3 * P]! });
+  const stepOut = g.gpu ? G.cast(c[3 * P]!, "int64") : c[3 * P]!;
+  out({ params: c.slice(0, P), m: c.slice(P, 2 * P), v: c.slice(2 * P, 3 * P), step: stepOut });
   g.output(res.scans[0]!, io.losses);
   return g;
 }

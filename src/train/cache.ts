@@ -74,6 +74,7 @@ export function graphKey(req: GraphRequest): { key: string; description: string 
     ir: DEFAULT_IR_VERSION,
     opset: DEFAULT_OPSET,
     kind: req.kind,
+    ...(req.target === "gpu" ? { target: "gpu" } : {}),
     steps: req.kind === "loop" ? (req.steps ?? 1) : null,
     optim: req.kind === "infer" ? null : (req.optim ?? null),
     model: {

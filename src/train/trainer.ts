@@ -3,9 +3,12 @@
 // graph for infer(). State crosses into ORT once per run (the Node API has no IO binding).
 import type * as ort from "onnxruntime-node";
 import type { OptimConfig } from "../optim/config.ts";
+import { type Placement, measurePlacement } from "../runtime/placement.ts";
+import { type EpChoice, plannedProvider } from "../runtime/providers.ts";
 import { type Session, type SessionConfig, createSession, tensor } from "../runtime/session.ts";
 import { type GraphKind, type GraphRequest, io } from "./build.ts";
 import { type CacheOptions, getGraph, optimizedPath, readIfPresent } from "./cache.ts";
+import { type ProbeResult, probeProviders } from "./provider-probe.ts";
 import { copySeed, fillNoise } from "./rng.ts";
 import { type BatchSpec, type ModelSpec, specDType } from "./spec.ts";
 
@@ -44,6 +47,10 @@ export class Trainer {
   private copySeeds: number[] | undefined;
   private readonly sessions = new Map<string, Promise<Session>>();
   private readonly batchData = new Map<string, BatchArray>();
+  /** For ep "auto" with WebGPU in play: the probe deciding between WebGPU and the CPU (its winning session). */
+  private probe: Promise<Session> | null = null;
+  /** What the probe measured and chose (null: no probe ran). */
+  probed: ProbeResult | null = null;
   /** Counters of runs and steps (for reports). */
   readonly stats = { runs: 0, steps: 0, sessions: 0, graphHits: 0 };
 
@@ -124,24 +131,64 @@ export class Trainer {
     const id = `${kind}:${steps}`;
     let s = this.sessions.get(id);
     if (!s) {
-      s = this.openSession(
-        { spec: this.spec, kind, steps, optim: this.options.optim },
-        `${this.spec.key}:${id}`,
-      );
+      const label = `${this.spec.key}:${id}`;
+      if (!this.probe && this.configuredEp() === "auto" && plannedProvider("auto") === "webgpu") {
+        // auto with WebGPU in play: the first graph opened is measured on both providers (provider-probe.ts)
+        this.probe = probeProviders(
+          (ep) => this.openSession(this.request(kind, steps, ep), label, ep),
+          () => this.feedsFor(kind, steps),
+          id,
+        ).then(({ result, session }) => {
+          this.probed = result;
+          return session;
+        });
+        s = this.probe;
+      } else
+        s = (this.probe ?? Promise.resolve()).then(() => this.openSession(this.request(kind, steps), label));
       this.sessions.set(id, s);
       s.catch(() => this.sessions.delete(id));
     }
     return s;
   }
 
-  private async openSession(req: GraphRequest, label: string): Promise<Session> {
-    const cacheOpts: CacheOptions =
-      this.options.cacheDir === undefined ? {} : { cacheDir: this.options.cacheDir };
-    const graph = getGraph(req, cacheOpts);
+  private configuredEp(): EpChoice {
+    return this.options.session?.ep ?? "auto";
+  }
+
+  /** The provider sessions open on: the configured choice, or the probe's for auto. */
+  private ep(): EpChoice {
+    return this.probed?.provider ?? this.configuredEp();
+  }
+
+  private feedsFor(kind: GraphKind, steps: number): Record<string, ort.Tensor> {
+    return kind === "infer"
+      ? this.inferFeeds()
+      : kind === "loop"
+        ? this.loopFeeds(steps)
+        : this.oneStepFeeds(0);
+  }
+
+  /** The graph request of a kind; a graph for the WebGPU provider is emitted without the nodes it has no kernel for (Graph.gpu). */
+  private request(kind: GraphKind, steps: number, ep: EpChoice = this.ep()): GraphRequest {
+    const gpu = plannedProvider(ep) === "webgpu";
+    return {
+      spec: this.spec,
+      kind,
+      steps,
+      optim: this.options.optim,
+      ...(gpu ? { target: "gpu" as const } : {}),
+    };
+  }
+
+  private cacheOptions(): CacheOptions {
+    return this.options.cacheDir === undefined ? {} : { cacheDir: this.options.cacheDir };
+  }
+
+  private async openSession(req: GraphRequest, label: string, ep: EpChoice = this.ep()): Promise<Session> {
+    const graph = getGraph(req, this.cacheOptions());
     if (graph.hit) this.stats.graphHits++;
     this.stats.sessions++;
-    const cfg: SessionConfig = { ...this.options.session, label };
-    const ep = cfg.ep ?? "auto";
+    const cfg: SessionConfig = { ...this.options.session, ep, label };
     if (this.options.reuseOptimized && graph.path && ep === "cpu") {
       // The optimised form is provider-specific, so it is only reused for an explicit CPU choice.
       const level = cfg.optLevel ?? "all";
@@ -214,6 +261,41 @@ export class Trainer {
     return feeds;
   }
 
+  /** Feeds of the one-step graph for step k of a stacked batch. */
+  private oneStepFeeds(k: number, batch?: Record<string, BatchArray>): Record<string, ort.Tensor> {
+    const feeds = this.stateFeeds();
+    const per: Record<string, BatchArray> = {};
+    for (const b of this.spec.batch) {
+      const data = batch?.[b.name] ?? this.batchData.get(b.name);
+      if (!data) throw new Error(`batch input ${b.name} was not given (setBatch or step argument)`);
+      const n = elems(b.shape);
+      per[b.name] = b.fixed || data.length === n ? data : data.subarray(k * n, (k + 1) * n);
+    }
+    this.feedBatch(feeds, this.spec.batch, null, per);
+    this.feedNoise(feeds, this.state.step, 1, false);
+    return feeds;
+  }
+
+  private loopFeeds(K: number, batch?: Record<string, BatchArray>): Record<string, ort.Tensor> {
+    const feeds = this.stateFeeds();
+    this.feedBatch(feeds, this.spec.batch, K, batch);
+    this.feedNoise(feeds, this.state.step, K, true);
+    return feeds;
+  }
+
+  private inferFeeds(
+    batch?: Record<string, BatchArray>,
+    opts: { noise?: "sample" | "zeros" } = {},
+  ): Record<string, ort.Tensor> {
+    const dtype = specDType(this.spec);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const p of this.spec.params) feeds[p.name] = tensor(dtype, this.state.params[p.name]!, p.shape);
+    const specs = (this.spec.inferBatch ?? this.spec.batch).map((b) => ({ ...b, fixed: true }));
+    this.feedBatch(feeds, specs, null, batch);
+    this.feedNoise(feeds, this.state.step, 1, false, opts.noise === "zeros");
+    return feeds;
+  }
+
   private takeState(out: Record<string, ort.Tensor>): void {
     for (const p of this.spec.params) {
       this.state.params[p.name] = out[io.next(p.name)]!.data as FloatArray;
@@ -235,17 +317,7 @@ export class Trainer {
     if (opts.oneStep || K === 1) {
       const s = await this.session("train");
       for (let k = 0; k < K; k++) {
-        const feeds = this.stateFeeds();
-        const per: Record<string, BatchArray> = {};
-        for (const b of this.spec.batch) {
-          const data = batch?.[b.name] ?? this.batchData.get(b.name);
-          if (!data) throw new Error(`batch input ${b.name} was not given (setBatch or step argument)`);
-          const n = elems(b.shape);
-          per[b.name] = b.fixed || data.length === n ? data : data.subarray(k * n, (k + 1) * n);
-        }
-        this.feedBatch(feeds, this.spec.batch, null, per);
-        this.feedNoise(feeds, this.state.step, 1, false);
-        const out = await s.run(feeds);
+        const out = await s.run(this.oneStepFeeds(k, batch));
         losses[k] = out[io.loss]!.data[0] as number;
         this.takeState(out);
         this.stats.runs++;
@@ -254,10 +326,7 @@ export class Trainer {
       return losses;
     }
     const s = await this.session("loop", K);
-    const feeds = this.stateFeeds();
-    this.feedBatch(feeds, this.spec.batch, K, batch);
-    this.feedNoise(feeds, this.state.step, K, true);
-    const out = await s.run(feeds);
+    const out = await s.run(this.loopFeeds(K, batch));
     losses.set(out[io.losses]!.data as FloatArray);
     this.takeState(out);
     this.stats.runs++;
@@ -274,13 +343,21 @@ export class Trainer {
     opts: { noise?: "sample" | "zeros" } = {},
   ): Promise<Record<string, ort.Tensor>> {
     const s = await this.session("infer");
-    const dtype = specDType(this.spec);
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const p of this.spec.params) feeds[p.name] = tensor(dtype, this.state.params[p.name]!, p.shape);
-    const specs = (this.spec.inferBatch ?? this.spec.batch).map((b) => ({ ...b, fixed: true }));
-    this.feedBatch(feeds, specs, null, batch);
-    this.feedNoise(feeds, this.state.step, 1, false, opts.noise === "zeros");
-    return s.run(feeds);
+    return s.run(this.inferFeeds(batch, opts));
+  }
+
+  /**
+   * Where ORT runs the nodes of this kind's graph on the trainer's provider: a separate session with
+   * the profiler on, run once from the current state (set batch inputs); the state is not changed.
+   */
+  async placement(kind: GraphKind, steps = 1): Promise<Placement> {
+    const feeds = this.feedsFor(kind, steps);
+    const graph = getGraph(this.request(kind, steps), this.cacheOptions());
+    return measurePlacement(
+      graph.bytes,
+      { ...this.options.session, ep: this.ep(), label: `${this.spec.key}:${kind}` },
+      feeds,
+    );
   }
 
   /** Open the sessions for these kinds now (so the first step is not slowed by set-up). */

@@ -47,7 +47,7 @@ function checkFormatField(value: unknown, file: string, formats: readonly number
 
 const SettingsSchema = obj({
   family: str,
-  ep: v.picklist(["auto", "cuda", "cpu", "mixed"]),
+  ep: v.picklist(["auto", "cuda", "webgpu", "cpu", "mixed"]),
   threads: num,
   workers: num,
   seed: num,
@@ -132,7 +132,7 @@ const RetryNoteSchema = obj({
   seed: v.optional(num),
   lrScale: v.optional(num),
   chunk: v.optional(num),
-  ep: v.optional(v.picklist(["auto", "cuda", "cpu"])),
+  ep: v.optional(v.picklist(["auto", "cuda", "webgpu", "cpu"])),
 });
 
 /** The fields a record and a report entry share. */
