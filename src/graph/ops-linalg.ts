@@ -1,6 +1,7 @@
 // Linear algebra and normalisation: MatMul (batched, broadcasting), Gemm, Einsum, LayerNormalization.
 import { GraphError, type Tensor, attr } from "./graph.ts";
 import { broadcastShapes, formatShape, normAxis } from "./shape.ts";
+import { reshape } from "./ops-shape.ts";
 
 /** a @ b for rank >= 2 operands with numpy batch broadcasting. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -92,6 +93,13 @@ export function einsum(equation: string, ...xs: Tensor[]): Tensor {
 /** LayerNormalization over the axes from `axis` to the end: (x - mean) / sqrt(var + eps) * scale + bias. */
 export function layerNorm(x: Tensor, scale: Tensor, bias: Tensor | null, axis = -1, epsilon = 1e-5): Tensor {
   const a = normAxis("LayerNormalization", axis, x.rank);
+  // For WebGPU a rank-3 input over its last axis goes through 2-D: ORT fuses Add -> LayerNormalization
+  // of rank 3 into SkipLayerNormalization, whose WebGPU kernel leaves the Mean and InvStdDev outputs
+  // unset (the gradient reads InvStdDev: "Missing Input"); a 2-D LayerNormalization is not fused.
+  if (x.graph.gpu && x.rank === 3 && a === 2) {
+    const flat = reshape(x, [x.shape[0]! * x.shape[1]!, x.shape[2]!]);
+    return reshape(layerNorm(flat, scale, bias, 1, epsilon), [...x.shape]);
+  }
   const normShape = x.shape.slice(a);
   for (const p of bias ? [scale, bias] : [scale]) {
     if (p.dtype !== x.dtype)
