@@ -29,6 +29,8 @@ import { acquireShardLock } from "./shard-lock.ts";
 import { shardInputs } from "./shard-solve.ts";
 import { readPriorFile, type PriorFile } from "../rundir/prior-file.ts";
 import { checkPriorFits } from "../models/prior.ts";
+import { installWriteFaults, parseFaults } from "../workers/fault-injection.ts";
+import { WriteStop } from "./write-stop.ts";
 
 export type { SolveDeps, SolveResult, SolveSettings } from "./settings.ts";
 export { DEFAULT_CHECKPOINT_EVERY, DEFAULT_KEEP_CHECKPOINTS } from "./settings.ts";
@@ -87,6 +89,9 @@ async function solveLocked(
   const now = deps.now ?? (() => performance.now() / 1000);
   const t0 = deps.startedAt ?? now();
   const display = deps.display;
+  installWriteFaults(parseFaults(process.env.TTT_INJECT_FAULT));
+  // A record, journal line, submission or report that cannot be written (a full disk) stops the run.
+  const writes = new WriteStop(display);
 
   // The tasks (this shard's only, with --shard), and what an earlier session of the run left (--resume).
   const sharded = shardInputs(
@@ -163,7 +168,7 @@ async function solveLocked(
   const finished = reopened?.finished ?? new Map<string, TaskRecord>();
   const finish = (r: TaskRecord, weight: number) => {
     if (finished.has(r.id)) return;
-    results.finish(r);
+    writes.guard(() => results.finish(r));
     display.taskDone(r, weight);
   };
 
@@ -185,7 +190,7 @@ async function solveLocked(
     results.restore(r);
     display.taskDone(r, weights.get(r.id) ?? 0);
   }
-  results.write("running");
+  writes.guard(() => results.write("running"));
   for (const t of inputs.invalid)
     finish(notRunRecord(t.id, "invalid", "invalid", t.message, t.tests, inputs.solutions.get(t.id)), 0);
   for (const k of skips) {
@@ -208,6 +213,7 @@ async function solveLocked(
   };
   deps.signal?.addEventListener("abort", onAbort, { once: true });
   if (deps.signal?.aborted) onAbort();
+  writes.onStop(onAbort);
   const tasksById = new Map(inputs.tasks.map((t) => [t.id, t]));
   const context = {
     executor,
@@ -263,14 +269,58 @@ async function solveLocked(
     display.end();
   }
 
-  // Sum up: the last report and submission, report.html.
-  const report = results.write(scheduler.interrupted ? "interrupted" : "finished");
+  // Sum up: the records not written yet (space may be back), the last report and submission, report.html.
+  const state = scheduler.interrupted ? "interrupted" : "finished";
+  writes.guard(() => results.writeRecords());
+  writes.guard(() => results.write(state));
+  const report = results.report(state);
   try {
     await (await import("../report/index.ts")).writeRunReport(runDir.path);
   } catch (e) {
     display.log("warn", `report.html not written: ${(e as Error).message}`);
   }
+  if (writes.first) {
+    const done = new Set(
+      report.tasks.filter((t) => t.stop !== "interrupted" && t.stop !== "no-time").map((t) => t.id),
+    );
+    const stopped = writes.summary(results, {
+      output: s.output,
+      command: resumeCommand(s),
+      notFinished: ids.filter((id) => !done.has(id)),
+      total: ids.length,
+    });
+    return { report, exitCode: 1, interrupted: false, writeFailure: stopped };
+  }
   return { report, exitCode: results.answered() ? 0 : 1, interrupted: scheduler.interrupted };
+}
+
+/** The command that goes on with this run (the arguments that decide its answers, and --resume). */
+function resumeCommand(s: SolveSettings): string {
+  const q = (x: string) => (/^[\w./:=,@+-]+$/.test(x) ? x : `'${x.replace(/'/g, "'\\''")}'`);
+  // a shard's run directory is <root>/shard-III-of-NNN, its submission inside it
+  const args = s.shard
+    ? [
+        "ttt",
+        "solve",
+        s.source,
+        "--run-dir",
+        dirname(s.runDir),
+        "--shard",
+        `${s.shard.index}/${s.shard.count}`,
+      ]
+    : ["ttt", "solve", s.source, "-o", s.output, "--run-dir", s.runDir];
+  args.push("--resume");
+  if (s.family !== "multitensor") args.push("--family", s.family);
+  if (s.seed !== 0) args.push("--seed", String(s.seed));
+  for (const [flag, v] of [
+    ["--steps", s.steps],
+    ["--chunk", s.chunk],
+    ["--patience", s.patience],
+  ] as const)
+    if (v !== undefined) args.push(flag, String(v));
+  if (s.taskIds) args.push("--tasks", s.taskIds.join(","));
+  if (s.prior) args.push("--prior", s.prior);
+  return args.map(q).join(" ");
 }
 
 const NOT_STARTED = {

@@ -1,0 +1,74 @@
+// A run whose files cannot be written (a full disk, a spent quota): the first failed write of a task
+// record, journal line, submission or report stops the run. No task starts after it, the tasks in flight
+// are stopped (each keeps its last checkpoint; a checkpoint write that fails only warns, in its worker).
+// Nothing written before is lost: every file is replaced atomically and the journal cut back to its last
+// whole line. The run ends with what failed and where, what is kept, and the command that goes on.
+import { WriteFailure, writeFailureReason } from "../util/write-failure.ts";
+import type { RunResults } from "../rundir/results.ts";
+import type { Display } from "./progress.ts";
+
+export class WriteStop {
+  /** The first write that failed. */
+  first: WriteFailure | null = null;
+  private stopRun: (() => void) | null = null;
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly display: Display) {}
+
+  /** How to stop the run (set once the scheduler runs); called at once if a write failed before. */
+  onStop(stop: () => void): void {
+    this.stopRun = stop;
+    if (this.first) stop();
+  }
+
+  /** Run a write step; a WriteFailure is reported (once per kind of file) and stops the run, others propagate. */
+  guard(step: () => void): void {
+    try {
+      step();
+    } catch (e) {
+      if (!(e instanceof WriteFailure)) throw e;
+      if (!this.seen.has(e.kind)) this.display.log("error", e.message);
+      this.seen.add(e.kind);
+      if (this.first) return;
+      this.first = e;
+      this.display.log(
+        "error",
+        "the run stops: no further task starts, the tasks in flight stop at their last checkpoint",
+      );
+      this.stopRun?.();
+    }
+  }
+
+  /** The closing lines: what failed, what is kept, what is not recorded, how to go on. */
+  summary(
+    results: RunResults,
+    o: { output: string; command: string; notFinished: string[]; total: number },
+  ): string[] {
+    const f = this.first;
+    if (!f) return [];
+    const pending = results.pendingRecords();
+    const sub = results.submitted();
+    const kept = sub.writes
+      ? `${o.output} as last written (every task id, answers of ${plural(sub.written, "finished task")})`
+      : `${o.output} as it was before this session (not written in it)`;
+    const lines = [
+      `the run stopped: ${f.message}`,
+      `kept: ${kept}; the records of ${plural(results.recordedCount(), "task")}; each task's checkpoints up to the last one written`,
+    ];
+    if (o.notFinished.length)
+      lines.push(
+        `not finished: ${o.notFinished.length} of ${o.total} task${o.total === 1 ? "" : "s"} (${listed(o.notFinished)}); --resume runs them, each from its last checkpoint`,
+      );
+    if (pending.length)
+      lines.push(
+        `finished, record not written: ${listed(pending)} (--resume takes ${pending.length === 1 ? "it" : "them"} up again from the final checkpoint)`,
+      );
+    lines.push(
+      `${f.outOfSpace ? `free space on the file system of ${f.path}${f.quota ? " (or raise the quota)" : ""}` : `fix what stopped the write (${writeFailureReason(f.cause)})`}, then go on with: ${o.command}`,
+    );
+    return lines;
+  }
+}
+
+const listed = (ids: string[]) => (ids.length > 5 ? `${ids.slice(0, 5).join(", ")}, ...` : ids.join(", "));
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
