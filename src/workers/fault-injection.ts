@@ -9,14 +9,25 @@
 // `try` is the try of the task it applies to: a number (default 1: the retry runs clean) or *.
 // Write faults, as nospace@<write>:<n>[=k] or quota@<write>:<n>[=k]: in each process, from the n-th write
 // of that kind on (1: the first), a write fails half-way with ENOSPC (no space) or EDQUOT (quota), as a
-// full disk stays full; `=k`: only k writes fail, then space is back. <write> is one of checkpoint,
+// full disk stays full; `=k`: only k writes fail, then space is back. kill@<write>:<n>: half-way through
+// the n-th write of that kind the process kills its run with SIGKILL (a worker: the run, then itself),
+// as a machine that dies mid-write (bench/soak.ts). <write> is one of checkpoint,
 // record, journal, submission, report, run-info (src/util/write-failure.ts). A solve and its workers
 // install them (installWriteFaults).
 // Nothing is injected without the variable; the trainer is used as it is.
 import type { TaskTrainer } from "../loop/trainer.ts";
 import { setWriteFaultHook, WRITE_KINDS, type WriteKind } from "../util/write-failure.ts";
 
-export type FaultKind = "nan" | "error" | "memory" | "crash" | "stall" | "pause" | "nospace" | "quota";
+export type FaultKind =
+  | "nan"
+  | "error"
+  | "memory"
+  | "crash"
+  | "stall"
+  | "pause"
+  | "nospace"
+  | "quota"
+  | "kill";
 
 export interface InjectedFault {
   kind: FaultKind;
@@ -26,8 +37,18 @@ export interface InjectedFault {
   arg?: number;
 }
 
-const KINDS = new Set<FaultKind>(["nan", "error", "memory", "crash", "stall", "pause", "nospace", "quota"]);
-const WRITE_FAULTS = new Set<FaultKind>(["nospace", "quota"]);
+const KINDS = new Set<FaultKind>([
+  "nan",
+  "error",
+  "memory",
+  "crash",
+  "stall",
+  "pause",
+  "nospace",
+  "quota",
+  "kill",
+]);
+const WRITE_FAULTS = new Set<FaultKind>(["nospace", "quota", "kill"]);
 
 /** Parse TTT_INJECT_FAULT; throws a message naming the bad entry. */
 export function parseFaults(text: string | undefined): InjectedFault[] {
@@ -63,8 +84,11 @@ export function outOfSpaceError(code: "ENOSPC" | "EDQUOT", path: string): NodeJS
   });
 }
 
-/** Make this process's writes fail as the write faults in `faults` say (nothing when there are none). */
-export function installWriteFaults(faults: readonly InjectedFault[]): void {
+/**
+ * Make this process's writes fail as the write faults in `faults` say (nothing when there are none);
+ * `worker`: this is a worker process, whose kill@ fault kills its run (the parent) first.
+ */
+export function installWriteFaults(faults: readonly InjectedFault[], o: { worker?: boolean } = {}): void {
   const writes = faults.filter((f) => WRITE_FAULTS.has(f.kind));
   if (writes.length === 0) return;
   const seen = new Map<WriteKind, number>();
@@ -74,6 +98,12 @@ export function installWriteFaults(faults: readonly InjectedFault[]): void {
     for (const f of writes) {
       if (f.task !== kind || n < f.step) continue;
       if (f.arg !== undefined && n >= f.step + f.arg) continue;
+      if (f.kind === "kill") {
+        if (n !== f.step) continue;
+        if (o.worker) process.kill(process.ppid, "SIGKILL");
+        process.kill(process.pid, "SIGKILL");
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000); // the signal lands
+      }
       throw outOfSpaceError(f.kind === "nospace" ? "ENOSPC" : "EDQUOT", path);
     }
   });
