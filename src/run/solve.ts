@@ -16,7 +16,7 @@ import type { Job } from "../loop/job.ts";
 import { planTasks, type TaskPlan } from "../loop/plan.ts";
 import { ProcessPool } from "../workers/pool.ts";
 import { PlainDisplay, type Display } from "./progress.ts";
-import type { RunHeader, RunSettings } from "../rundir/formats/index.ts";
+import type { RunHeader, RunReport, RunSettings } from "../rundir/formats/index.ts";
 import { notRunRecord, type TaskRecord } from "../rundir/records.ts";
 import { RunResults } from "../rundir/results.ts";
 import { pendingRetry, reopenRun } from "../rundir/resume.ts";
@@ -30,7 +30,7 @@ import { shardInputs } from "./shard-solve.ts";
 import { readPriorFile, type PriorFile } from "../rundir/prior-file.ts";
 import { checkPriorFits } from "../models/prior.ts";
 import { installWriteFaults, parseFaults } from "../workers/fault-injection.ts";
-import { WriteStop } from "./write-stop.ts";
+import { resumeCommand, WriteStop } from "./write-stop.ts";
 
 export type { SolveDeps, SolveResult, SolveSettings } from "./settings.ts";
 export { DEFAULT_CHECKPOINT_EVERY, DEFAULT_KEEP_CHECKPOINTS } from "./settings.ts";
@@ -272,8 +272,12 @@ async function solveLocked(
   // Sum up: the records not written yet (space may be back), the last report and submission, report.html.
   const state = scheduler.interrupted ? "interrupted" : "finished";
   writes.guard(() => results.writeRecords());
-  writes.guard(() => results.write(state));
-  const report = results.report(state);
+  let written: RunReport | undefined;
+  writes.guard(() => {
+    written = results.write(state);
+  });
+  // the report as written (the one returned must be the file's), else as it would have been
+  const report = written ?? results.report(state);
   try {
     await (await import("../report/index.ts")).writeRunReport(runDir.path);
   } catch (e) {
@@ -292,35 +296,6 @@ async function solveLocked(
     return { report, exitCode: 1, interrupted: false, writeFailure: stopped };
   }
   return { report, exitCode: results.answered() ? 0 : 1, interrupted: scheduler.interrupted };
-}
-
-/** The command that goes on with this run (the arguments that decide its answers, and --resume). */
-function resumeCommand(s: SolveSettings): string {
-  const q = (x: string) => (/^[\w./:=,@+-]+$/.test(x) ? x : `'${x.replace(/'/g, "'\\''")}'`);
-  // a shard's run directory is <root>/shard-III-of-NNN, its submission inside it
-  const args = s.shard
-    ? [
-        "ttt",
-        "solve",
-        s.source,
-        "--run-dir",
-        dirname(s.runDir),
-        "--shard",
-        `${s.shard.index}/${s.shard.count}`,
-      ]
-    : ["ttt", "solve", s.source, "-o", s.output, "--run-dir", s.runDir];
-  args.push("--resume");
-  if (s.family !== "multitensor") args.push("--family", s.family);
-  if (s.seed !== 0) args.push("--seed", String(s.seed));
-  for (const [flag, v] of [
-    ["--steps", s.steps],
-    ["--chunk", s.chunk],
-    ["--patience", s.patience],
-  ] as const)
-    if (v !== undefined) args.push(flag, String(v));
-  if (s.taskIds) args.push("--tasks", s.taskIds.join(","));
-  if (s.prior) args.push("--prior", s.prior);
-  return args.map(q).join(" ");
 }
 
 const NOT_STARTED = {

@@ -5,7 +5,9 @@
 // whole line. The run ends with what failed and where, what is kept, and the command that goes on.
 import { WriteFailure, writeFailureReason } from "../util/write-failure.ts";
 import type { RunResults } from "../rundir/results.ts";
+import { dirname } from "node:path";
 import type { Display } from "./progress.ts";
+import type { SolveSettings } from "./settings.ts";
 
 export class WriteStop {
   /** The first write that failed. */
@@ -72,3 +74,32 @@ export class WriteStop {
 
 const listed = (ids: string[]) => (ids.length > 5 ? `${ids.slice(0, 5).join(", ")}, ...` : ids.join(", "));
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+
+/** The command that goes on with this run (the arguments that decide its answers, and --resume). */
+export function resumeCommand(s: SolveSettings): string {
+  const q = (x: string) => (/^[\w./:=,@+-]+$/.test(x) ? x : `'${x.replace(/'/g, "'\\''")}'`);
+  // a shard's run directory is <root>/shard-III-of-NNN, its submission inside it
+  const args = s.shard
+    ? [
+        "ttt",
+        "solve",
+        s.source,
+        "--run-dir",
+        dirname(s.runDir),
+        "--shard",
+        `${s.shard.index}/${s.shard.count}`,
+      ]
+    : ["ttt", "solve", s.source, "-o", s.output, "--run-dir", s.runDir];
+  args.push("--resume");
+  if (s.family !== "multitensor") args.push("--family", s.family);
+  if (s.seed !== 0) args.push("--seed", String(s.seed));
+  for (const [flag, v] of [
+    ["--steps", s.steps],
+    ["--chunk", s.chunk],
+    ["--patience", s.patience],
+  ] as const)
+    if (v !== undefined) args.push(flag, String(v));
+  if (s.taskIds) args.push("--tasks", s.taskIds.join(","));
+  if (s.prior) args.push("--prior", s.prior);
+  return args.map(q).join(" ");
+}
