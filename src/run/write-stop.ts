@@ -50,12 +50,13 @@ export class WriteStop {
     if (!f) return [];
     const pending = results.pendingRecords();
     const sub = results.submitted();
+    const rec = results.recordedCount();
     const kept = sub.writes
       ? `${o.output} as last written (every task id, answers of ${plural(sub.written, "finished task")})`
       : `${o.output} as it was before this session (not written in it)`;
     const lines = [
       `the run stopped: ${f.message}`,
-      `kept: ${kept}; the records of ${plural(results.recordedCount(), "task")}; each task's checkpoints up to the last one written`,
+      `kept: ${kept}; the records of ${plural(rec.ended, "finished task")}${rec.cutShort ? ` (and of ${rec.cutShort} not finished, marked so)` : ""}; each task's checkpoints up to the last one written`,
     ];
     if (o.notFinished.length)
       lines.push(

@@ -78,9 +78,12 @@ export class RunResults {
     return { written: this.inSubmission, finished: this.endedCount(), writes: this.submissionWrites };
   }
 
-  /** Tasks whose record is on disk (this session's written ones and the earlier sessions'). */
-  recordedCount(): number {
-    return this.records.size - this.unrecorded.length;
+  /** Records on disk (this session's and the earlier sessions'): of ended tasks, and of tasks cut short. */
+  recordedCount(): { ended: number; cutShort: number } {
+    const pending = new Set(this.unrecorded);
+    const onDisk = [...this.records.values()].filter((r) => !pending.has(r.id));
+    const ended_ = onDisk.filter(ended).length;
+    return { ended: ended_, cutShort: onDisk.length - ended_ };
   }
 
   private endedCount(): number {
