@@ -18,7 +18,7 @@ const show = defineCommand({
   async run({ args }) {
     noExtra(args, "show");
     const { defaultCacheDir } = await import("../train/cache.ts");
-    const { cacheUsage } = await import("../train/cache-usage.ts");
+    const { cacheUsage, describeStale } = await import("../train/cache-usage.ts");
     const { graphSourceDigest } = await import("../train/source-digest.ts");
     const u = cacheUsage(defaultCacheDir());
     const code = graphSourceDigest();
@@ -27,9 +27,10 @@ const show = defineCommand({
     console.log(
       `  this code (${code.digest}, ${code.source}): ${u.current}/ ${formatSize(u.currentBytes)} in ${u.currentFiles} file(s)`,
     );
-    for (const s of u.stale) console.log(`  stale: ${s.name} ${formatSize(s.bytes)} in ${s.files} file(s)`);
+    for (const s of u.stale.filter((x) => !x.name.includes(".")))
+      console.log(`  stale: ${s.name}/ (other code) ${formatSize(s.bytes)} in ${s.files} file(s)`);
     console.log(
-      `  ${u.stale.length} stale entr${u.stale.length === 1 ? "y" : "ies"}, ${formatSize(u.staleBytes)}`,
+      `  stale in all: ${describeStale(u)}, ${formatSize(u.staleBytes)} (ttt cache prune removes them)`,
     );
   },
 });

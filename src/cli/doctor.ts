@@ -68,6 +68,8 @@ export interface DoctorReport {
       currentFiles: number;
       staleEntries: number;
       staleBytes: number;
+      /** e.g. "2 other code folders and 174 loose files" */
+      staleDescription: string;
     } | null;
     native: {
       dir: string;
@@ -192,13 +194,15 @@ export async function diagnose(): Promise<DoctorReport> {
   try {
     graphCode = (await import("../train/source-digest.ts")).graphSourceDigest();
     graphs = (await import("../train/cache.ts")).defaultCacheDir();
-    const u = (await import("../train/cache-usage.ts")).cacheUsage(graphs);
+    const mod = await import("../train/cache-usage.ts");
+    const u = mod.cacheUsage(graphs);
     graphUsage = {
       currentFolder: u.current,
       currentBytes: u.currentBytes,
       currentFiles: u.currentFiles,
       staleEntries: u.stale.length,
       staleBytes: u.staleBytes,
+      staleDescription: mod.describeStale(u),
     };
   } catch (e) {
     notes.push(`graph cache: ${(e as Error).message}`);
@@ -443,7 +447,7 @@ export function formatReport(r: DoctorReport): string[] {
   if (c.graphs) {
     const u = c.graphUsage;
     const size = u
-      ? `: ${formatSize(u.currentBytes)} in ${u.currentFiles} file(s) for this code${u.staleEntries ? `, ${formatSize(u.staleBytes)} stale in ${u.staleEntries} entr${u.staleEntries === 1 ? "y" : "ies"} (ttt cache prune removes them)` : ", nothing stale"}`
+      ? `: ${formatSize(u.currentBytes)} in ${u.currentFiles} file(s) for this code${u.staleEntries ? `, ${formatSize(u.staleBytes)} stale in ${u.staleDescription} (ttt cache prune removes them)` : ", nothing stale"}`
       : "";
     row("", `graphs: ${c.graphs}${size}`);
   }

@@ -12,9 +12,12 @@ export interface CacheUsage {
   current: string;
   currentBytes: number;
   currentFiles: number;
-  /** Other code folders and loose files. */
+  /** Other code folders and loose files (each named). */
   stale: { name: string; bytes: number; files: number }[];
   staleBytes: number;
+  /** Of those: the other code folders, and the loose files (the layout before code folders, leftovers). */
+  staleFolders: number;
+  looseFiles: number;
 }
 
 function measure(path: string): { bytes: number; files: number } {
@@ -32,7 +35,16 @@ function measure(path: string): { bytes: number; files: number } {
 
 /** The cache folder's contents: this code's graphs and the stale entries. */
 export function cacheUsage(dir: string, current = codeFolderName()): CacheUsage {
-  const usage: CacheUsage = { dir, current, currentBytes: 0, currentFiles: 0, stale: [], staleBytes: 0 };
+  const usage: CacheUsage = {
+    dir,
+    current,
+    currentBytes: 0,
+    currentFiles: 0,
+    stale: [],
+    staleBytes: 0,
+    staleFolders: 0,
+    looseFiles: 0,
+  };
   if (!existsSync(dir)) return usage;
   for (const name of readdirSync(dir).sort()) {
     const m = measure(join(dir, name));
@@ -42,9 +54,19 @@ export function cacheUsage(dir: string, current = codeFolderName()): CacheUsage 
     } else {
       usage.stale.push({ name, ...m });
       usage.staleBytes += m.bytes;
+      if (lstatSync(join(dir, name)).isDirectory()) usage.staleFolders++;
+      else usage.looseFiles++;
     }
   }
   return usage;
+}
+
+/** "2 other code folders and 174 loose files" */
+export function describeStale(u: CacheUsage): string {
+  const parts = [];
+  if (u.staleFolders) parts.push(`${u.staleFolders} other code folder${u.staleFolders === 1 ? "" : "s"}`);
+  if (u.looseFiles) parts.push(`${u.looseFiles} loose file${u.looseFiles === 1 ? "" : "s"}`);
+  return parts.join(" and ") || "nothing";
 }
 
 export interface PruneResult {
