@@ -30,7 +30,9 @@ const show = defineCommand({
     for (const s of u.stale.filter((x) => !x.name.includes(".")))
       console.log(`  stale: ${s.name}/ (other code) ${formatSize(s.bytes)} in ${s.files} file(s)`);
     console.log(
-      `  stale in all: ${describeStale(u)}, ${formatSize(u.staleBytes)} (ttt cache prune removes them)`,
+      u.stale.length
+        ? `  stale in all: ${describeStale(u)}, ${formatSize(u.staleBytes)} (ttt cache prune removes them)`
+        : "  nothing stale",
     );
   },
 });
