@@ -6,8 +6,13 @@
 // --family multitensor (the default family) with a short --steps and a few --tasks makes the trials
 // real-model ones; --sharded N runs the fixtures as N shards side by side, kills one of them, resumes
 // it and merges (test/helpers/kill-resume-shards.ts), the merge checked against one machine's run.
+// --kill-points mixed: besides kills at a random moment, every third trial is killed mid-way through a
+// worker's n-th checkpoint write (n seeded; TTT_INJECT_FAULT kill@checkpoint:n kills the run, then the
+// worker, as a machine dying mid-write), and with --sharded every fifth trial also kills the first merge
+// mid-way through a write of its submission, records or report.
 //   bun bench/soak.ts [--trials 100] [--seed 1] [--workers alt|1|2] [--family colour-map|multitensor]
-//                     [--steps 1000] [--checkpoint-every 100] [--tasks id,id] [--sharded N] [--json]
+//                     [--steps 1000] [--checkpoint-every 100] [--tasks id,id] [--sharded N]
+//                     [--kill-points time|mixed] [--json]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +42,17 @@ const tasks = taskList ? taskList.split(",") : undefined;
 const sharded = Number(opt("sharded", "0"));
 const checkpointEvery = Number(opt("checkpoint-every", "100"));
 const setup = { family, steps, checkpointEvery, ...(tasks ? { tasks } : {}) };
+const mixed = opt("kill-points", "time") === "mixed";
+/** Checkpoint writes one task makes; a worker of `share` of the tasks makes at least that many times its
+ * share (the n of kill@checkpoint:n is drawn below it, so the kill surely comes). */
+const perTask = Math.max(1, Math.ceil(steps / Math.max(1, checkpointEvery)));
+const nTasks = tasks?.length ?? 7;
+/** The kill point of trial i: undefined for a kill at a random moment, else the fault that kills the run. */
+const killFault = (i: number, rng: Rng, share: number): string | undefined =>
+  mixed && i % 3 === 0
+    ? `kill@checkpoint:${1 + Math.floor(rng.float() * perTask * Math.max(1, Math.floor(nTasks / share)))}`
+    : undefined;
+const MERGE_KILLS = ["kill@submission:1", "kill@record:2", "kill@report:1", "kill@run-info:1"];
 
 const quantile = (xs: number[], q: number) => {
   if (xs.length === 0) return NaN;
@@ -78,13 +94,20 @@ for (let i = 1; i <= trials; i++) {
   const workers = workersOpt === "alt" ? 1 + (i % 2) : Number(workersOpt);
   const kills = i % 5 === 0 ? 2 : 1;
   const killAtMs = Math.round((0.05 + 1.05 * rng.float()) * refSeconds.get(workers)! * 1000);
+  const fault = killFault(i, rng, workers);
   const dir = join(root, `trial-${i}`);
   mkdirSync(dir);
-  const r = await killResumeTrial(dir, killAtMs, ref, { workers, kills, ...setup });
-  results.push({ ...r, workers, kills, dir });
+  const r = await killResumeTrial(dir, killAtMs, ref, {
+    workers,
+    kills: fault ? 1 : kills,
+    ...(fault ? { fault } : {}),
+    ...setup,
+  });
+  if (fault) r.category = "during a checkpoint write";
+  results.push({ ...r, workers, kills: fault ? 1 : kills, dir });
   if (r.problems.length === 0) rmSync(dir, { recursive: true, force: true });
   process.stderr.write(
-    `trial ${i}/${trials}: kill at ${killAtMs} ms, ${workers} worker(s), ${kills} kill(s): ${r.category}; ${r.problems.length ? `PROBLEMS: ${r.problems.join(" | ")}` : "ok"}\n`,
+    `trial ${i}/${trials}: ${fault ?? `kill at ${killAtMs} ms`}, ${workers} worker(s), ${fault ? 1 : kills} kill(s): ${r.category}; ${r.problems.length ? `PROBLEMS: ${r.problems.join(" | ")}` : "ok"}\n`,
   );
 }
 
@@ -156,20 +179,24 @@ async function shardSoak(): Promise<never> {
   const shardSeconds = (performance.now() - t) / 1000;
   const reference = JSON.parse(readFileSync(join(refs[0]!, "submission.json"), "utf8"));
   const rng = new Rng(seed);
-  const out: (ShardTrialResult & { dir: string })[] = [];
+  const out: (ShardTrialResult & { dir: string; kill: string; mergeKill: string | null })[] = [];
   for (let i = 1; i <= trials; i++) {
     const killAtMs = Math.round((0.05 + 1.05 * rng.float()) * shardSeconds * 1000);
+    const fault = killFault(i, rng, sharded);
+    const mergeFault = mixed && i % 5 === 0 ? MERGE_KILLS[(i / 5) % MERGE_KILLS.length]! : undefined;
     const dir = join(root, `sharded-${i}`);
     mkdirSync(dir);
     const r = await shardedKillResumeTrial(dir, killAtMs, reference, {
       shards: sharded,
       victim: i % sharded,
+      ...(fault ? { fault } : {}),
+      ...(mergeFault ? { mergeFault } : {}),
       ...setup,
     });
-    out.push({ ...r, dir });
+    out.push({ ...r, dir, kill: fault ?? "time", mergeKill: mergeFault ?? null });
     if (r.problems.length === 0) rmSync(dir, { recursive: true, force: true });
     process.stderr.write(
-      `sharded trial ${i}/${trials}: shard ${r.victim} killed at ${killAtMs} ms${r.endedBefore ? " (after it ended)" : ""}: ${r.kept} kept, ${r.fromCheckpoint} from a checkpoint; ${r.problems.length ? `PROBLEMS: ${r.problems.join(" | ")}` : "ok"}\n`,
+      `sharded trial ${i}/${trials}: shard ${r.victim} ${fault ? `killed by ${fault}` : `killed at ${killAtMs} ms`}${r.endedBefore ? " (after it ended)" : ""}${mergeFault ? `, first merge killed by ${mergeFault}` : ""}: ${r.kept} kept, ${r.fromCheckpoint} from a checkpoint; ${r.problems.length ? `PROBLEMS: ${r.problems.join(" | ")}` : "ok"}\n`,
     );
   }
   const failed = out.filter((r) => r.problems.length > 0);
@@ -177,7 +204,7 @@ async function shardSoak(): Promise<never> {
     `soak --sharded ${sharded}: ${out.length} trials (${family}, --steps ${steps}, ${tasks?.length ?? 7} tasks, seed ${seed}): ${out.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (kept: ${failed.map((r) => r.dir).join(", ")})` : ""}`,
   );
   console.log(
-    `killed shard mid-run ${out.filter((r) => !r.endedBefore).length}, after it ended ${out.filter((r) => r.endedBefore).length}; its tasks kept ${out.reduce((a, r) => a + r.kept, 0)}, continued from a checkpoint ${out.reduce((a, r) => a + r.fromCheckpoint, 0)}; every merge compared with the single-machine run`,
+    `killed shard mid-run ${out.filter((r) => !r.endedBefore).length} (during a checkpoint write ${out.filter((r) => r.kill !== "time").length}), after it ended ${out.filter((r) => r.endedBefore).length}; first merge killed mid-write ${out.filter((r) => r.mergeKill).length}; its tasks kept ${out.reduce((a, r) => a + r.kept, 0)}, continued from a checkpoint ${out.reduce((a, r) => a + r.fromCheckpoint, 0)}; every merge compared with the single-machine run`,
   );
   console.log(
     `uninterrupted shards side by side ${shardSeconds.toFixed(2)} s; wall ${((performance.now() - started) / 1000).toFixed(1)} s`,

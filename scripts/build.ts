@@ -1,12 +1,16 @@
 #!/usr/bin/env bun
 // `bun run build`: the single-file ttt binary for linux-x64 (dist/ttt by default), with ONNX Runtime's
 // native library and binding embedded (src/binary-entry.ts, native.ts). Checks the result by
-// running `ttt --version` with a throw-away cache folder, and prints the size.
+// running `ttt --version` with a throw-away cache folder, and prints the size. The digest of the code
+// that builds graphs (src/train/source-digest.ts) is taken here from the sources being compiled and
+// defined into the binary as TTT_GRAPH_SOURCE_DIGEST: the binary's graph cache keys then match a
+// checkout's with the same sources.
 //   bun scripts/build.ts [--outfile path] [--no-check]
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { computeSourceDigest } from "../src/train/source-digest.ts";
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const args = process.argv.slice(2);
@@ -27,6 +31,7 @@ if (!existsSync(lib)) {
 }
 
 const started = performance.now();
+const graphSource = computeSourceDigest(root);
 // --bytecode (ESM): the bundle is parsed ahead of time; `ttt --version` starts in ~30 ms instead of ~55.
 const cmd = [
   process.execPath,
@@ -37,6 +42,7 @@ const cmd = [
   "--minify-whitespace",
   "--bytecode",
   "--format=esm",
+  `--define=TTT_GRAPH_SOURCE_DIGEST=${JSON.stringify(graphSource.digest)}`,
   join(root, "src/binary-entry.ts"),
   "--outfile",
   outfile,
@@ -78,5 +84,5 @@ if (check) {
   }
 }
 console.log(
-  `built ${outfile} (ttt ${pkg.version}, linux-x64, ${mb.toFixed(1)} MiB) in ${seconds.toFixed(1)}s`,
+  `built ${outfile} (ttt ${pkg.version}, linux-x64, ${mb.toFixed(1)} MiB, graph code ${graphSource.digest.slice(0, 16)} from ${graphSource.files.length} files) in ${seconds.toFixed(1)}s`,
 );

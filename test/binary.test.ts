@@ -2,7 +2,7 @@
 // Covers: lazy extraction (--version writes nothing), one extraction per version folder and a warm start
 // after it, repair of a damaged extracted file, a current folder whose node_modules holds other (fake)
 // packages, HOME unusable (temp-folder fallback), TTT_CACHE_DIR and its fallback, several copies
-// starting at the same moment, TTT_ORT_PROVIDERS_DIR joined in an overlay, and a fixture solve with
+// starting at the same moment, the graph code digest defined at build time, TTT_ORT_PROVIDERS_DIR joined in an overlay, and a fixture solve with
 // worker processes. TTT_KEEP=1 keeps the temp folder for a look.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
@@ -20,6 +20,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { computeSourceDigest } from "../src/train/source-digest.ts";
 import { PROJECT_ROOT } from "./helpers/cli.ts";
 import { literal, ORT_VERSION, TTT_VERSION } from "./support/versions.ts";
 
@@ -98,6 +99,7 @@ interface Doctor {
   cache: {
     root: string | null;
     source: string | null;
+    graphCode: { digest: string; source: string } | null;
     native: { dir: string; baseDir: string; extractedNow: boolean } | null;
     notes: string[];
   };
@@ -137,6 +139,19 @@ describe.skipIf(!supported)("compiled binary", () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(TTT_VERSION);
     expect(existsSync(cache)).toBe(false);
+  });
+
+  test("the graph code digest is the one taken from these sources at build time (the checkout computes the same)", () => {
+    const cache = join(work, "cache-digest");
+    const r = run(["cache", "show", "--json"], tmpdir(), { HOME: work, TTT_CACHE_DIR: cache });
+    expect(r.code).toBe(0);
+    const expected = computeSourceDigest(PROJECT_ROOT).digest;
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      code: { digest: expected, source: "binary" },
+      current: expected.slice(0, 16),
+    });
+    const d = doctor(tmpdir(), { HOME: work, TTT_CACHE_DIR: cache });
+    expect(d.cache.graphCode).toEqual({ digest: expected, source: "binary" });
   });
 
   test("doctor extracts once into a per-version folder; the next start finds it; a damaged file is replaced", () => {

@@ -1,6 +1,7 @@
 // `ttt inspect` as a user runs it: exit codes 0 (fine), 1 (invalid tasks), 2 (bad usage).
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT, runTtt } from "./helpers/cli.ts";
 
@@ -75,8 +76,30 @@ describe("ttt inspect", () => {
   test("a missing file is a failure (exit 1)", () => {
     const r = runTtt(["inspect", "no/such/file.json"]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("no/such/file.json: cannot read: no such file or folder");
+    expect(r.stderr.trim()).toBe("ttt: no/such/file.json: cannot read: no such file or folder");
   });
+
+  test.each([
+    ["an empty object", "empty.json", "{}", "no tasks in the file"],
+    ["malformed JSON", "bad.json", "{bad", "invalid JSON at line 1 column 2:"],
+    ["an empty folder", "none", null, "no .json files in the folder"],
+  ])(
+    "a source with no tasks (%s): the error alone, no all-zero figures, exit 1",
+    (_, name, text, message) => {
+      const dir = mkdtempSync(join(tmpdir(), "ttt-inspect-"));
+      try {
+        const path = join(dir, name);
+        if (text === null) mkdirSync(path);
+        else writeFileSync(path, text);
+        const r = runTtt(["inspect", path]);
+        expect(r.code).toBe(1);
+        expect(r.stdout).toBe("");
+        expect(r.stderr.trim().split("\n")).toEqual([expect.stringContaining(`ttt: ${path}: ${message}`)]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   test.each([
     ["no tasks argument", ["inspect"], "Missing required positional argument: TASKS"],

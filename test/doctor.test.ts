@@ -100,6 +100,8 @@ describe("ttt doctor", () => {
         root: "/h/.cache/ttt",
         source: "HOME",
         graphs: null,
+        graphCode: null,
+        graphUsage: null,
         native: null,
         notes: ["cache: TTT_CACHE_DIR /ro not usable (EROFS); using /h/.cache/ttt"],
       },

@@ -115,6 +115,37 @@ describe("ttt merge", () => {
     expect(readJson(join(root, "by-dirs.json"))).toEqual(single);
   });
 
+  test("a full disk while merging: the write named, the submission as it was, the shards untouched; merging again once there is space", () => {
+    const out = join(root, "full-disk.json");
+    const reportDir = join(root, "full-disk-merged");
+    expect(merge(join(root, "three"), "-o", out, "--report-dir", reportDir).code).toBe(0);
+    const before = readFileSync(out, "utf8");
+    const shards = snapshot(join(root, "three"));
+    const env = { ...process.env, NO_COLOR: "1", TTT_INJECT_FAULT: "nospace@submission:1" };
+    const r = Bun.spawnSync(
+      [
+        process.execPath,
+        "src/cli/main.ts",
+        "merge",
+        join(root, "three"),
+        "-o",
+        out,
+        "--report-dir",
+        reportDir,
+      ],
+      { cwd: PROJECT_ROOT, env, stdout: "pipe", stderr: "pipe" },
+    );
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.toString().trim()).toBe(
+      `ttt: submission ${out} not written: no space left on the device (ENOSPC); the shards are as they were: free space, then run ttt merge again`,
+    );
+    expect(readFileSync(out, "utf8")).toBe(before);
+    expect(snapshot(join(root, "three"))).toEqual(shards);
+    expect(readdirSync(root).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(merge(join(root, "three"), "-o", out, "--report-dir", reportDir).code).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(readFileSync(join(root, "single.json"), "utf8"));
+  });
+
   test("a missing shard is named and nothing written; --partial writes what exists and says how many are missing", () => {
     cpSync(join(root, "three"), join(root, "two"), { recursive: true });
     rmSync(join(root, "two/shard-002-of-003"), { recursive: true });

@@ -62,7 +62,7 @@ export function buildSubmission(
 
 /** Write a submission atomically (temp file in the same folder, fsync, rename). */
 export function writeSubmission(path: string, submission: SubmissionJson): void {
-  writeFileAtomic(path, JSON.stringify(submission));
+  writeFileAtomic(path, JSON.stringify(submission), "submission");
 }
 
 /** Validate a parsed submission. Each task with a problem gives one error and is left out. */

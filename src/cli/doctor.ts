@@ -62,6 +62,18 @@ export interface DoctorReport {
     root: string | null;
     source: string | null;
     graphs: string | null;
+    /** The digest of the code that builds graphs (part of every key), where it came from, and the
+     * graphs folder's size: this code's graphs and the stale ones `ttt cache prune` removes. */
+    graphCode: { digest: string; source: "binary" | "checkout" } | null;
+    graphUsage: {
+      currentFolder: string;
+      currentBytes: number;
+      currentFiles: number;
+      staleEntries: number;
+      staleBytes: number;
+      /** e.g. "2 other code folders and 174 loose files" */
+      staleDescription: string;
+    } | null;
     native: {
       dir: string;
       baseDir: string;
@@ -217,8 +229,21 @@ export async function diagnose(o: { placement?: boolean } = {}): Promise<DoctorR
   if (state) notes.push(...state.notes);
   const root = state?.root ?? null;
   let graphs: string | null = null;
+  let graphCode: DoctorReport["cache"]["graphCode"] = null;
+  let graphUsage: DoctorReport["cache"]["graphUsage"] = null;
   try {
+    graphCode = (await import("../train/source-digest.ts")).graphSourceDigest();
     graphs = (await import("../train/cache.ts")).defaultCacheDir();
+    const mod = await import("../train/cache-usage.ts");
+    const u = mod.cacheUsage(graphs);
+    graphUsage = {
+      currentFolder: u.current,
+      currentBytes: u.currentBytes,
+      currentFiles: u.currentFiles,
+      staleEntries: u.stale.length,
+      staleBytes: u.staleBytes,
+      staleDescription: mod.describeStale(u),
+    };
   } catch (e) {
     notes.push(`graph cache: ${(e as Error).message}`);
   }
@@ -252,6 +277,8 @@ export async function diagnose(o: { placement?: boolean } = {}): Promise<DoctorR
       root: root?.dir ?? null,
       source: root?.source ?? null,
       graphs,
+      graphCode,
+      graphUsage,
       native: state
         ? {
             dir: state.dir,
@@ -459,7 +486,14 @@ export function formatReport(r: DoctorReport): string[] {
       "",
       `native library: ${c.native.dir} (${c.native.extractedNow ? `extracted now, ${c.native.ms} ms` : `already there, checked in ${c.native.ms} ms`})`,
     );
-  if (c.graphs) row("", `graphs: ${c.graphs}`);
+  if (c.graphs) {
+    const u = c.graphUsage;
+    const size = u
+      ? `: ${formatSize(u.currentBytes)} in ${u.currentFiles} file(s) for this code${u.staleEntries ? `, ${formatSize(u.staleBytes)} stale in ${u.staleDescription} (ttt cache prune removes them)` : ", nothing stale"}`
+      : "";
+    row("", `graphs: ${c.graphs}${size}`);
+  }
+  if (c.graphCode) row("", `graph code digest: ${c.graphCode.digest} (${c.graphCode.source})`);
   for (const n of c.notes) row("", `note: ${n}`);
   const m = r.memory;
   row(

@@ -56,6 +56,9 @@ export default defineCommand({
         errors: loaded.errors.map((e) => e.toJSON()),
       };
       console.log(JSON.stringify(out, null, 2));
+    } else if (stats.tasks === 0 && loaded.errors.length > 0) {
+      // nothing loaded: the figures would all be zero, the error is the whole answer
+      for (const e of loaded.errors) console.error(`ttt: ${e.toString()}`);
     } else {
       printReport(source === "-" ? STDIN_NAME : source, loaded.layout, solutionsFile, stats, loaded.errors);
     }

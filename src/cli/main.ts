@@ -20,6 +20,7 @@ export const main = defineCommand({
     report: lazy(() => import("./report.ts")),
     show: lazy(() => import("./show.ts")),
     checkpoints: lazy(() => import("./checkpoints.ts")),
+    cache: lazy(() => import("./cache.ts")),
     merge: lazy(() => import("./merge.ts")),
     pretrain: lazy(() => import("./pretrain.ts")),
   },

@@ -191,7 +191,9 @@ export default defineCommand({
           : await (await import("../run/pretrain-first.ts")).solveWithPretraining(settings, share, deps);
       if (args.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
       else for (const line of summaryLines(result.report)) process.stdout.write(`${line}\n`);
-      if (result.exitCode !== 0) process.stderr.write("ttt solve: no task could be answered\n");
+      if (result.writeFailure)
+        for (const line of result.writeFailure) process.stderr.write(`ttt solve: ${line}\n`);
+      else if (result.exitCode !== 0) process.stderr.write("ttt solve: no task could be answered\n");
       process.exitCode = result.interrupted ? 130 : result.exitCode;
     } catch (e) {
       if (e instanceof OptionError) throw new UsageError(e.message);

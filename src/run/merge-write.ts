@@ -7,6 +7,8 @@ import { join, resolve } from "node:path";
 import { buildSubmission, gridFromRows, loadSolutions, writeSubmission, type Grid } from "../arc/index.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { writeFileAtomic } from "../util/atomic-write.ts";
+import { WriteFailure, writing } from "../util/write-failure.ts";
+import { installWriteFaults, parseFaults } from "../workers/fault-injection.ts";
 import { findRecordedPath } from "../report/run-data.ts";
 import { reportEntry, runTotals, type TaskRecord } from "../rundir/records.ts";
 import { RUN_DIR_FORMAT } from "../rundir/formats/index.ts";
@@ -26,6 +28,18 @@ export interface MergeOutput {
 
 /** Write the submission and the merged folder for a checked plan. */
 export async function writeMerge(plan: MergePlan, output: string, folder: string): Promise<MergeOutput> {
+  installWriteFaults(parseFaults(process.env.TTT_INJECT_FAULT));
+  try {
+    return await writeMergeFiles(plan, output, folder);
+  } catch (e) {
+    if (!(e instanceof WriteFailure)) throw e;
+    throw new Error(
+      `${e.message}; the shards are as they were${e.outOfSpace ? ": free space, then run ttt merge again" : ""}`,
+    );
+  }
+}
+
+async function writeMergeFiles(plan: MergePlan, output: string, folder: string): Promise<MergeOutput> {
   const warnings: string[] = [];
   const info = plan.shards[0]!.info;
   const answers = new Map<string, Grid[][]>();
@@ -60,7 +74,10 @@ export async function writeMerge(plan: MergePlan, output: string, folder: string
 
   mkdirSync(join(folder, "tasks"), { recursive: true });
   const stems = fileStems(plan.tasks.map((t) => t.id));
-  for (const r of records) writeFileAtomic(join(folder, "tasks", `${stems.get(r.id)}.json`), readableJson(r));
+  for (const r of records) {
+    const path = join(folder, "tasks", `${stems.get(r.id)}.json`);
+    writing("record", path, () => writeFileAtomic(path, readableJson(r), "record"));
+  }
   const header = {
     tool: "ttt",
     command: "solve",
@@ -88,20 +105,19 @@ export async function writeMerge(plan: MergePlan, output: string, folder: string
     };
   });
   const missing = plan.missing;
-  writeFileAtomic(
-    join(folder, "run.json"),
-    JSON.stringify(
-      {
-        format: RUN_DIR_FORMAT,
-        ...header,
-        shards,
-        missing,
-        tasks: plan.tasks.map((t) => ({ id: t.id, record: `tasks/${stems.get(t.id)}.json` })),
-      },
-      null,
-      2,
-    ),
+  const runFile = join(folder, "run.json");
+  const runText = JSON.stringify(
+    {
+      format: RUN_DIR_FORMAT,
+      ...header,
+      shards,
+      missing,
+      tasks: plan.tasks.map((t) => ({ id: t.id, record: `tasks/${stems.get(t.id)}.json` })),
+    },
+    null,
+    2,
   );
+  writing("run-info", runFile, () => writeFileAtomic(runFile, runText, "run-info"));
   const state = missing.length === 0 ? "finished" : "interrupted";
   const report = {
     ...header,
@@ -112,8 +128,9 @@ export async function writeMerge(plan: MergePlan, output: string, folder: string
     missing,
     tasks: records.map(reportEntry),
   };
-  writeFileAtomic(join(folder, "report.json"), readableJson(report));
-  writeSubmission(output, submission);
+  const reportFile = join(folder, "report.json");
+  writing("report", reportFile, () => writeFileAtomic(reportFile, readableJson(report), "report"));
+  writing("submission", output, () => writeSubmission(output, submission));
   try {
     const { writeRunReport } = await import("../report/write.ts");
     const r = await writeRunReport(folder);

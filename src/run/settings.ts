@@ -74,6 +74,8 @@ export interface SolveResult {
   /** 0 when some task was answered, else 1 (nothing could be done). */
   exitCode: number;
   interrupted: boolean;
+  /** When a run's file could not be written (a full disk): what failed, what is kept, how to go on. */
+  writeFailure?: string[];
 }
 
 /** The settings as run.json and report.json record them (defaults filled in; `priorSha256`: the --prior file's). */

@@ -16,7 +16,7 @@ import type { Job } from "../loop/job.ts";
 import { planTasks, type TaskPlan } from "../loop/plan.ts";
 import { ProcessPool } from "../workers/pool.ts";
 import { PlainDisplay, type Display } from "./progress.ts";
-import type { RunHeader, RunSettings } from "../rundir/formats/index.ts";
+import type { RunHeader, RunReport, RunSettings } from "../rundir/formats/index.ts";
 import { notRunRecord, type TaskRecord } from "../rundir/records.ts";
 import { RunResults } from "../rundir/results.ts";
 import { pendingRetry, reopenRun } from "../rundir/resume.ts";
@@ -35,6 +35,8 @@ import { acquireShardLock } from "./shard-lock.ts";
 import { shardInputs } from "./shard-solve.ts";
 import { readPriorFile, type PriorFile } from "../rundir/prior-file.ts";
 import { checkPriorFits } from "../models/prior.ts";
+import { installWriteFaults, parseFaults } from "../workers/fault-injection.ts";
+import { resumeCommand, WriteStop } from "./write-stop.ts";
 
 export type { SolveDeps, SolveResult, SolveSettings } from "./settings.ts";
 export { DEFAULT_CHECKPOINT_EVERY, DEFAULT_KEEP_CHECKPOINTS } from "./settings.ts";
@@ -93,6 +95,9 @@ async function solveLocked(
   const now = deps.now ?? (() => performance.now() / 1000);
   const t0 = deps.startedAt ?? now();
   const display = deps.display;
+  installWriteFaults(parseFaults(process.env.TTT_INJECT_FAULT));
+  // A record, journal line, submission or report that cannot be written (a full disk) stops the run.
+  const writes = new WriteStop(display);
 
   // The tasks (this shard's only, with --shard), and what an earlier session of the run left (--resume).
   const sharded = shardInputs(
@@ -177,7 +182,7 @@ async function solveLocked(
   const finished = reopened?.finished ?? new Map<string, TaskRecord>();
   const finish = (r: TaskRecord, weight: number) => {
     if (finished.has(r.id)) return;
-    results.finish(r);
+    writes.guard(() => results.finish(r));
     display.taskDone(r, weight);
   };
 
@@ -199,7 +204,7 @@ async function solveLocked(
     results.restore(r);
     display.taskDone(r, weights.get(r.id) ?? 0);
   }
-  results.write("running");
+  writes.guard(() => results.write("running"));
   for (const t of inputs.invalid)
     finish(notRunRecord(t.id, "invalid", "invalid", t.message, t.tests, inputs.solutions.get(t.id)), 0);
   for (const k of skips) {
@@ -222,6 +227,7 @@ async function solveLocked(
   };
   deps.signal?.addEventListener("abort", onAbort, { once: true });
   if (deps.signal?.aborted) onAbort();
+  writes.onStop(onAbort);
   const tasksById = new Map(inputs.tasks.map((t) => [t.id, t]));
   const context = {
     executor,
@@ -277,12 +283,31 @@ async function solveLocked(
     display.end();
   }
 
-  // Sum up: the last report and submission, report.html.
-  const report = results.write(scheduler.interrupted ? "interrupted" : "finished");
+  // Sum up: the records not written yet (space may be back), the last report and submission, report.html.
+  const state = scheduler.interrupted ? "interrupted" : "finished";
+  writes.guard(() => results.writeRecords());
+  let written: RunReport | undefined;
+  writes.guard(() => {
+    written = results.write(state);
+  });
+  // the report as written (the one returned must be the file's), else as it would have been
+  const report = written ?? results.report(state);
   try {
     await (await import("../report/index.ts")).writeRunReport(runDir.path);
   } catch (e) {
     display.log("warn", `report.html not written: ${(e as Error).message}`);
+  }
+  if (writes.first) {
+    const done = new Set(
+      report.tasks.filter((t) => t.stop !== "interrupted" && t.stop !== "no-time").map((t) => t.id),
+    );
+    const stopped = writes.summary(results, {
+      output: s.output,
+      command: resumeCommand(s),
+      notFinished: ids.filter((id) => !done.has(id)),
+      total: ids.length,
+    });
+    return { report, exitCode: 1, interrupted: false, writeFailure: stopped };
   }
   return {
     report,

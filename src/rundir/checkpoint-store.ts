@@ -154,7 +154,12 @@ export class CheckpointStore {
       const temp = join(this.dir, `.${versionName(version)}.tmp-${process.pid}-${Date.now().toString(36)}`);
       mkdirSync(temp);
       try {
-        for (const [name, bytes] of Object.entries(files)) writeSynced(join(temp, name), bytes);
+        // an injected write fault (a full disk) strikes inside the first file
+        let kind: "checkpoint" | undefined = "checkpoint";
+        for (const [name, bytes] of Object.entries(files)) {
+          writeSynced(join(temp, name), bytes, kind);
+          kind = undefined;
+        }
         writeSynced(join(temp, MANIFEST), new TextEncoder().encode(`${JSON.stringify(manifest, null, 1)}\n`));
         syncFolder(temp);
         renameSync(temp, join(this.dir, versionName(version)));

@@ -1,9 +1,12 @@
 // A run directory as the run writes it: run.json, the task records and the journal, report.json (their
 // names and formats are in formats/). Files other than the journal are replaced atomically, so a killed
 // run leaves every file readable; a journal line cut short by a kill is dropped when the run is resumed.
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+// A write that fails (a full disk) throws a WriteFailure naming the file and leaves the file as it was:
+// the journal is cut back to its last whole line.
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../util/atomic-write.ts";
+import { appendWhole, writeFileAtomic } from "../util/atomic-write.ts";
+import { writing } from "../util/write-failure.ts";
 import {
   JOURNAL_FILE,
   type JournalEntry,
@@ -95,13 +98,15 @@ export class RunDir {
       ...(resumes.length ? { resumes } : {}),
       tasks: ids.map((id) => ({ id, record: this.recordFile(id) })),
     };
-    writeFileAtomic(join(this.path, RUN_FILE), JSON.stringify(info, null, 2));
+    const path = join(this.path, RUN_FILE);
+    writing("run-info", path, () => writeFileAtomic(path, JSON.stringify(info, null, 2), "run-info"));
   }
 
   /** Write a task's record, then note it in the journal. */
   finishTask(record: TaskRecord): void {
     const file = this.recordFile(record.id);
-    writeFileAtomic(join(this.path, file), readableJson(record));
+    const path = join(this.path, file);
+    writing("record", path, () => writeFileAtomic(path, readableJson(record), "record"));
     const entry: JournalEntry = {
       id: record.id,
       status: record.status,
@@ -109,11 +114,13 @@ export class RunDir {
       record: file,
       finishedAt: new Date().toISOString(),
     };
-    appendFileSync(join(this.path, JOURNAL_FILE), `${JSON.stringify(entry)}\n`);
+    const journal = join(this.path, JOURNAL_FILE);
+    writing("journal", journal, () => appendWhole(journal, `${JSON.stringify(entry)}\n`, "journal"));
   }
 
   writeReport(report: RunReport): void {
-    writeFileAtomic(join(this.path, REPORT_FILE), readableJson(report));
+    const path = join(this.path, REPORT_FILE);
+    writing("report", path, () => writeFileAtomic(path, readableJson(report), "report"));
   }
 }
 

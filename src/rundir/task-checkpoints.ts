@@ -1,17 +1,19 @@
 // A job's checkpoints, as its worker sees them: the config hash that a checkpoint must carry to be
 // continued (family, model, the task's content, seed, steps, chunk, patience, optimizer, try),
 // loading the newest good snapshot (damaged versions named and passed over), and saving snapshots with
-// retention. Saving never fails the task: a checkpoint that cannot be written is a warning.
+// retention. Saving never fails the task: a checkpoint that cannot be written (a full disk) is a warning
+// naming the folder, the reason and the version a resume would start from; the versions before stay.
 import ortPkg from "onnxruntime-node/package.json" with { type: "json" };
 import pkg from "../../package.json" with { type: "json" };
 import type { TaskModel } from "../models/task-model.ts";
 import { canonicalJson } from "../util/hash.ts";
-import { CheckpointStore, type CheckpointMeta } from "./checkpoint-store.ts";
+import { CheckpointStore, type CheckpointMeta, versionName } from "./checkpoint-store.ts";
 import { sha256 } from "../util/hash.ts";
 import { optimOf } from "../loop/trainer.ts";
 import type { LoopSnapshot } from "../loop/snapshot.ts";
 import { snapshotFiles, snapshotFromFiles } from "./snapshot-files.ts";
 import type { Job } from "../loop/job.ts";
+import { writeFailureReason } from "../util/write-failure.ts";
 
 export const VERSIONS = { ttt: pkg.version, ort: ortPkg.version };
 
@@ -51,6 +53,8 @@ export class TaskCheckpoints {
   written = 0;
   private warned = false;
   private lastLoss: number | null = null;
+  /** The newest version this job wrote or went on from: where a resume would start. */
+  private lastGood: { version: number; step: number } | null = null;
 
   constructor(
     private readonly job: Job & { checkpoint: NonNullable<Job["checkpoint"]> },
@@ -81,6 +85,7 @@ export class TaskCheckpoints {
       this.warn(
         `${this.job.checkpoint.label}: checkpoint written by ttt ${v.ttt} / ONNX Runtime ${v.ort}, continued by ttt ${VERSIONS.ttt} / ONNX Runtime ${VERSIONS.ort}`,
       );
+    this.lastGood = { version: r.found.manifest.version, step: r.found.manifest.step };
     return { snapshot: r.found.value, version: r.found.manifest.version, problems };
   }
 
@@ -102,14 +107,24 @@ export class TaskCheckpoints {
       seed: this.job.plan.seed,
       versions: VERSIONS,
     };
+    let written = false;
     try {
-      this.store.write(meta, snapshotFiles(s));
+      const m = this.store.write(meta, snapshotFiles(s));
+      written = true;
       this.written++;
+      this.lastGood = { version: m.version, step: m.step };
+      this.warned = false;
       this.store.prune(Math.max(1, this.job.checkpoint.keep));
     } catch (e) {
+      const label = this.job.checkpoint.label;
+      const from = this.lastGood
+        ? `${label}/${versionName(this.lastGood.version)} (step ${this.lastGood.step})`
+        : "the task's first step";
       if (!this.warned)
         this.warn(
-          `checkpoint of step ${s.step} not written in ${this.job.checkpoint.label}: ${(e as Error).message}`,
+          written
+            ? `old checkpoints not removed in ${label}: ${writeFailureReason(e)}`
+            : `checkpoint of step ${s.step} not written in ${label}: ${writeFailureReason(e)}; the task goes on (a resume would start from ${from})`,
         );
       this.warned = true;
     }

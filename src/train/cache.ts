@@ -1,10 +1,12 @@
 // Graph bytes cached on disk by content key: sha256 of a canonical description of everything that
-// shapes a graph (spec key and forward source, shapes, dtypes, optimizer config, kind, K, opset, ttt
-// version, graph format). A second request with the same key reads the file instead of rebuilding.
-// Folder: <cache root>/graphs, the root chosen as for the native library (src/runtime/native.ts).
+// shapes a graph (spec key and forward source, shapes, dtypes, optimizer config, kind, K, opset, ttt and
+// ONNX Runtime versions, and the digest of all the code that builds graphs: source-digest.ts). A second
+// request with the same key reads the file instead of rebuilding. Folder: <cache root>/graphs, the root
+// chosen as for the native library (src/runtime/native.ts); inside it one folder per code digest
+// (`<digest 16 hex>/`), so the graphs of older code are seen and removed whole (cache-usage.ts).
 // Beside each graph file, `<file>.sha256` holds the sha256 of its bytes: a file that does not match it
 // (damaged on disk, cut short, or left without one) is rebuilt and rewritten instead of being trusted.
-import { cacheRootCandidates, checkPrivate } from "../runtime/native.ts";
+import { cacheRootCandidates, checkPrivate, ORT_VERSION } from "../runtime/native.ts";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { join } from "node:path";
@@ -12,10 +14,13 @@ import pkg from "../../package.json" with { type: "json" };
 import { DEFAULT_IR_VERSION, DEFAULT_OPSET, toModelBytes } from "../graph/serialize.ts";
 import { canonicalJson, sha256 } from "../util/hash.ts";
 import { type GraphRequest, buildGraph } from "./build.ts";
+import { graphSourceDigest } from "./source-digest.ts";
 import { specDType } from "./spec.ts";
 
-/** Bump when the way graphs are built changes without a version change (optimizer, autodiff, naming). */
-export const GRAPH_FORMAT = 3; // 3: sums planned (graph/sum-plan.ts), written graphs pruned (graph/prune.ts)
+/** The folder inside the graphs folder that holds the graphs of this code (its digest's first 16 hex). */
+export function codeFolderName(digest = graphSourceDigest().digest): string {
+  return digest.slice(0, 16);
+}
 
 /** Counters for this process: real builds and cache hits (tests use them as timing-free evidence). */
 export const graphCacheStats = { builds: 0, hits: 0, writes: 0, damaged: 0 };
@@ -70,7 +75,8 @@ export function graphKey(req: GraphRequest): { key: string; description: string 
   const { spec } = req;
   const d = {
     ttt: pkg.version,
-    format: GRAPH_FORMAT,
+    ort: ORT_VERSION,
+    code: graphSourceDigest().digest,
     ir: DEFAULT_IR_VERSION,
     opset: DEFAULT_OPSET,
     kind: req.kind,
@@ -110,7 +116,8 @@ export interface CacheOptions {
 export function getGraph(req: GraphRequest, opts: CacheOptions = {}): CachedGraph {
   const { key, description } = graphKey(req);
   const dir = opts.cacheDir === false ? null : (opts.cacheDir ?? defaultCacheDir());
-  const path = dir ? join(dir, `${req.kind}-${key.slice(0, 32)}.onnx`) : null;
+  const codeDir = dir ? join(dir, codeFolderName()) : null;
+  const path = codeDir ? join(codeDir, `${req.kind}-${key.slice(0, 32)}.onnx`) : null;
   const cached = path ? readVerified(path) : null;
   if (cached instanceof Uint8Array) {
     graphCacheStats.hits++;
@@ -120,9 +127,9 @@ export function getGraph(req: GraphRequest, opts: CacheOptions = {}): CachedGrap
   const g = buildGraph(req);
   const bytes = toModelBytes(g, { docString: description });
   graphCacheStats.builds++;
-  if (path && dir) {
+  if (path && codeDir) {
     try {
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(codeDir, { recursive: true });
       // the graph first, then its checksum: until both are in place a reader rebuilds
       writeFileAtomic(path, bytes);
       writeFileAtomic(`${path}.sha256`, `${sha256(bytes)}\n`);

@@ -5,7 +5,7 @@ export {
   graphCacheStats,
   graphKey,
   optimizedPath,
-  GRAPH_FORMAT,
+  codeFolderName,
   type CachedGraph,
   type CacheOptions,
 } from "./cache.ts";

@@ -7,10 +7,27 @@
 //   stall   that chunk never ends (the test kills the run while a task is surely in flight)
 //   pause   that chunk starts n ms late (default 1000)
 // `try` is the try of the task it applies to: a number (default 1: the retry runs clean) or *.
+// Write faults, as nospace@<write>:<n>[=k] or quota@<write>:<n>[=k]: in each process, from the n-th write
+// of that kind on (1: the first), a write fails half-way with ENOSPC (no space) or EDQUOT (quota), as a
+// full disk stays full; `=k`: only k writes fail, then space is back. kill@<write>:<n>: half-way through
+// the n-th write of that kind the process kills its run with SIGKILL (a worker: the run, then itself),
+// as a machine that dies mid-write (bench/soak.ts). <write> is one of checkpoint,
+// record, journal, submission, report, run-info (src/util/write-failure.ts). A solve and its workers
+// install them (installWriteFaults).
 // Nothing is injected without the variable; the trainer is used as it is.
 import type { TaskTrainer } from "../loop/trainer.ts";
+import { setWriteFaultHook, WRITE_KINDS, type WriteKind } from "../util/write-failure.ts";
 
-export type FaultKind = "nan" | "error" | "memory" | "crash" | "stall" | "pause";
+export type FaultKind =
+  | "nan"
+  | "error"
+  | "memory"
+  | "crash"
+  | "stall"
+  | "pause"
+  | "nospace"
+  | "quota"
+  | "kill";
 
 export interface InjectedFault {
   kind: FaultKind;
@@ -20,7 +37,18 @@ export interface InjectedFault {
   arg?: number;
 }
 
-const KINDS = new Set<FaultKind>(["nan", "error", "memory", "crash", "stall", "pause"]);
+const KINDS = new Set<FaultKind>([
+  "nan",
+  "error",
+  "memory",
+  "crash",
+  "stall",
+  "pause",
+  "nospace",
+  "quota",
+  "kill",
+]);
+const WRITE_FAULTS = new Set<FaultKind>(["nospace", "quota", "kill"]);
 
 /** Parse TTT_INJECT_FAULT; throws a message naming the bad entry. */
 export function parseFaults(text: string | undefined): InjectedFault[] {
@@ -38,7 +66,46 @@ export function parseFaults(text: string | undefined): InjectedFault[] {
       try: m[4] === "*" ? "*" : Number(m[4] ?? 1),
     };
     if (m[5] !== undefined) f.arg = Number(m[5]);
+    if (WRITE_FAULTS.has(f.kind) && !(WRITE_KINDS as readonly string[]).includes(f.task))
+      throw new Error(
+        `TTT_INJECT_FAULT: "${entry}": a ${f.kind} fault names a write, one of ${WRITE_KINDS.join(", ")}`,
+      );
     return f;
+  });
+}
+
+/** The error a full disk or a spent quota gives, as Node gives it (code, syscall, path). */
+export function outOfSpaceError(code: "ENOSPC" | "EDQUOT", path: string): NodeJS.ErrnoException {
+  const what = code === "ENOSPC" ? "no space left on device" : "disk quota exceeded";
+  return Object.assign(new Error(`${code}: ${what}, write '${path}' (injected)`), {
+    code,
+    syscall: "write",
+    path,
+  });
+}
+
+/**
+ * Make this process's writes fail as the write faults in `faults` say (nothing when there are none);
+ * `worker`: this is a worker process, whose kill@ fault kills its run (the parent) first.
+ */
+export function installWriteFaults(faults: readonly InjectedFault[], o: { worker?: boolean } = {}): void {
+  const writes = faults.filter((f) => WRITE_FAULTS.has(f.kind));
+  if (writes.length === 0) return;
+  const seen = new Map<WriteKind, number>();
+  setWriteFaultHook((kind, path) => {
+    const n = (seen.get(kind) ?? 0) + 1;
+    seen.set(kind, n);
+    for (const f of writes) {
+      if (f.task !== kind || n < f.step) continue;
+      if (f.arg !== undefined && n >= f.step + f.arg) continue;
+      if (f.kind === "kill") {
+        if (n !== f.step) continue;
+        if (o.worker) process.kill(process.ppid, "SIGKILL");
+        process.kill(process.pid, "SIGKILL");
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000); // the signal lands
+      }
+      throw outOfSpaceError(f.kind === "nospace" ? "ENOSPC" : "EDQUOT", path);
+    }
   });
 }
 

@@ -2,10 +2,12 @@
 // ONNX Runtime sessions. A crash here loses only the task in flight; the run carries on without it.
 import type { ToWorker } from "./protocol.ts";
 import { runJob } from "./worker.ts";
+import { installWriteFaults, parseFaults } from "./fault-injection.ts";
 
 /** Serve jobs over this process's IPC channel until told to exit or the parent goes away. */
 export function serveJobs(): void {
   const send = (m: unknown) => process.send?.(m);
+  installWriteFaults(parseFaults(process.env.TTT_INJECT_FAULT), { worker: true });
   let queue = Promise.resolve();
   process.on("message", (m: ToWorker) => {
     if (m.type === "exit") {

@@ -31,6 +31,10 @@ export async function shardedKillResumeTrial(
   o: {
     shards: number;
     victim: number;
+    /** TTT_INJECT_FAULT for the victim's first run (kill@checkpoint:n: killed mid-checkpoint, not from outside). */
+    fault?: string;
+    /** TTT_INJECT_FAULT for a first merge that is killed (kill@submission:1: mid-way through its submission). */
+    mergeFault?: string;
     family?: string;
     steps?: number;
     tasks?: readonly string[];
@@ -50,11 +54,13 @@ export async function shardedKillResumeTrial(
       (_, i) => !["-o", "--run-dir"].includes(args[i - 1] ?? "") && !["-o", "--run-dir"].includes(args[i]!),
     );
   const shardArgs = (i: number) => [...strip(base), "--shard", `${i}/${o.shards}`, "--run-dir", root];
-  const runs = Array.from({ length: o.shards }, (_, i) => startSolve(shardArgs(i)));
-  await Bun.sleep(killAtMs);
+  const runs = Array.from({ length: o.shards }, (_, i) =>
+    startSolve(shardArgs(i), i === o.victim && o.fault ? { TTT_INJECT_FAULT: o.fault } : {}),
+  );
   const victim = runs[o.victim]!;
-  const endedBefore = victim.proc.exitCode !== null;
-  victim.proc.kill("SIGKILL");
+  if (!o.fault) await Bun.sleep(killAtMs);
+  const endedBefore = o.fault ? false : victim.proc.exitCode !== null;
+  if (!o.fault) victim.proc.kill("SIGKILL");
   const results = await Promise.all(runs.map((r) => r.done));
   const problems: string[] = [];
   results.forEach((r, i) => {
@@ -99,12 +105,30 @@ export async function shardedKillResumeTrial(
       if (JSON.parse(readFileSync(join(vdir, t.record), "utf8")).resumedFrom) fromCheckpoint++;
     }
 
+  if (o.fault && results[o.victim]!.code !== 137)
+    problems.push(`the shard with ${o.fault} ended with exit ${results[o.victim]!.code}, not killed`);
   const merged = join(dir, "merged.json");
-  const m = Bun.spawnSync([process.execPath, "src/cli/main.ts", "merge", root, "-o", merged], {
-    cwd: PROJECT_ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const mergeRun = (env: Record<string, string> = {}) =>
+    Bun.spawnSync([process.execPath, "src/cli/main.ts", "merge", root, "-o", merged], {
+      cwd: PROJECT_ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, ...env },
+    });
+  if (o.mergeFault) {
+    // a merge killed mid-write: nothing it leaves may be a broken file; the next merge rewrites it all
+    const k = mergeRun({ TTT_INJECT_FAULT: o.mergeFault });
+    if (k.exitCode !== 137 && k.signalCode !== "SIGKILL")
+      problems.push(`the merge with ${o.mergeFault} was not killed (exit ${k.exitCode})`);
+    if (existsSync(merged)) {
+      try {
+        JSON.parse(readFileSync(merged, "utf8"));
+      } catch {
+        problems.push("a merge killed mid-write left a broken submission");
+      }
+    }
+  }
+  const m = mergeRun();
   if (m.exitCode !== 0) problems.push(`merge exit ${m.exitCode}: ${m.stderr.toString().slice(-400)}`);
   else if (JSON.stringify(JSON.parse(readFileSync(merged, "utf8"))) !== JSON.stringify(reference))
     problems.push("the merged submission differs from the uninterrupted single-machine run's");

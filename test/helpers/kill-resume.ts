@@ -150,6 +150,7 @@ export function watchSubmission(path: string, ids?: readonly string[]) {
 }
 
 export type TrialCategory =
+  | "during a checkpoint write"
   | "before the run directory"
   | "before any task finished"
   | "between tasks"
@@ -174,7 +175,9 @@ export interface TrialResult {
 
 /**
  * One trial in the empty folder `dir`: solve, SIGKILL after `killAtMs`, resume, check against `ref`.
- * `kills` > 1 kills the resume again (at the same delay) before the last, clean resume.
+ * `kills` > 1 kills the resume again (at the same delay) before the last, clean resume. `fault`: a
+ * TTT_INJECT_FAULT for the first run that kills it at a chosen point (kill@checkpoint:n: mid-way through
+ * a worker's n-th checkpoint write); then `killAtMs` is not used and the run is not killed from outside.
  */
 export async function killResumeTrial(
   dir: string,
@@ -183,23 +186,28 @@ export async function killResumeTrial(
   o: {
     workers?: number;
     kills?: number;
+    fault?: string;
     family?: string;
     steps?: number;
     tasks?: readonly string[];
     checkpointEvery?: number;
   } = {},
 ): Promise<TrialResult> {
-  const { kills: _, ...argOptions } = o;
+  const { kills: _, fault, ...argOptions } = o;
   const args = solveArgs(dir, argOptions);
   const IDS = o.tasks ?? FIXTURE_IDS;
   const runDir = join(dir, "run");
   const problems: string[] = [];
   const watch = watchSubmission(join(dir, "submission.json"), o.tasks);
-  const first = startSolve(args);
-  await Bun.sleep(killAtMs);
-  const endedBefore = first.proc.exitCode !== null;
-  first.proc.kill("SIGKILL");
+  const first = startSolve(args, fault ? { TTT_INJECT_FAULT: fault } : {});
+  if (!fault) await Bun.sleep(killAtMs);
+  const endedBefore = fault ? false : first.proc.exitCode !== null;
+  if (!fault) first.proc.kill("SIGKILL");
   const killed = await first.done;
+  if (fault && killed.code !== 137)
+    problems.push(
+      `the run with ${fault} ended with exit ${killed.code}, not killed: ${killed.stderr.slice(-300)}`,
+    );
   for (let k = 1; k < (o.kills ?? 1); k++) {
     const again = startSolve([...args, "--resume"]);
     await Bun.sleep(killAtMs);
