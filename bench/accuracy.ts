@@ -60,10 +60,11 @@ const base = existsSync(sampleFile)
   ? readFileSync(sampleFile, "utf8").split(/\s+/).filter(Boolean)
   : Object.keys(challenges);
 const extra = Number(a.extend ?? 0);
+const inBase = new Set(base);
 const ids = [
   ...base,
   ...Object.keys(challenges)
-    .filter((id) => !base.includes(id))
+    .filter((id) => !inBase.has(id))
     .sort((x, y) => hashString(x) - hashString(y) || x.localeCompare(y))
     .slice(0, extra),
 ];

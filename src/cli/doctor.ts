@@ -162,18 +162,8 @@ export async function diagnose(o: { placement?: boolean } = {}): Promise<DoctorR
     cudaInfo.providerDir = check.dir ?? null;
     cudaInfo.missingLibraries = check.missingLibraries ?? [];
     cudaInfo.missingDependencies = check.missingDependencies ?? [];
-    if (check.present) {
-      const gpu = await tinyRun("cuda");
-      providers.push({
-        name: "cuda",
-        available: gpu.ok,
-        usedByTtt: true,
-        reason: gpu.ok ? `a tiny session ran (${check.reason})` : gpu.reason,
-        ms: gpu.ms,
-      });
-    } else {
-      providers.push({ name: "cuda", available: false, usedByTtt: true, reason: check.reason });
-    }
+    if (check.present) providers.push(await triedProvider("cuda", check.reason));
+    else providers.push({ name: "cuda", available: false, usedByTtt: true, reason: check.reason });
     const { webgpuCheck } = await import("../runtime/providers.ts");
     const gpuCheck = webgpuCheck();
     if (!ort.listSupportedBackends().some((b) => b.name === "webgpu" && b.bundled))
@@ -183,16 +173,8 @@ export async function diagnose(o: { placement?: boolean } = {}): Promise<DoctorR
         usedByTtt: true,
         reason: "this onnxruntime-node does not bundle the WebGPU provider",
       });
-    else if (gpuCheck.adapterFound) {
-      const gpu = await tinyRun("webgpu");
-      providers.push({
-        name: "webgpu",
-        available: gpu.ok,
-        usedByTtt: true,
-        reason: gpu.ok ? `a tiny session ran (${gpuCheck.reason})` : gpu.reason,
-        ms: gpu.ms,
-      });
-    } else providers.push({ name: "webgpu", available: false, usedByTtt: true, reason: gpuCheck.reason });
+    else if (gpuCheck.adapterFound) providers.push(await triedProvider("webgpu", gpuCheck.reason));
+    else providers.push({ name: "webgpu", available: false, usedByTtt: true, reason: gpuCheck.reason });
     for (const b of ort.listSupportedBackends()) {
       if (b.name === "cpu" || b.name === "cuda" || b.name === "webgpu") continue;
       providers.push({
@@ -296,6 +278,18 @@ export async function diagnose(o: { placement?: boolean } = {}): Promise<DoctorR
 }
 
 /** Open a session on `ep` for a tiny graph built by ttt's own builder, run it and check the answer. */
+/** A GPU provider whose check passed, tried with a tiny session: available when it ran. */
+async function triedProvider(name: "cuda" | "webgpu", checked: string) {
+  const run = await tinyRun(name);
+  return {
+    name,
+    available: run.ok,
+    usedByTtt: true,
+    reason: run.ok ? `a tiny session ran (${checked})` : run.reason,
+    ms: run.ms,
+  };
+}
+
 async function tinyRun(ep: "cpu" | "cuda" | "webgpu"): Promise<{ ok: boolean; reason: string; ms: number }> {
   const started = performance.now();
   const elapsed = () => Math.round((performance.now() - started) * 10) / 10;

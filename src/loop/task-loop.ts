@@ -3,10 +3,11 @@
 // anytime selection updated. Stops at the step budget, the time limit (when the next chunk would not
 // fit), stable answers, a NaN/Inf loss (the answers from before it are kept) or memory over the limit.
 // With restarts, stable answers do not stop the task while steps and time for another settling are
-// left: fresh copies (new seeds) replace the settled ones and their candidates join the same selection. Errors are caught: the answers so far
-// survive them. With checkpoints, a snapshot of the whole loop is saved every N steps and at the end,
+// left: fresh copies (new seeds) replace the settled ones and their candidates join the same selection.
+// Errors are caught: the answers so far survive them. With checkpoints, a snapshot of the whole loop is saved every N steps and at the end,
 // and a loop started from one goes on exactly as if it had never stopped.
 import type { TaskModel } from "../models/task-model.ts";
+import { copySeed } from "../train/rng.ts";
 import { OutputEma } from "./ema.ts";
 import type { TaskTrainer } from "./trainer.ts";
 import { restoreParts, type LoopSnapshot } from "./snapshot.ts";
@@ -19,8 +20,6 @@ export type StopReason = "steps" | "time" | "stable" | "nonfinite" | "memory" | 
 
 export interface ChunkReport {
   step: number;
-  /** Restarts so far (fresh copies). */
-  restarts: number;
   steps: number;
   /** Mean loss of the chunk. */
   loss: number;
@@ -135,7 +134,11 @@ export async function trainTask(
     if (r) {
       if (!trainer.setState) throw new Error("this trainer cannot be resumed from a checkpoint");
       trainer.setState(r.trainer);
-      if (restarts > 0) trainer.setCopySeeds?.(model.initialParams!(restarts * copies).seeds);
+      // the copies training now: copy j's seed is copySeed(task seed, j), as the model seeds them
+      if (restarts > 0)
+        trainer.setCopySeeds?.(
+          Array.from({ length: copies }, (_, c) => copySeed(plan.seed, restarts * copies + c)),
+        );
     }
     /** Every copy's candidates into the selection (copies numbered over restarts). */
     const addCandidates = (outputs: Record<string, Float32Array>) => {
@@ -193,7 +196,6 @@ export async function trainTask(
       const answers = selector.answers();
       o.onChunk?.({
         step: steps,
-        restarts,
         steps: plan.steps,
         loss: mean(chunkLosses),
         losses: chunkLosses,

@@ -166,7 +166,7 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
         .map((c) => ({ ...c, grid: fromFrame(frame, c.grid) })),
     initialParams: (first) => {
       const seeds = seedsFrom(first);
-      return { seeds, params: initialParamsOf(declared, seeds, dtype) };
+      return { seeds, params: initialParamsOf(declared, seeds, dtype).params };
     },
     sharedWeights: (p) => sharedWeightsOf(entries, p[WEIGHTS]),
     ...(declared.fromPrior ? { fromPrior: declared.fromPrior } : {}),
@@ -244,8 +244,7 @@ function declareParameters(
   const directDecl = declaring.declared.filter((d) => isDirect(d.name));
   const { entries, total: packedElements } = packLayout(packedDecl, copies);
   const layout = { packedDecl, directDecl, entries, packedElements, prior };
-  const params = initialParamsOf(layout, seeds, dtype);
-  const fromPrior = prior ? applyPriorToCopies(prior, entries, params[0]!.init, copies) : undefined;
+  const { params, fromPrior } = initialParamsOf(layout, seeds, dtype);
   const paramElements = params.reduce((s, p) => s + p.init.length, 0);
   const paramEntries: PackedEntry[] = [...entries];
   let at = packedElements;
@@ -285,11 +284,14 @@ function initialParamsOf(lay: ParamLayout, seeds: readonly number[], dtype: "flo
       initialValues(d, seed, flatInit.subarray(at, at + e.size));
     });
   }
-  if (lay.prior) applyPriorToCopies(lay.prior, lay.entries, flatInit, seeds.length);
-  return [
+  const fromPrior = lay.prior
+    ? applyPriorToCopies(lay.prior, lay.entries, flatInit, seeds.length)
+    : undefined;
+  const params = [
     { name: WEIGHTS, shape: [lay.packedElements], init: flatInit },
     ...materialise(lay.directDecl, seeds, dtype),
   ];
+  return { params, fromPrior };
 }
 
 /** A prior replaces the seeded values of the weights it has, in every copy (the latents stay seeded). */
