@@ -6,13 +6,13 @@
 import type { Tensor } from "../../graph/graph.ts";
 import * as G from "../../graph/index.ts";
 import { AX } from "./members.ts";
-import { type Ctx, linear } from "./ops.ts";
+import { type Ctx, channelsOf, linear } from "./ops.ts";
 
 /** [copies, 2, E, K, X, Y] logits, K = colours including black (index 0). */
 export function colourLogits(ctx: Ctx, xc: Tensor): Tensor {
   return ctx.g.scope("head_colour", () => {
     const { E, C, X, Y } = ctx.sizes;
-    const width = xc.shape[AX.ch]!;
+    const width = channelsOf(xc);
     const b = ctx.p.get("head_colour_bias", [2, 1, 1, 1, 1], { kind: "zeros" });
     const logits = G.add(
       G.reshape(linear(ctx, xc, "head_colour", 2, { kind: "equalRows", std: 1 / Math.sqrt(width) }), [

@@ -12,6 +12,7 @@ import type { Tensor } from "../../graph/graph.ts";
 import * as G from "../../graph/index.ts";
 import { type Member, cellsOf, weightOwner } from "./members.ts";
 import { type Ctx, linear, unitScale, widthOf } from "./ops.ts";
+import { withCopies } from "./params.ts";
 
 /**
  * The noise input: uniform [0, 1) values, [copies, 2, latent, cells], turned into N(0, 1) in the graph by
@@ -23,8 +24,8 @@ export const NOISE = "noise";
 
 export function gaussianNoise(u: Tensor): Tensor {
   const [copies, , dz, cells] = u.shape as [number, number, number, number];
-  const u0 = G.reshape(G.slice(u, [0], [1], [1]), [copies, dz, cells]);
-  const u1 = G.reshape(G.slice(u, [1], [2], [1]), [copies, dz, cells]);
+  const u0 = G.reshape(G.slice(u, [0], [1], [1]), withCopies(copies, [dz, cells]));
+  const u1 = G.reshape(G.slice(u, [1], [2], [1]), withCopies(copies, [dz, cells]));
   const angle = G.mul(u1, 2 * Math.PI);
   // TODO(graph owners): G.cos belongs in src/graph; no gradient is needed here (noise is an input)
   const cos = G.cos(angle);
@@ -67,15 +68,16 @@ export function decodeLatents(ctx: Ctx, uniform: Tensor): { xs: Map<string, Tens
     const mean = ctx.p.get("latent_mean", [dz, cells], { kind: "normal", std: 0.01 });
     const adjust = ctx.p.get("latent_capacity", [dz, cells], { kind: "zeros" });
     const level = ctx.p.get("latent_level", [dz, owners.length], { kind: "zeros" });
+    const last = mean.rank - 1; // the cells: [copies, latent, cells], or [latent, cells] at one copy
 
     // per member and channel: the mean normalised, the adjustments centred
     const mu = G.concat(
-      G.split(mean, sizes, 2).map((m) => G.layerNorm(m, unitScale(ctx, m.shape[2]!), null, 2, 1e-6)),
-      2,
+      G.split(mean, sizes, last).map((m) => G.layerNorm(m, unitScale(ctx, m.shape[last]!), null, last, 1e-6)),
+      last,
     );
     const centred = G.concat(
-      G.split(adjust, sizes, 2).map((a) => G.sub(a, G.reduceMean(a, [2], true))),
-      2,
+      G.split(adjust, sizes, last).map((a) => G.sub(a, G.reduceMean(a, [last], true))),
+      last,
     );
     // per cell: its member's owner, 1 / n
     const ownerOfCell = segments.flatMap((s, i) =>
@@ -83,11 +85,11 @@ export function decodeLatents(ctx: Ctx, uniform: Tensor): { xs: Map<string, Tens
     );
     const invN = g.constant(
       ctx.dtype,
-      [1, 1, cells],
+      [1, cells],
       segments.flatMap((s) => new Array<number>(s.cells).fill(1 / (dz * s.cells))),
     );
     const rate = G.mul(level, cfg.capacityRate);
-    const rateOfCell = G.gather(rate, g.constant("int64", [cells], ownerOfCell), 2);
+    const rateOfCell = G.gather(rate, g.constant("int64", [cells], ownerOfCell), last);
     const kappa = G.mul(
       G.add(G.mul(G.exp(G.add(centred, rateOfCell)), cfg.capacityInitial), cfg.capacityMinimum),
       invN,
@@ -104,7 +106,7 @@ export function decodeLatents(ctx: Ctx, uniform: Tensor): { xs: Map<string, Tens
     const kl = G.reduceSum(perElement, undefined, false);
 
     const xs = new Map<string, Tensor>();
-    G.split(z, sizes, 2).forEach((zm, i) => {
+    G.split(z, sizes, last).forEach((zm, i) => {
       const m = members[i]!;
       const owner = weightOwner(m);
       const width = widthOf(ctx, m);

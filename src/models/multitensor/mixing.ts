@@ -8,6 +8,7 @@ import * as G from "../../graph/index.ts";
 import { DIRECTIONS, type Member } from "./members.ts";
 import { mixingClasses, mixingStrength } from "./directions.ts";
 import { type Ctx, normalise, widthOf, wname } from "./ops.ts";
+import { withCopies } from "./params.ts";
 
 export function mixDirections(ctx: Ctx, x: Tensor, m: Member, blk: number): Tensor {
   if (!m.d) throw new Error(`direction mixing needs the direction axis; member ${m.name}`);
@@ -26,9 +27,11 @@ export function mixDirections(ctx: Ctx, x: Tensor, m: Member, blk: number): Tens
       index.flatMap((row, o) => row.map((_, i) => mixingStrength(o, i))),
     );
     const R = ctx.copies;
-    const blocks = G.mul(G.gather(table, idx, 1), strength); // [copy, o dir, i dir, o ch, i ch]
-    const w = G.reshape(G.transpose(blocks, [0, 3, 1, 4, 2]), [R, ch * DIRECTIONS, ch * DIRECTIONS]);
-    const z = G.reshape(normalise(ctx, x), [R, ch * DIRECTIONS, -1]); // [R, ch, D * rest] -> [R, ch * D, rest]
+    const one = R === 1; // no copy axis (params.ts)
+    const blocks = G.mul(G.gather(table, idx, one ? 0 : 1), strength); // [copy, o dir, i dir, o ch, i ch]
+    const perm = one ? [2, 0, 3, 1] : [0, 3, 1, 4, 2];
+    const w = G.reshape(G.transpose(blocks, perm), withCopies(R, [ch * DIRECTIONS, ch * DIRECTIONS]));
+    const z = G.reshape(normalise(ctx, x), withCopies(R, [ch * DIRECTIONS, -1])); // [R, ch, D * rest] -> [R, ch * D, rest]
     return G.add(x, G.reshape(G.matmul(w, z), [...x.shape]));
   });
 }

@@ -43,22 +43,28 @@ export const wname = (blk: number | string, layer: string, m: Member): string =>
 
 /**
  * Members flow between layers "flat", [copies, channels, cells] with the cells in [D, E, C, X, Y]
- * order, so channel maps (one batched MatMul for all copies) and normalisation are single nodes; `view`
- * gives the rank-7 layout where a layer needs the axes (broadcasting, reductions, shifts) and `flat`
- * returns to the flat form.
+ * order ([channels, cells] at one copy, so that its channel maps are 2-D products ORT turns into Gemm
+ * nodes), so channel maps (one batched MatMul for all copies) and normalisation are single nodes;
+ * `view` gives the rank-7 layout where a layer needs the axes (broadcasting, reductions, shifts) and
+ * `flat` returns to the flat form.
  */
 export const view = (ctx: Ctx, x: Tensor, m: Member): Tensor =>
-  G.reshape(x, [x.shape[AX.r]!, ...shapeOf(m, ctx.sizes, x.shape[AX.ch]!)]);
-export const flat = (x: Tensor): Tensor => G.reshape(x, [x.shape[AX.r]!, x.shape[AX.ch]!, -1]);
+  G.reshape(x, [ctx.copies, ...shapeOf(m, ctx.sizes, channelsOf(x))]);
+export const flat = (x: Tensor): Tensor => {
+  const copies = x.shape[AX.r]!;
+  return G.reshape(x, copies === 1 ? [x.shape[AX.ch]!, -1] : [copies, x.shape[AX.ch]!, -1]);
+};
+/** The channel count of a flat ([copies,] channels, cells) or rank-7 tensor. */
+export const channelsOf = (x: Tensor): number => x.shape[x.rank <= 3 ? x.rank - 2 : AX.ch]!;
 
 /**
  * Multiply the channel axis of a flat tensor by a weight [out, in] per copy (N(0, 1/in) initially);
  * the source hands out [copies, out, in], so one batched MatMul serves every copy.
  */
 export function linear(ctx: Ctx, x: Tensor, name: string, out: number, init?: Init): Tensor {
-  if (x.rank !== 3)
+  if (x.rank !== (ctx.copies === 1 ? 2 : 3))
     throw new Error(`multitensor linear ${name}: expected a flat [copies, channels, cells] tensor, got ${x}`);
-  const inCh = x.shape[AX.ch]!;
+  const inCh = channelsOf(x);
   const w = ctx.p.get(name, [out, inCh], init ?? { kind: "normal", std: 1 / Math.sqrt(inCh) });
   return G.matmul(w, x);
 }
@@ -72,9 +78,9 @@ export const unitScale = (ctx: Ctx, n: number): Tensor =>
 
 /** Per copy and channel: subtract the mean and divide by the RMS over every other axis. */
 export function normalise(ctx: Ctx, x: Tensor): Tensor {
-  const f = x.rank === 3 ? x : flat(x);
-  const y = G.layerNorm(f, unitScale(ctx, f.shape[2]!), null, 2, 1e-6);
-  return x.rank === 3 ? y : G.reshape(y, [...x.shape]);
+  const f = x.rank <= 3 ? x : flat(x);
+  const y = G.layerNorm(f, unitScale(ctx, f.shape[f.rank - 1]!), null, f.rank - 1, 1e-6);
+  return x.rank <= 3 ? y : G.reshape(y, [...x.shape]);
 }
 
 export const negBig = (ctx: Ctx): Tensor => memo(ctx, "negBig", () => G.mul(G.sub(ctx.mask, 1), BIG));

@@ -1,6 +1,7 @@
 // Parameters are declared where they are used: the forward code asks a ParamSource for a tensor by
 // name, shape (one copy's) and initialiser, and gets [copies, ...shape]: every copy of the model has
-// its own values. A DeclaringSource records the requests during a dry build (and hands out graph
+// its own values. A model of one copy gets the shape alone (`withCopies`): its flat tensors are then
+// 2-D, the matrix products plain 2-D ones that ORT fuses with their bias or sum into one Gemm. A DeclaringSource records the requests during a dry build (and hands out graph
 // inputs); a PackedSource cuts them out of the one flat parameter vector. Initial values are a pure
 // function of (copy's seed, name), so they do not depend on declaration order, and copy r of a model
 // of R copies starts exactly as a one-copy model built with copy r's seed.
@@ -29,9 +30,13 @@ export interface Declared {
 const sameShape = (a: readonly number[], b: readonly number[]) =>
   a.length === b.length && a.every((d, i) => d === b[i]);
 
+/** The shape a source hands out for one copy's `shape`: the copy axis leads unless there is one copy. */
+export const withCopies = (copies: number, shape: readonly number[]): number[] =>
+  copies === 1 ? [...shape] : [copies, ...shape];
+
 export class DeclaringSource implements ParamSource {
   readonly declared: Declared[] = [];
-  private readonly tensors = new Map<string, Tensor>();
+  private readonly tensors = new Map<string, { t: Tensor; shape: number[] }>();
   constructor(
     private readonly g: Graph,
     private readonly dtype: "float32" | "float64",
@@ -41,12 +46,12 @@ export class DeclaringSource implements ParamSource {
   get(name: string, shape: number[], init: Init): Tensor {
     const hit = this.tensors.get(name);
     if (hit) {
-      if (!sameShape(hit.shape.slice(1), shape))
-        throw new Error(`parameter ${name} requested as [${shape}] and [${hit.shape.slice(1)}]`);
-      return hit;
+      if (!sameShape(hit.shape, shape))
+        throw new Error(`parameter ${name} requested as [${shape}] and [${hit.shape}]`);
+      return hit.t;
     }
-    const t = this.g.input(name, this.dtype, [this.copies, ...shape]);
-    this.tensors.set(name, t);
+    const t = this.g.input(name, this.dtype, withCopies(this.copies, shape));
+    this.tensors.set(name, { t, shape: [...shape] });
     this.declared.push({ name, shape: [...shape], init });
     return t;
   }
@@ -118,7 +123,7 @@ export function packLayout(
  * nodes each): one Split cuts it into the column-count groups of packLayout, each group is reshaped to
  * its [copies, rows, cols] block once and cut into its matrices by one more Split (no Reshape per
  * matrix); other shapes are reshaped to [copies, ...shape] on first use. `direct` ones are separate
- * inputs of the spec ([copies, ...shape]), returned as they are. Entries must come in packLayout's order.
+ * inputs of the spec ([copies, ...shape]), returned as they are (reshaped to `shape` at one copy). Entries must come in packLayout's order.
  */
 export class PackedSource implements ParamSource {
   private readonly tensors = new Map<string, Tensor>();
@@ -148,11 +153,11 @@ export class PackedSource implements ParamSource {
         return;
       }
       const cols = first.shape[1]!;
-      const block = G.reshape(pieces[i]!, [copies, pieces[i]!.size / (copies * cols), cols]);
+      const block = G.reshape(pieces[i]!, withCopies(copies, [pieces[i]!.size / (copies * cols), cols]));
       const mats = G.split(
         block,
         run.map((e) => e.shape[0]!),
-        1,
+        block.rank - 2,
       );
       for (const [j, e] of run.entries()) this.tensors.set(e.name, mats[j]!);
     });
@@ -162,7 +167,13 @@ export class PackedSource implements ParamSource {
     if (d) {
       if (!sameShape(d.shape, [this.copies, ...shape]))
         throw new Error(`parameter ${name} is [${d.shape}], the forward asks for [${this.copies},${shape}]`);
-      return d;
+      if (this.copies > 1) return d;
+      let t = this.tensors.get(name);
+      if (!t) {
+        t = G.reshape(d, shape);
+        this.tensors.set(name, t);
+      }
+      return t;
     }
     const e = this.entries.get(name);
     if (!e) throw new Error(`parameter ${name} was not declared`);
@@ -170,7 +181,7 @@ export class PackedSource implements ParamSource {
       throw new Error(`parameter ${name} is [${e.shape}], the forward asks for [${shape}]`);
     let t = this.tensors.get(name);
     if (!t) {
-      t = G.reshape(this.others.get(name)!, [this.copies, ...shape]);
+      t = G.reshape(this.others.get(name)!, withCopies(this.copies, shape));
       this.tensors.set(name, t);
     }
     return t;
