@@ -1,8 +1,9 @@
 // bench/step: the default family's training step, task by task, as the solver runs it (the Trainer of
 // src/train, a Loop of the plan's chunk size, one ORT thread, CPU provider unless --ep, optimisation "all"):
 // nodes emitted and after ORT's optimisation, ms/step (median of reps), analytic FLOPs per step,
-// achieved GFLOP/s against a measured one-thread GEMM roof, the top op types by time from ORT's
-// profile, and with `--against <rev>` the same for that commit, measured in the same process with
+// achieved GFLOP/s against a measured one-thread GEMM roof, bytes moved per step on paper (each node's
+// inputs and outputs) and the achieved GB/s against a measured one-thread memory roof (which roof binds),
+// the top op types by time from ORT's profile, and with `--against <rev>` the same for that commit, measured in the same process with
 // reps interleaved, and the speed-up per task. With `--ep webgpu` the trainer runs on ORT's WebGPU
 // provider and each task also prints its node placement ("N of M nodes on WebGPU"; the graph figures
 // and profile stay the CPU's). See bench/README.md.
@@ -185,6 +186,24 @@ function flopsOf(g: GraphLike): { matmul: number; elementwise: number } {
   return { matmul, elementwise };
 }
 
+/**
+ * Memory traffic on paper: bytes each node reads and writes (its inputs and outputs, 4 bytes a value),
+ * Reshape and Identity left out (views), per op type. An upper bound of what the kernels move: a
+ * tensor small enough to stay in cache between two nodes, or a pass ORT fuses away, costs less.
+ */
+function bytesOf(g: GraphLike): { total: number; byOp: Map<string, number> } {
+  const byOp = new Map<string, number>();
+  let total = 0;
+  for (const n of g.nodes) {
+    if (n.opType === "Identity" || n.opType === "Reshape") continue;
+    let b = 0;
+    for (const t of [...n.inputs, ...n.outputs]) if (t) b += 4 * g.get(t).size;
+    byOp.set(n.opType, (byOp.get(n.opType) ?? 0) + b);
+    total += b;
+  }
+  return { total, byOp };
+}
+
 const countOps = (nodes: readonly { opType: string }[]) => {
   const c = new Map<string, number>();
   for (const n of nodes) c.set(n.opType, (c.get(n.opType) ?? 0) + 1);
@@ -220,6 +239,28 @@ async function gemmRoof(tree: Tree): Promise<number> {
   g.output(G.matmul(g.input("a", "float32", [n, n]), g.input("b", "float32", [n, n])), "c");
   const s = await ort.InferenceSession.create(tree.toModelBytes(g), sessionOptions());
   return bestGemmGflops(s, (d, dims) => new ort.Tensor("float32", d, dims), ["a", "b"], n);
+}
+
+/**
+ * The one-thread memory roof: the best rate of an Add of two 32 MiB float32 tensors into a third (96 MiB
+ * moved per run, far beyond the caches), in GB/s.
+ */
+async function bandwidthRoof(tree: Tree): Promise<number> {
+  const G = await import(join(tree.root, "src/graph/index.ts"));
+  const n = 8 * 2 ** 20;
+  const g = new G.Graph("bandwidth");
+  g.output(G.add(g.input("a", "float32", [n]), g.input("b", "float32", [n])), "c");
+  const s = await ort.InferenceSession.create(tree.toModelBytes(g), sessionOptions());
+  const data = Float32Array.from({ length: n }, (_, i) => (i % 1000) / 1000);
+  const feeds = { a: new ort.Tensor("float32", data, [n]), b: new ort.Tensor("float32", data, [n]) };
+  let best = Infinity;
+  for (let i = 0; i < 8; i++) {
+    const t = performance.now();
+    await s.run(feeds);
+    if (i > 0) best = Math.min(best, performance.now() - t);
+  }
+  await s.release();
+  return (3 * 4 * n) / (best * 1e6);
 }
 
 /** Feeds of a K-step Loop graph: initial parameters, zero moments, the fixed batch, uniform noise. */
@@ -295,6 +336,7 @@ interface Measured {
   optimizedOps: Map<string, number>;
   byOp: [string, number][];
   flops: { matmul: number; elementwise: number };
+  bytes: { total: number; byOp: Map<string, number> };
   msPerStep: number[];
   losses: number[];
   /** Node placement on --ep (null on the CPU or where the tree cannot tell). */
@@ -338,6 +380,7 @@ async function prepare(
     emittedOps,
     ...inspected,
     flops: flopsOf(step),
+    bytes: bytesOf(step),
     msPerStep: [],
     losses: [],
     placement,
@@ -444,7 +487,29 @@ const top = (ops: Map<string, number>, n: number) =>
     .map(([k, v]) => `${k} ${v}`)
     .join(", ");
 
-function describe(m: Measured, roof: number): string {
+interface Roofs {
+  gflops: number;
+  gbps: number;
+}
+
+/** Bytes and the roofs: the time each roof alone allows, and which binds. */
+function trafficLine(m: Measured, ms: number, roofs: Roofs): string {
+  const gbps = m.bytes.total / (ms * 1e6);
+  const atGemm = m.flops.matmul / (roofs.gflops * 1e6);
+  const atMemory = m.bytes.total / (roofs.gbps * 1e6);
+  const byOp = [...m.bytes.byOp.entries()]
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 5)
+    .map(([op, b]) => `${op} ${(b / 1e6).toFixed(0)}`)
+    .join(", ");
+  return (
+    `    traffic/step (on paper): ${(m.bytes.total / 1e6).toFixed(0)} MB (${byOp}); ${gbps.toFixed(1)} GB/s = ${((100 * gbps) / roofs.gbps).toFixed(0)}% of the memory roof; ` +
+    `at the roofs alone: GEMM ${atGemm.toFixed(1)} ms, memory ${atMemory.toFixed(1)} ms (${atMemory > atGemm ? "memory" : "GEMM"} binds, ${((100 * Math.max(atGemm, atMemory)) / ms).toFixed(0)}% of the step)`
+  );
+}
+
+function describe(m: Measured, roofs: Roofs): string {
+  const roof = roofs.gflops;
   const ms = median(m.msPerStep);
   const gflops = m.flops.matmul / (ms * 1e6);
   const total = m.byOp.reduce((s, [, d]) => s + d, 0);
@@ -459,6 +524,7 @@ function describe(m: Measured, roof: number): string {
     `    emitted: ${top(m.emittedOps, 8)}`,
     `    optimised: ${top(m.optimizedOps, 8)}`,
     `    FLOPs/step: MatMul ${(m.flops.matmul / 1e6).toFixed(2)} M, other element ops ${(m.flops.elementwise / 1e6).toFixed(2)} M; ${gflops.toFixed(2)} GFLOP/s = ${((100 * gflops) / roof).toFixed(1)}% of the roof`,
+    trafficLine(m, ms, roofs),
     ...(prof ? [`    profile (kernel time): ${prof}`] : []),
   ].join("\n");
 }
@@ -480,8 +546,9 @@ async function main() {
   }
   if (a.copies) return copiesMode(a, all, trees[0]!);
   const roof = await gemmRoof(trees[trees.length - 1]!);
+  const roofs: Roofs = { gflops: roof, gbps: await bandwidthRoof(trees[trees.length - 1]!) };
   console.log(
-    `GEMM roof (1024^3 fp32, one thread, best of 7): ${roof.toFixed(1)} GFLOP/s; reps ${a.reps}; trainer on --ep ${a.ep}`,
+    `GEMM roof (1024^3 fp32, one thread, best of 7): ${roof.toFixed(1)} GFLOP/s; memory roof (Add of 32 MiB tensors, one thread, best of 7): ${roofs.gbps.toFixed(1)} GB/s; reps ${a.reps}; trainer on --ep ${a.ep}`,
   );
   const rows: string[] = [];
   const report: unknown[] = [];
@@ -505,7 +572,7 @@ async function main() {
     const grids = [...probe.train.flatMap((p) => [p.input, p.output]), ...probe.test.map((x) => x.input)];
     const grid = `${Math.max(...grids.map((g) => g.height))}x${Math.max(...grids.map((g) => g.width))}`;
     console.log(`\n${id} (grids up to ${grid}, Loop of ${K} steps)`);
-    for (const m of ms) console.log(describe(m, roof));
+    for (const m of ms) console.log(describe(m, roofs));
     const base = ms[0]!;
     const mine = ms[ms.length - 1]!;
     let note = "";
@@ -545,6 +612,7 @@ async function main() {
         optimized: m.optimizedNodes,
         msPerStep: m.msPerStep,
         flops: m.flops,
+        bytes: m.bytes.total,
         profile: m.byOp.slice(0, 10),
         placement: m.placement,
       })),
@@ -565,7 +633,7 @@ async function main() {
     console.log(`|---|---|---|---|${a.ep !== "cpu" ? "---|" : ""}`);
   }
   for (const r of rows) console.log(r);
-  if (a.json) console.log(JSON.stringify({ roof, tasks: report }));
+  if (a.json) console.log(JSON.stringify({ roof, bandwidthRoof: roofs.gbps, tasks: report }));
 }
 
 /**
