@@ -413,10 +413,11 @@ function outputNamesOf(layout: TaskLayout): string[] {
 }
 
 /**
- * Peak RSS of a process training this model (Loop and inference sessions open): fitted on ARC tasks
- * from 3x3 to 30x30 (within ~10%): ~250 MiB for Bun, ORT and the graphs, 1.3 x the forward pass's
- * intermediates (what the backward pass keeps alive), and ~20 copies of the parameters (values, Adam
- * moments, gradients, and the copies crossing into and out of each run).
+ * Peak RSS of a worker training this model (Loop and inference sessions open, ORT's memory pattern off):
+ * ~230 MiB for Bun, ORT and the graphs, and 0.8 x the forward pass's intermediates (what the backward
+ * pass keeps alive at once; the parameters, values and Adam moments included, are a few MiB). Fitted on
+ * 14 ARC-AGI-1 tasks from 3x3 (4 copies) to 30x30 (one copy): within 10% of the measured peak on each
+ * (bench/memory checks the largest tasks of both sets).
  */
 function memoryEstimate(
   dtype: "float32" | "float64",
@@ -424,7 +425,7 @@ function memoryEstimate(
   paramElements: number,
 ): number {
   const bytes = dtype === "float64" ? 8 : 4;
-  return Math.round(250 * 2 ** 20 + bytes * (1.3 * forwardElements + 20 * paramElements));
+  return Math.round(230 * 2 ** 20 + bytes * (0.8 * forwardElements + 4 * paramElements));
 }
 
 export const multitensorFamily: ModelFamily<ModelSpec> = {
