@@ -92,6 +92,8 @@ interface GraphLike {
   get(name: string): { shape: readonly number[]; size: number };
 }
 interface ModelLike {
+  /** false where the solver's sessions run without ORT's memory pattern (large tasks). */
+  memPattern?: boolean;
   spec: {
     params: { name: string; shape: number[]; init: Float32Array }[];
     batch: { name: string; shape: number[] }[];
@@ -299,7 +301,11 @@ async function inspectLoop(tree: Tree, model: ModelLike, K: number, profile: boo
       const prefix = join(dir, "profile");
       const p = await ort.InferenceSession.create(
         bytes,
-        sessionOptions({ enableProfiling: true, profileFilePrefix: prefix }),
+        sessionOptions({
+          enableProfiling: true,
+          profileFilePrefix: prefix,
+          ...(model.memPattern === false ? { enableMemPattern: false } : {}),
+        }),
       );
       const feeds = loopFeeds(model, K);
       await p.run(feeds);
@@ -365,7 +371,13 @@ async function prepare(
     optim: OPTIM,
     seed: 0,
     cacheDir: false,
-    session: { ep, intraOpThreads: 1, interOpThreads: 1, label: `step:${tree.label}` },
+    session: {
+      ep,
+      intraOpThreads: 1,
+      interOpThreads: 1,
+      label: `step:${tree.label}`,
+      ...(model.memPattern === false ? { memPattern: false } : {}),
+    },
   });
   trainer.setBatch(Object.fromEntries(Object.entries(model.fixed).map(([k, f]) => [k, f.data])));
   await trainer.prepare([{ kind: "loop", steps: K }]);

@@ -66,7 +66,13 @@ export const ortTrainerFactory: TrainerFactory = async (model, o) => {
   const trainer = await Trainer.create(model.spec, {
     optim,
     seed: o.seed,
-    session: { ep: o.ep, intraOpThreads: o.threads, interOpThreads: 1, label: `ttt:${model.key}` },
+    session: {
+      ep: o.ep,
+      intraOpThreads: o.threads,
+      interOpThreads: 1,
+      label: `ttt:${model.key}`,
+      ...(model.memPattern === false ? { memPattern: false } : {}),
+    },
   });
   try {
     trainer.setBatch(Object.fromEntries(Object.entries(model.fixed).map(([k, f]) => [k, f.data])));

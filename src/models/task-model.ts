@@ -41,6 +41,11 @@ export interface TaskModel<Spec = unknown> {
   /** Peak memory the training session is expected to need, in bytes (planning, --max-memory). */
   memoryEstimateBytes: number;
   /**
+   * ORT's memory pattern for this model's sessions (default on): off where the intermediates are large,
+   * since it raises the peak far above what is alive at once (the estimate assumes this setting).
+   */
+  memPattern?: boolean;
+  /**
    * Independent copies of the model trained side by side in one graph (default 1). decode() then gives
    * every copy's candidates, copy after copy: candidate r * testInputs + i is copy r's for test input i.
    */

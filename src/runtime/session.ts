@@ -40,7 +40,7 @@ export interface SessionConfig {
   label?: string;
   /** Profile every run into `<prefix>_<date>.json` (ORT's profiler; see placement.ts). */
   profileFilePrefix?: string;
-  /** ORT's memory pattern (default off; see ortOptions). */
+  /** ORT's memory pattern (default on, as in ORT; models with large intermediates turn it off). */
   memPattern?: boolean;
   /** ORT's CPU memory arena (default on). */
   cpuArena?: boolean;
@@ -78,8 +78,8 @@ function ortOptions(cfg: SessionConfig, provider: Provider): ort.InferenceSessio
     },
   };
   // The memory pattern (one block per run planned for all intermediates) raised the peak of a 30x30
-  // task's training from 680 to 1089 MiB (bench/memory); without it the arena reuses freed tensors.
-  o.enableMemPattern = cfg.memPattern ?? false;
+  // task's training from 680 to 1089 MiB; without it small tasks' steps were ~10% slower (docs/platform.md).
+  if (cfg.memPattern === false) o.enableMemPattern = false;
   if (cfg.cpuArena === false) o.enableCpuMemArena = false;
   if (cfg.intraOpThreads !== undefined) o.intraOpNumThreads = cfg.intraOpThreads;
   if (cfg.interOpThreads !== undefined) o.interOpNumThreads = cfg.interOpThreads;

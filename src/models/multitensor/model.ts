@@ -151,6 +151,7 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
     fixed: fixedFeeds(task, layout, batch, dtype),
     outputNames: outputNamesOf(layout),
     memoryEstimateBytes: memoryEstimate(dtype, declared.forwardElements, declared.paramElements),
+    ...(leanOf(dtype, declared.forwardElements) ? { memPattern: false } : {}),
     layout,
     frame,
     config,
@@ -412,12 +413,19 @@ function outputNamesOf(layout: TaskLayout): string[] {
   ];
 }
 
+/** Forward intermediates (bytes) above which ORT's memory pattern is turned off for the model's sessions. */
+const LEAN_FORWARD_BYTES = 256 * 2 ** 20;
+
+/** Whether the model's sessions run without ORT's memory pattern (large intermediates). */
+const leanOf = (dtype: "float32" | "float64", forwardElements: number) =>
+  (dtype === "float64" ? 8 : 4) * forwardElements > LEAN_FORWARD_BYTES;
+
 /**
- * Peak RSS of a worker training this model (Loop and inference sessions open, ORT's memory pattern off):
- * ~230 MiB for Bun, ORT and the graphs, and 0.8 x the forward pass's intermediates (what the backward
- * pass keeps alive at once; the parameters, values and Adam moments included, are a few MiB). Fitted on
- * 14 ARC-AGI-1 tasks from 3x3 (4 copies) to 30x30 (one copy): within 10% of the measured peak on each
- * (bench/memory checks the largest tasks of both sets).
+ * Peak RSS of a worker training this model (Loop and inference sessions open), fitted to measured peaks
+ * (bench/memory). With ORT's memory pattern (small and medium tasks): ~250 MiB for Bun, ORT and the
+ * graphs, 1.3 x the forward pass's intermediates (what the backward pass keeps alive) and ~20 copies of
+ * the parameters. Without it (forward intermediates over 256 MiB, up to 30x30): 410 MiB + 0.465 x the
+ * intermediates, within 9% of the peak on the 20 largest ARC-AGI-1 tasks and 1 more.
  */
 function memoryEstimate(
   dtype: "float32" | "float64",
@@ -425,7 +433,9 @@ function memoryEstimate(
   paramElements: number,
 ): number {
   const bytes = dtype === "float64" ? 8 : 4;
-  return Math.round(230 * 2 ** 20 + bytes * (0.8 * forwardElements + 4 * paramElements));
+  if (leanOf(dtype, forwardElements))
+    return Math.round(410 * 2 ** 20 + bytes * (0.465 * forwardElements + 4 * paramElements));
+  return Math.round(250 * 2 ** 20 + bytes * (1.3 * forwardElements + 20 * paramElements));
 }
 
 export const multitensorFamily: ModelFamily<ModelSpec> = {
