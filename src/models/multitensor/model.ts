@@ -424,8 +424,9 @@ const leanOf = (dtype: "float32" | "float64", forwardElements: number) =>
  * Peak RSS of a worker training this model (Loop and inference sessions open), fitted to measured peaks
  * (bench/memory). With ORT's memory pattern (small and medium tasks): ~250 MiB for Bun, ORT and the
  * graphs, 1.3 x the forward pass's intermediates (what the backward pass keeps alive) and ~20 copies of
- * the parameters. Without it (forward intermediates over 256 MiB, up to 30x30): 410 MiB + 0.465 x the
- * intermediates, within 9% of the peak on the 20 largest ARC-AGI-1 tasks and 1 more.
+ * the parameters. Without it (forward intermediates over 256 MiB, up to 30x30): 330 MiB + 0.645 x the
+ * intermediates: within 12.5% of 48 peaks (the 20 largest ARC-AGI-1 tasks, twice, and 8 more); the same
+ * task's peak varies by up to ~10% from run to run.
  */
 function memoryEstimate(
   dtype: "float32" | "float64",
@@ -434,7 +435,7 @@ function memoryEstimate(
 ): number {
   const bytes = dtype === "float64" ? 8 : 4;
   if (leanOf(dtype, forwardElements))
-    return Math.round(410 * 2 ** 20 + bytes * (0.465 * forwardElements + 4 * paramElements));
+    return Math.round(330 * 2 ** 20 + bytes * (0.645 * forwardElements + 4 * paramElements));
   return Math.round(250 * 2 ** 20 + bytes * (1.3 * forwardElements + 20 * paramElements));
 }
 
