@@ -3,7 +3,7 @@
 // null when it was never a candidate. pass@2 counts ranks 1-2; pass@pool counts any rank.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { AnswerSelector } from "../src/loop/select.ts";
+import { AnswerSelector, type SelectionEntry } from "../src/loop/select.ts";
 import { CheckpointStore } from "../src/rundir/checkpoint-store.ts";
 import { fileStems } from "../src/rundir/run-dir.ts";
 import { snapshotFromFiles } from "../src/rundir/snapshot-files.ts";
@@ -23,52 +23,72 @@ export interface PoolTask {
   firstRight: (number | null)[];
 }
 
-/** Every task of a bench run directory (it holds sample_scoring.json and run/). */
-export function readPool(benchDir: string): PoolTask[] {
+/** One finished task of a bench run: its record, the right outputs, its final answer selection. */
+export interface FinishedTask {
+  // biome-ignore lint/suspicious/noExplicitAny: a task record read from JSON
+  record: any;
+  truth: Rows[];
+  /** From the task's newest checkpoint; null when it has none. */
+  selector: AnswerSelector | null;
+}
+
+/** Every finished task of a bench run directory (it holds sample_scoring.json and run/). */
+export function readFinished(benchDir: string): FinishedTask[] {
   const solutions = JSON.parse(readFileSync(join(benchDir, "sample_scoring.json"), "utf8")) as Record<
     string,
     Rows[]
   >;
   const run = join(benchDir, "run");
-  const out: PoolTask[] = [];
-  for (const f of readdirSync(join(run, "tasks"))) {
-    const r = JSON.parse(readFileSync(join(run, "tasks", f), "utf8"));
-    const truth = solutions[r.id] ?? [];
-    const t: PoolTask = {
-      id: r.id,
-      score: r.score ?? 0,
-      steps: r.steps,
-      copies: r.copies ?? null,
-      restarts: r.restarts ?? null,
-      peakMemoryBytes: r.peakMemoryBytes ?? null,
-      ranks: truth.map(() => null),
-      firstRight: truth.map(() => null),
-    };
-    out.push(t);
-    const store = new CheckpointStore(join(run, "checkpoints", fileStems([r.id]).get(r.id)!));
-    if (!existsSync(store.dir)) continue;
-    const found = store.loadNewest(
-      () => undefined,
-      (c) => snapshotFromFiles(c.files),
-    ).found;
-    if (!found) continue;
-    const sel = AnswerSelector.fromState(found.value.selector);
-    truth.forEach((g, i) => {
-      const cells = g.flat();
-      const ranked = sel.ranked(i);
-      const k = ranked.findIndex(
-        (e) =>
-          e.grid.height === g.length &&
-          e.grid.width === g[0]!.length &&
-          cells.every((c, j) => c === e.grid.cells[j]),
-      );
-      if (k >= 0) {
-        t.ranks[i] = k + 1;
-        t.firstRight[i] = ranked[k]!.firstStep;
-      }
-    });
-  }
-  return out.sort((a, b) => a.id.localeCompare(b.id));
+  return readdirSync(join(run, "tasks")).map((f) => {
+    const record = JSON.parse(readFileSync(join(run, "tasks", f), "utf8"));
+    const truth = solutions[record.id] ?? [];
+    const store = new CheckpointStore(join(run, "checkpoints", fileStems([record.id]).get(record.id)!));
+    const found = existsSync(store.dir)
+      ? store.loadNewest(
+          () => undefined,
+          (c) => snapshotFromFiles(c.files),
+        ).found
+      : undefined;
+    return { record, truth, selector: found ? AnswerSelector.fromState(found.value.selector) : null };
+  });
+}
+
+/** Where the right grid `rows` sits in a ranked list of entries (-1: not among them). */
+export function indexOfGrid(ranked: readonly SelectionEntry[], rows: Rows): number {
+  const cells = rows.flat();
+  return ranked.findIndex(
+    (e) =>
+      e.grid.height === rows.length &&
+      e.grid.width === rows[0]!.length &&
+      cells.every((c, j) => c === e.grid.cells[j]),
+  );
+}
+
+/** Every task of a bench run directory with the rank of each right grid in its final selection. */
+export function readPool(benchDir: string): PoolTask[] {
+  return readFinished(benchDir)
+    .map(({ record: r, truth, selector }) => {
+      const t: PoolTask = {
+        id: r.id,
+        score: r.score ?? 0,
+        steps: r.steps,
+        copies: r.copies ?? null,
+        restarts: r.restarts ?? null,
+        peakMemoryBytes: r.peakMemoryBytes ?? null,
+        ranks: truth.map(() => null),
+        firstRight: truth.map(() => null),
+      };
+      truth.forEach((g, i) => {
+        const ranked = selector?.ranked(i) ?? [];
+        const k = indexOfGrid(ranked, g);
+        if (k >= 0) {
+          t.ranks[i] = k + 1;
+          t.firstRight[i] = ranked[k]!.firstStep;
+        }
+      });
+      return t;
+    })
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** pass@pool per task (mean over tasks of outputs ever a candidate / outputs), and the chosen share. */

@@ -5,12 +5,9 @@
 // The rule "score" is the solver's own. Use training-set runs to choose; never evaluation runs.
 //
 //   bun bench/rules.ts <bench run-dir> [<bench run-dir> ...]
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { AnswerSelector, type SelectionEntry } from "../src/loop/select.ts";
-import { CheckpointStore } from "../src/rundir/checkpoint-store.ts";
-import { fileStems } from "../src/rundir/run-dir.ts";
-import { snapshotFromFiles } from "../src/rundir/snapshot-files.ts";
+import { resolve } from "node:path";
+import type { SelectionEntry } from "../src/loop/select.ts";
+import { indexOfGrid, readFinished } from "./pool.ts";
 
 type Rule = (e: SelectionEntry) => number;
 /** Higher ranks first; ties keep the solver's order (score, then the earlier grid). */
@@ -31,41 +28,19 @@ if (!dirs.length) {
 const solved = new Map<string, number>(Object.keys(RULES).map((k) => [k, 0]));
 let outputs = 0;
 let inPool = 0;
-for (const dir of dirs) {
-  const solutions = JSON.parse(readFileSync(join(dir, "sample_scoring.json"), "utf8")) as Record<
-    string,
-    number[][][]
-  >;
-  const run = join(dir, "run");
-  for (const f of readdirSync(join(run, "tasks"))) {
-    const r = JSON.parse(readFileSync(join(run, "tasks", f), "utf8"));
-    const truth = solutions[r.id] ?? [];
-    outputs += truth.length;
-    const store = new CheckpointStore(join(run, "checkpoints", fileStems([r.id]).get(r.id)!));
-    if (!existsSync(store.dir)) continue;
-    const found = store.loadNewest(
-      () => undefined,
-      (c) => snapshotFromFiles(c.files),
-    ).found;
-    if (!found) continue;
-    const sel = AnswerSelector.fromState(found.value.selector);
-    truth.forEach((g, i) => {
-      const cells = g.flat();
-      const ranked = sel.ranked(i);
-      const right = ranked.find(
-        (e) =>
-          e.grid.height === g.length &&
-          e.grid.width === g[0]!.length &&
-          cells.every((c, j) => c === e.grid.cells[j]),
-      );
-      if (!right) return;
-      inPool++;
-      for (const [name, rule] of Object.entries(RULES)) {
-        const order = ranked.map((e, k) => ({ e, k, v: rule(e) })).sort((a, b) => b.v - a.v || a.k - b.k);
-        if (order.findIndex((o) => o.e === right) < 2) solved.set(name, solved.get(name)! + 1);
-      }
-    });
-  }
+for (const { truth, selector } of dirs.flatMap(readFinished)) {
+  outputs += truth.length;
+  if (!selector) continue;
+  truth.forEach((g, i) => {
+    const ranked = selector.ranked(i);
+    const k = indexOfGrid(ranked, g);
+    if (k < 0) return;
+    inPool++;
+    for (const [name, rule] of Object.entries(RULES)) {
+      const order = ranked.map((e, at) => ({ at, v: rule(e) })).sort((a, b) => b.v - a.v || a.at - b.at);
+      if (order.findIndex((o) => o.at === k) < 2) solved.set(name, solved.get(name)! + 1);
+    }
+  });
 }
 console.log(
   `${dirs.length} run(s): ${outputs} test outputs, ${inPool} with the right grid among the candidates\n`,

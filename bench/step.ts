@@ -16,7 +16,7 @@ import type { Task } from "../src/arc/index.ts";
 import { defaultChunk, taskCost } from "../src/loop/plan.ts";
 import { DEFAULT_OPTIM } from "../src/loop/trainer.ts";
 import { readModel, type GraphRead } from "../test/support/onnx-reader.ts";
-import { bestGemmGflops } from "./gemm-roof.ts";
+import { bestGemmGflops, bestRunMs } from "./gemm-roof.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const DEFAULT_ARC = resolve(ROOT, "..", "shared", "arc");
@@ -255,13 +255,7 @@ async function bandwidthRoof(tree: Tree): Promise<number> {
   const s = await ort.InferenceSession.create(tree.toModelBytes(g), sessionOptions());
   const data = Float32Array.from({ length: n }, (_, i) => (i % 1000) / 1000);
   const feeds = { a: new ort.Tensor("float32", data, [n]), b: new ort.Tensor("float32", data, [n]) };
-  let best = Infinity;
-  for (let i = 0; i < 8; i++) {
-    const t = performance.now();
-    await s.run(feeds);
-    if (i > 0) best = Math.min(best, performance.now() - t);
-  }
-  await s.release();
+  const best = await bestRunMs(s, feeds);
   return (3 * 4 * n) / (best * 1e6);
 }
 

@@ -130,6 +130,7 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
     Array.from({ length: copies }, (_, r) => copySeed(opts.seed, first + r));
   const declared = declareParameters(forwardOn, batch, noise, dtype, seedsFrom(0), opts.prior);
   const { entries, params } = declared;
+  const lean = leanOf(dtype, declared.forwardElements);
 
   const spec: ModelSpec = {
     key: modelKey(config, dtype, layout, members, copies),
@@ -150,8 +151,8 @@ export function buildMultitensor(original: Task, opts: MultitensorOptions): Mult
     spec,
     fixed: fixedFeeds(task, layout, batch, dtype),
     outputNames: outputNamesOf(layout),
-    memoryEstimateBytes: memoryEstimate(dtype, declared.forwardElements, declared.paramElements),
-    ...(leanOf(dtype, declared.forwardElements) ? { memPattern: false } : {}),
+    memoryEstimateBytes: memoryEstimate(dtype, lean, declared.forwardElements, declared.paramElements),
+    ...(lean ? { memPattern: false } : {}),
     layout,
     frame,
     config,
@@ -430,12 +431,12 @@ const leanOf = (dtype: "float32" | "float64", forwardElements: number) =>
  */
 function memoryEstimate(
   dtype: "float32" | "float64",
+  lean: boolean,
   forwardElements: number,
   paramElements: number,
 ): number {
   const bytes = dtype === "float64" ? 8 : 4;
-  if (leanOf(dtype, forwardElements))
-    return Math.round(330 * 2 ** 20 + bytes * (0.645 * forwardElements + 4 * paramElements));
+  if (lean) return Math.round(330 * 2 ** 20 + bytes * (0.645 * forwardElements + 4 * paramElements));
   return Math.round(250 * 2 ** 20 + bytes * (1.3 * forwardElements + 20 * paramElements));
 }
 
